@@ -1,0 +1,1 @@
+"""Notebook execution: parameters, warm-kernel engine, executors (local, dask), cache and manifest."""

@@ -1,0 +1,60 @@
+"""Cache keys: a notebook is skipped when nothing that shapes its output changed.
+
+key = sha256(template code cells, parameters, work file bytes (its data slice, scores, params and
+rubric hashes), kit version, locked environment). A stamp `_work/<name>.done` holding the key is
+written only after the notebook itself was written, so an interrupted run leaves no false stamp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .. import __version__
+from ..atomic import write_text
+
+LOCK_FILES = ("requirements.lock", "environment.yml")
+
+
+@cache
+def template_sha256(path: str) -> str:
+    nb = nbformat.read(path, as_version=4)
+    code = "\n\x1e".join(c.source for c in nb.cells if c.cell_type == "code")
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def lock_sha256(root: Path = Path(".")) -> str:
+    digest = hashlib.sha256()
+    for name in LOCK_FILES:
+        path = root / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(template: str, parameters: dict[str, Any], work: bytes, lock: str) -> str:
+    payload = json.dumps({"template": template_sha256(template), "parameters": parameters, "kit": __version__,
+                          "lock": lock}, sort_keys=True).encode()
+    return hashlib.sha256(payload + b"\x00" + work).hexdigest()
+
+
+def stamp_path(report_dir: Path, name: str) -> Path:
+    return report_dir / "_work" / f"{name}.done"
+
+
+def is_fresh(report_dir: Path, name: str, key: str, outputs: list[Path]) -> bool:
+    stamp = stamp_path(report_dir, name)
+    return stamp.exists() and stamp.read_text().strip() == key and all(p.exists() for p in outputs)
+
+
+def mark_done(report_dir: Path, name: str, key: str) -> None:
+    write_text(stamp_path(report_dir, name), key + "\n")
+
+
+def clear(report_dir: Path, name: str) -> None:
+    stamp_path(report_dir, name).unlink(missing_ok=True)

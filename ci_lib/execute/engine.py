@@ -1,0 +1,145 @@
+"""Run a parameterized notebook through papermill on a kept-alive ("warm") kernel.
+
+Kernel start and `import pandas, seaborn, matplotlib` dominate a small notebook. A `WarmKernel` starts
+once per worker process with the kit's imports loaded; between notebooks its namespace, history and
+execution counter are reset (`InteractiveShell.reset(new_session=True)`), figures are closed and the
+working directory is set, so a notebook sees what a fresh kernel would show (proven in the tests).
+
+`WarmEngine` is a papermill engine (registered as `ci-warm`), so parameter injection, error cells and
+papermill metadata are papermill's own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
+from papermill.engines import papermill_engines
+from papermill.exceptions import PapermillExecutionError
+
+from .papermill_engine import WarmEngine
+
+PRELOAD = "import ci_lib.report, ci_lib.plots, pandas, seaborn, matplotlib.pyplot"
+RESET = """\
+import os as _ci_os, matplotlib.pyplot as _ci_plt
+_ci_plt.close("all")
+_ci_os.chdir({cwd!r})
+get_ipython().reset(new_session=True)
+"""
+
+
+class KernelFailure(RuntimeError):
+    """The warm kernel could not run the kit's own set-up code."""
+
+
+class WarmKernel:
+    """A kernel kept alive across notebooks, with the kit's imports already loaded."""
+
+    def __init__(self, kernel_name: str = "python3", startup_timeout: float = 60):
+        self.kernel_name = kernel_name
+        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        run_sync(self.km.start_kernel)()
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=startup_timeout)
+        self.notebooks = 0
+        self.run(PRELOAD)
+
+    def run(self, code: str, timeout: float = 120) -> None:
+        reply = run_sync(self.kc.execute_interactive)(code, store_history=False, timeout=timeout,
+                                                      output_hook=lambda msg: None)
+        if reply["content"]["status"] != "ok":
+            raise KernelFailure(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+
+    def reset(self, cwd: Path) -> None:
+        self.run(RESET.format(cwd=str(cwd)))
+
+    @property
+    def pid(self) -> int | None:
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        return getattr(process, "pid", None)
+
+    def interrupt(self) -> None:
+        if self.pid:
+            os.kill(self.pid, signal.SIGINT)
+
+    def alive(self) -> bool:
+        return bool(run_sync(self.km.is_alive)())
+
+    def shutdown(self) -> None:
+        try:
+            self.kc.stop_channels()
+            run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # already gone: nothing left to clean
+            pass
+
+
+papermill_engines.register("ci-warm", WarmEngine)
+
+
+@dataclass
+class Execution:
+    """What happened to one notebook."""
+
+    status: str  # ok | failed
+    error: str = ""
+    retried: bool = False
+
+
+def first_error_line(exc: BaseException) -> str:
+    if isinstance(exc, PapermillExecutionError):
+        text = f"{exc.ename}: {exc.evalue}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return text.strip().splitlines()[0][:300] if text.strip() else type(exc).__name__
+
+
+def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: WarmKernel | None,
+            timeout: float | None = None) -> tuple[nbformat.NotebookNode, Execution]:
+    """Execute `template` with `parameters` in `output`'s directory; returns the executed notebook.
+
+    With `kernel=None` papermill's default engine starts a fresh kernel (the reference behaviour).
+    The notebook is returned even when a cell failed (with papermill's error cells in it).
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.parent / f".{output.stem}.partial.ipynb"
+    timer = None
+    if kernel is not None:
+        kernel.reset(output.parent.resolve())
+        if timeout:
+            timer = threading.Timer(timeout, kernel.interrupt)
+            timer.daemon = True
+            timer.start()
+    common: dict[str, Any] = {"parameters": parameters, "progress_bar": False, "request_save_on_cell_execute": False,
+                              "kernel_name": "python3"}
+    status = Execution("ok")
+    try:
+        if kernel is None:
+            papermill.execute_notebook(str(template), str(partial), cwd=str(output.parent),
+                                       execution_timeout=int(timeout) if timeout else None, **common)
+        else:
+            papermill.execute_notebook(str(template), str(partial), engine_name="ci-warm", warm_kernel=kernel,
+                                       **common)
+            kernel.notebooks += 1
+    except PapermillExecutionError as exc:
+        status = Execution("failed", first_error_line(exc))
+        if timer is not None and not timer.is_alive() and exc.ename == "KeyboardInterrupt":
+            status.error = f"timed out after {timeout:g} s"
+    finally:
+        if timer is not None:
+            timer.cancel()
+    nb = nbformat.read(partial, as_version=4)
+    partial.unlink(missing_ok=True)
+    return nb, status
+
+
+__all__ = ["DeadKernelError", "Execution", "WarmKernel", "execute"]

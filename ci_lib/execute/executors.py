@@ -1,0 +1,93 @@
+"""Executors: where notebooks run. All yield results as they complete, in any order.
+
+- `SerialExecutor`: this process, one warm kernel (debugging, tiny networks).
+- `PoolExecutor`: a process pool of `jobs` workers, each with its own warm kernel.
+- `DaskExecutor`: a Dask distributed cluster (a LocalCluster when no scheduler address is given).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Protocol
+
+from .tasks import NotebookTask, TaskResult, run_task, shutdown_worker_kernel
+
+
+class Executor(Protocol):
+    def map(self, tasks: list[NotebookTask]) -> Iterator[TaskResult]: ...
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def crashed(task: NotebookTask, exc: BaseException) -> TaskResult:
+    return TaskResult(task.name, "failed", 0.0, f"worker crashed: {type(exc).__name__}: {exc}"[:300])
+
+
+class SerialExecutor:
+    def map(self, tasks: list[NotebookTask]) -> Iterator[TaskResult]:
+        try:
+            for task in tasks:
+                yield run_task(task)
+        finally:
+            shutdown_worker_kernel()
+
+
+class PoolExecutor:
+    def __init__(self, jobs: int | None = None):
+        self.jobs = jobs or default_jobs()
+
+    def map(self, tasks: list[NotebookTask]) -> Iterator[TaskResult]:
+        if self.jobs == 1 or len(tasks) <= 1:
+            yield from SerialExecutor().map(tasks)
+            return
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), mp_context=context) as pool:
+            futures = {pool.submit(run_task, task): task for task in tasks}
+            for future in as_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as exc:  # a worker process died (BrokenProcessPool, MemoryError...)
+                    yield crashed(futures[future], exc)
+
+
+class DaskExecutor:
+    def __init__(self, scheduler: str | None = None, jobs: int | None = None):
+        self.scheduler = scheduler
+        self.jobs = jobs or default_jobs()
+
+    def map(self, tasks: list[NotebookTask]) -> Iterator[TaskResult]:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
+
+        cluster = None
+        if self.scheduler:
+            client = Client(self.scheduler)
+        else:
+            cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        try:
+            futures = client.map(run_task, tasks, pure=False, key=[f"notebook-{t.name}" for t in tasks])
+            by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
+            for future in dask_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as exc:
+                    yield crashed(by_key[future.key], exc)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def make_executor(kind: str, jobs: int | None, scheduler: str | None) -> Executor:
+    if kind == "dask":
+        return DaskExecutor(scheduler, jobs)
+    if kind == "serial":
+        return SerialExecutor()
+    return PoolExecutor(jobs)

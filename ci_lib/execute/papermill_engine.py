@@ -1,0 +1,32 @@
+"""The `ci-warm` papermill engine (entry point `papermill.engine`): executes on a given warm kernel.
+
+Kept free of other kit imports: papermill loads engine entry points while it is still importing.
+"""
+
+from __future__ import annotations
+
+import atexit
+from typing import Any
+
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import Engine
+from papermill.log import logger
+
+
+class WarmEngine(Engine):
+    """papermill engine executing on the kernel of the `WarmKernel` passed as `warm_kernel=`."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                 start_timeout: int = 60, execution_timeout: int | None = None,
+                                 warm_kernel: Any = None, **kwargs: Any) -> Any:
+        if warm_kernel is None:
+            raise ValueError("the ci-warm engine needs warm_kernel=")
+        client = PapermillNotebookClient(nb_man, km=warm_kernel.km, timeout=execution_timeout,
+                                         startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                                         log_output=log_output)
+        client.kc = warm_kernel.kc
+        try:
+            return client.execute()
+        finally:
+            atexit.unregister(client._cleanup_kernel)

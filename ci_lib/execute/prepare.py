@@ -1,0 +1,119 @@
+"""Turn the scoring pass into per-notebook inputs: one small work file per community.
+
+Each notebook reads only its own slice (public, already suppressed values) and precomputed scores, so
+no notebook re-reads the network's files and nothing private can reach an executed notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..atomic import write_bytes, write_text
+from ..load import NetworkData
+from ..params import YearParams
+from ..scoring import NetworkScores, clean
+
+
+def labels(scores: NetworkScores) -> dict[str, dict[str, str]]:
+    rubric = scores.rubric
+    return {
+        "groups": {g.id: g.label for g in rubric.groups},
+        "gateways": {g["id"]: g["label"] for g in rubric.gateways},
+        "pillars": {p["id"]: p["label"] for p in rubric.pillars},
+    }
+
+
+def indicators(scores: NetworkScores) -> list[dict[str, Any]]:
+    return [{"id": o.id, "name": o.name, "polarity": o.polarity, "unit": o.unit, "local": o.local,
+             "indicator": o.indicator} for o in scores.rubric.outcomes]
+
+
+def dumps(data: Any) -> bytes:
+    return (json.dumps(data, indent=None, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def public_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    cols = ["indicator_id", "group", "year", "value", "suppressed"]
+    return [{c: clean(v) for c, v in zip(cols, row, strict=True)} for row in frame[cols].astype(object).to_numpy()]
+
+
+def previous_gateways(report_root: Path, year: int) -> dict[str, Any]:
+    folder = report_root / str(year - 1) / "scores"
+    found = {}
+    if folder.is_dir():
+        for path in folder.glob("*.json"):
+            try:
+                found[path.stem] = {"year": year - 1, "reached": json.loads(path.read_text())["gateway"]["reached"]}
+            except (ValueError, KeyError):
+                continue
+    return found
+
+
+def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: YearParams | None) -> dict[str, bytes]:
+    """Write `_work/<id>.json`, `_work/_network.json` and `data/<id>-outcomes.csv`; return work bytes by name."""
+    work_dir = report_dir / "_work"
+    lab, inds = labels(scores), indicators(scores)
+    titles = {b.id: b.title for b in scores.rubric.benchmarks}
+    network_info = {"title": params.title if params else f"Assessment {scores.year}", "year": scores.year,
+                    "run_date": params.run_date if params else None, "framework": scores.rubric.framework,
+                    "framework_title": scores.rubric.title}
+    communities = data.communities.set_index("community_id")
+    previous = previous_gateways(report_dir.parent, scores.year)
+    public = scores.public_outcomes
+    by_community = dict(tuple(public.groupby("community_id", sort=False)))
+    empty = public.iloc[0:0]
+    written: dict[str, bytes] = {}
+    for cid, s in scores.scores.items():
+        row = communities.loc[cid]
+        rules = s["overrides"]
+        effective = params.rules_for(scores.rubric, cid)[0] if params else scores.rubric.rules
+        slice_ = by_community.get(cid, empty)
+        local_ids = {i["id"] for i in (params.local_indicators_for(cid) if params else [])}
+        work = {
+            "community": {k: clean(row.get(k)) for k in ("name", "state", "anchor_entity", "joined_year", "region",
+                                                        "website")},
+            "network": network_info,
+            "scores": s,
+            "outcomes": public_rows(slice_),
+            "indicators": [i for i in inds if not i["local"] or i["id"] in local_ids],
+            "labels": lab,
+            "gateway_order": scores.rubric.gateway_ids,
+            "pillar_order": scores.rubric.pillar_ids,
+            "benchmark_titles": titles,
+            "rules": {k: v for k, v in effective.items()},
+            "overrides": rules,
+            "previous": previous.get(cid),
+            "narrative": (params.community(cid).get("narrative") if params else None),
+        }
+        payload = dumps(work)
+        write_bytes(work_dir / f"{cid}.json", payload)
+        written[cid] = payload
+        csv = slice_[["indicator_id", "group", "year", "value"]].to_csv(index=False, lineterminator="\n")
+        write_text(report_dir / "data" / f"{cid}-outcomes.csv", csv)
+    totals = public[(public["group"] == "all") & public["value"].notna()]
+    network = {
+        "year": scores.year,
+        "framework_title": scores.rubric.title,
+        "network": network_info,
+        "rollup": scores.rollup,
+        "labels": lab,
+        "pillar_order": scores.rubric.pillar_ids,
+        "members": [{k: s[k] for k in ("community_id", "name", "state", "gateway", "pillars", "summary")}
+                    for s in scores.scores.values()],
+        "outcomes_all": [{"community_id": c, "indicator_id": i, "year": int(y), "value": float(v)}
+                         for c, i, y, v in totals[["community_id", "indicator_id", "year", "value"]].to_numpy()],
+        "indicator_names": {i["id"]: i["name"] for i in inds if not i["local"]},
+    }
+    payload = dumps(network)
+    write_bytes(work_dir / "_network.json", payload)
+    written["_network"] = payload
+    return written
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,200 @@
+"""`ci-assess run`: validate, score once, prepare slices, execute notebooks, write the manifest."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..atomic import write_json
+from ..errors import KitError
+from ..ids import check_community_id
+from ..load import load_network
+from ..params import YearParams, load_params
+from ..rubric import load_rubric
+from ..scoring import NetworkScores, score_network
+from . import cache
+from .executors import make_executor
+from .prepare import prepare
+from .tasks import NotebookTask, TaskResult
+
+PACKAGES = ("pandas", "numpy", "pandera", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "matplotlib",
+            "seaborn", "jupytext", "duckdb", "PyYAML")
+
+
+@dataclass
+class RunOptions:
+    year: int
+    data: str | None = None
+    params_root: str = "params"
+    reports_root: str = "reports"
+    notebooks: str = "notebooks"
+    jobs: int | None = None
+    only: list[str] = field(default_factory=list)
+    executor: str = "local"
+    scheduler: str | None = None
+    shard: tuple[int, int] | None = None
+    force: bool = False
+    timeout: float | None = None
+    warm: bool = True
+
+
+@dataclass
+class RunReport:
+    report_dir: Path
+    results: list[TaskResult]
+    manifest: dict[str, Any]
+
+    @property
+    def failed(self) -> list[TaskResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+
+def package_versions() -> dict[str, str]:
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def shard_of(ids: list[str], shard: tuple[int, int] | None) -> list[str]:
+    """Deterministic split for Kubernetes Indexed Jobs / Slurm arrays: shard I of N takes every N-th id."""
+    if shard is None:
+        return ids
+    index, count = shard
+    return [cid for i, cid in enumerate(sorted(ids)) if i % count == index]
+
+
+def front_matter(s: dict[str, Any], labels: dict[str, str], run_date: str | None) -> dict[str, Any]:
+    reached = labels.get(s["gateway"]["reached"] or "", "Not yet Exploring")
+    matter: dict[str, Any] = {"title": s["name"], "description": f"{reached} · {s['state']}",
+                              "categories": [reached, s["state"]]}
+    if run_date:
+        matter["date"] = run_date
+    return matter
+
+
+def score_year(opts: RunOptions) -> tuple[YearParams, NetworkScores, Any]:
+    params = load_params(opts.year, opts.params_root)
+    data_dir = opts.data or params.data
+    if not data_dir:
+        raise KitError(f"{opts.params_root}/{opts.year}/network.yml: no `data:` directory; pass --data DIR")
+    rubric = load_rubric(params.framework)
+    data = load_network(data_dir, rubric, params.all_local_indicator_ids())
+    known = set(data.communities["community_id"])
+    unknown = sorted(set(params.communities) - known)
+    if unknown:
+        raise KitError(f"{opts.params_root}/{opts.year}/{unknown[0]}.yml: params for unknown community {unknown[0]!r}")
+    for cid in opts.only:
+        check_community_id(cid)
+        if cid not in known:
+            raise KitError(f"--only {cid}: not a community in {data_dir}/communities.csv")
+    scores = score_network(data, rubric, params, opts.year)
+    return params, scores, data
+
+
+def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None = None) -> RunReport:
+    started = time.perf_counter()
+    params, scores, data = score_year(opts)
+    scored = time.perf_counter()
+    report_dir = Path(opts.reports_root) / str(opts.year)
+    work = prepare(report_dir, data, scores, params)
+    ids = opts.only or list(scores.scores)
+    ids = shard_of(ids, opts.shard)
+    lock = cache.lock_sha256()
+    community_template = str(Path(opts.notebooks) / "community.ipynb")
+    network_template = str(Path(opts.notebooks) / "network.ipynb")
+    for template in (community_template, network_template):
+        if not Path(template).exists():
+            raise KitError(f"{template}: notebook template not found (run from the project root, or pass --notebooks)")
+    gateway_labels = {g["id"]: g["label"] for g in scores.rubric.gateways}
+    tasks: list[NotebookTask] = []
+    keys: dict[str, str] = {}
+    results: list[TaskResult] = []
+    run_network = opts.shard is None or opts.shard[0] == 0
+    if run_network:
+        parameters = {"year": opts.year, "report_dir": "."}
+        keys["_network"] = cache.cache_key(network_template, parameters, work["_network"], lock)
+        tasks.append(NotebookTask("_network", network_template, str(report_dir / "network.ipynb"),
+                                  str(report_dir / "failed" / "network.ipynb"), parameters,
+                                  {"title": params.title, "description": f"Network overview, {opts.year}"},
+                                  opts.timeout, opts.warm))
+    for cid in ids:
+        parameters = {"community_id": cid, "year": opts.year, "report_dir": ".."}
+        keys[cid] = cache.cache_key(community_template, parameters, work[cid], lock)
+        tasks.append(NotebookTask(cid, community_template, str(report_dir / "communities" / f"{cid}.ipynb"),
+                                  str(report_dir / "failed" / f"{cid}.ipynb"), parameters,
+                                  front_matter(scores.scores[cid], gateway_labels, params.run_date),
+                                  opts.timeout, opts.warm))
+    pending = []
+    for task in tasks:
+        outputs = [Path(task.output)]
+        if task.name != "_network":
+            outputs.append(report_dir / "scores" / f"{task.name}.json")
+        if not opts.force and cache.is_fresh(report_dir, task.name, keys[task.name], outputs):
+            results.append(TaskResult(task.name, "cached", 0.0, "", task.output))
+        else:
+            cache.clear(report_dir, task.name)
+            pending.append(task)
+    total = len(tasks)
+    for result in results:
+        if progress:
+            progress(result, len(results), total)
+    executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
+    for result in executor.map(pending):
+        if result.status == "ok":
+            cache.mark_done(report_dir, result.name, keys[result.name])
+        results.append(result)
+        if progress:
+            progress(result, len(results), total)
+    finished = time.perf_counter()
+    manifest = write_manifest(report_dir, opts, params, scores, data, results, keys,
+                              {"score_s": round(scored - started, 3), "execute_s": round(finished - scored, 3)})
+    return RunReport(report_dir, sorted(results, key=lambda r: r.name), manifest)
+
+
+def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
+                   results: list[TaskResult], keys: dict[str, str], timings: dict[str, float]) -> dict[str, Any]:
+    """Provenance of the year: inputs by hash, params, rubric, packages, and each notebook's status."""
+    path = report_dir / "manifest.json"
+    previous: dict[str, Any] = {}
+    if path.exists():
+        try:
+            previous = json.loads(path.read_text()).get("notebooks", {})
+        except ValueError:
+            previous = {}
+    notebooks = dict(previous)
+    for r in results:
+        notebooks[r.name] = {"status": r.status, "cache_key": keys.get(r.name, ""), "seconds": r.seconds,
+                             "error": r.error, "output": Path(r.output).relative_to(report_dir).as_posix()
+                             if r.output else ""}
+    manifest = {
+        "kit_version": __version__,
+        "year": opts.year,
+        "title": params.title,
+        "run_date": params.run_date,
+        "framework": scores.rubric.framework,
+        "rubric_sha256": scores.rubric.sha256,
+        "data_dir": str(opts.data or params.data),
+        "inputs": data.file_sha256,
+        "data_sha256": data.sha256,
+        "params_sha256": params.sha256,
+        "params": params.files,
+        "lock_sha256": cache.lock_sha256(),
+        "packages": package_versions(),
+        "shard": list(opts.shard) if opts.shard else None,
+        "communities": sorted(scores.scores),
+        "notebooks": dict(sorted(notebooks.items())),
+        "rollup": scores.rollup,
+        "timings": timings,
+    }
+    write_json(path, manifest)
+    return manifest

@@ -1,0 +1,71 @@
+"""Small HTML fragments with escaping by construction (markupsafe): user text can never become markup."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from .plots import Figure
+
+URL = re.compile(r"https?://[^\s<>\"']+$")
+
+
+def link_or_text(text: str | None) -> Markup:
+    """Only http(s) URLs become links; everything else is shown as escaped text."""
+    if not text:
+        return Markup("")
+    text = str(text).strip()
+    if URL.match(text):
+        return Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(text)
+    return escape(text)
+
+
+def table(frame: pd.DataFrame, caption: str | None = None, classes: str = "data", index: bool = True,
+          cells: dict[str, object] | None = None) -> Markup:
+    """An escaped HTML table; `cells` maps a column to a function returning Markup for its values."""
+    cells = cells or {}
+    head = [frame.index.name or ""] if index else []
+    head += [str(c) for c in frame.columns]
+    parts = [Markup('<table class="{}">').format(classes)]
+    if caption:
+        parts.append(Markup("<caption>{}</caption>").format(caption))
+    parts.append(Markup("<thead><tr>") + Markup("").join(Markup('<th scope="col">{}</th>').format(h) for h in head)
+                 + Markup("</tr></thead><tbody>"))
+    for key, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+        tds = [Markup('<th scope="row">{}</th>').format(fmt(key))] if index else []
+        for column, value in zip(frame.columns, row, strict=True):
+            render = cells.get(str(column))
+            tds.append(Markup("<td>{}</td>").format(render(value) if render else fmt(value)))  # type: ignore[operator]
+        parts.append(Markup("<tr>") + Markup("").join(tds) + Markup("</tr>"))
+    parts.append(Markup("</tbody></table>"))
+    return Markup("").join(parts)
+
+
+def fmt(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def figure(fig: Figure, figure_id: str) -> Markup:
+    """The image with its alt text, a caption, and the data table in a collapsible block."""
+    data = base64.b64encode(fig.png).decode()
+    return Markup(
+        '<figure class="chart" id="{id}"><img src="data:image/png;base64,{data}" alt="{alt}">'
+        "<figcaption>{caption}</figcaption>"
+        '<details class="data-table"><summary>Data table: {caption}</summary>{table}</details></figure>'
+    ).format(id=figure_id, data=data, alt=fig.alt, caption=fig.caption, table=table(fig.table))
+
+
+def badge(text: str, kind: str) -> Markup:
+    return Markup('<span class="badge badge-{}">{}</span>').format(re.sub(r"[^a-z0-9_-]", "", kind), text)
+
+
+def join(parts: Iterable[Markup]) -> Markup:
+    return Markup("").join(parts)

@@ -1,0 +1,427 @@
+"""Reader for the partnership "Civic Infrastructure Assessment" (CIA) wide format, and a safe writer.
+
+The wide table (one indicator per sheet or CSV file) looks like::
+
+    Kindergarten Readiness                      <- optional title rows (merged cells are fine)
+    Gender   Population          N 2019  D 2019  N 2019-20  D 2019-20
+    All      All Students        412     980     0          0
+    Female   All Students        220     490     ...
+    Female   Black or African American  ...      <- intersection: skipped (counted)
+
+- The header row is the first row holding a cell like ``N 2019``; rows above it are ignored.
+  Count columns are ``N <year>`` and ``D <year>`` (also ``Numerator``/``Denominator``), where <year> is
+  anything `parse_year` reads (``2019``, ``2018-19``, ``SY 2018-19``...): the END year is used.
+- Labels are either one column (``Population``, ``Group``, ...; values may be ``Female / Black``) or two
+  columns ``Gender`` and ``Population``. A blank Gender cell continues the Gender above it (vertically
+  merged cells). Labels are matched case-insensitively, whitespace-normalised, against `label_map`.
+  Gender "All"/"All Genders"/"Total" + a population -> that population's group; Population
+  "All Students" + Gender "Female"/"Male" -> ``female``/``male``; a specific gender AND a specific
+  population is an intersection the kit has no group for: skipped, counted in `skipped_intersections`.
+  Labels not in `label_map` are listed in `unknown_labels` (row, label) and not emitted.
+- Zeros mean missing (partnership convention): a cell-year whose D is 0 or empty, or whose N is empty,
+  is "no data" and emits no row (counted in `skipped_zero_cells`, for mapped rows only); N > 0 with D 0
+  or empty is also treated as no data, not as an error. N == 0 with D > 0 IS data: zero successes.
+- Counts are checked only in rows that map to a group (ignored rows may hold notes or "*"). Errors are
+  `ImportFormatError` naming file, spreadsheet row (1-based, header included) and column header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import numbers
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..ids import check_community_id
+from .errors import ImportFormatError
+from .school_year import parse_year
+
+OUTCOME_COLUMNS = ("community_id", "indicator_id", "year", "group", "numerator", "denominator", "value")
+OUTCOME_KEY = ("community_id", "indicator_id", "year", "group")
+OUTCOME_DTYPES = {"community_id": "str", "indicator_id": "str", "year": "Int64", "group": "str",
+                  "numerator": "Int64", "denominator": "Int64", "value": "Float64"}
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+_INDICATOR_ID = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_HEADER_CELL = re.compile(r"N\s*(?:SY\s*)?\d", re.IGNORECASE)  # a cell that marks the header row
+_COUNT_COLUMN = re.compile(r"(N|D|Numerator|Denominator)\s*((?:SY\s*)?\d.*)", re.IGNORECASE)
+_SPLIT = re.compile(r"\s+/\s+")
+_SINGLE_LABEL_HEADERS = ("population", "group", "student group", "subgroup", "student population",
+                         "demographic", "demographics", "category", "label")
+ALL_GENDER_LABELS = frozenset({"all", "all genders", "all gender", "both", "both genders", "total"})
+ALL_POPULATION_LABELS = frozenset({"all", "all students", "total", "overall", "all student groups",
+                                   "total population"})
+GENDER_LABELS = {"female": "female", "male": "male"}
+
+
+@dataclass
+class CiaImport:
+    """What `read_cia` found: long outcome rows plus what it left out and why."""
+
+    rows: pd.DataFrame
+    unknown_labels: list[tuple[int, str]] = field(default_factory=list)
+    skipped_zero_cells: int = 0
+    skipped_intersections: int = 0
+
+
+def empty_outcomes() -> pd.DataFrame:
+    return _frame({c: [] for c in OUTCOME_COLUMNS})
+
+
+def _frame(columns: Mapping[str, list[object]]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(columns[c], dtype=OUTCOME_DTYPES[c]) for c in OUTCOME_COLUMNS})
+
+
+def _norm(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _cell_text(value: object) -> str | None:
+    """A label/header cell as stripped text; None when empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+# ---------------------------------------------------------------------------------------------- reading
+def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[object]]]:
+    """Every row of the sheet as (spreadsheet row number, cells); cells are None when empty."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ImportFormatError(path, None, None, "file not found")
+    if suffix == ".xls":
+        raise ImportFormatError(path, None, None, "old .xls workbooks are not read: save as .xlsx or .csv")
+    if suffix in EXCEL_SUFFIXES:
+        try:
+            frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object,
+                                  engine="openpyxl")
+        except (ValueError, IndexError, KeyError) as exc:  # missing sheet
+            raise ImportFormatError(path, None, None, f"cannot read sheet {sheet!r}: {exc}") from exc
+        except Exception as exc:  # openpyxl raises many types for corrupt workbooks
+            raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
+        # header=None keeps blank rows (leading ones included), so row i of the frame is sheet row i + 1.
+        return [(i + 1, [None if pd.isna(v) else v for v in row])
+                for i, row in enumerate(frame.itertuples(index=False, name=None))]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    try:
+        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    grid: list[tuple[int, list[object]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            grid.append((start, [c.strip() or None for c in cells]))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportFormatError(path, reader.line_num, None, f"malformed CSV: {exc}") from exc
+    return grid
+
+
+@dataclass
+class _Layout:
+    header_row: int
+    gender_col: int | None
+    label_col: int
+    label_name: str
+    years: dict[int, tuple[int, str, int, str]]  # year -> (N index, N header, D index, D header)
+
+
+def _layout(path: Path, grid: list[tuple[int, list[object]]]) -> tuple[_Layout, int]:
+    header_at = next((i for i, (_, cells) in enumerate(grid)
+                      if any(isinstance(c, str) and _HEADER_CELL.match(c.strip()) for c in cells)), None)
+    if header_at is None:
+        raise ImportFormatError(path, None, None, "no 'N <year>' / 'D <year>' columns: expected a header row "
+                                "with cells such as 'N 2019', 'D 2019' or 'N 2018-19'")
+    header_row, cells = grid[header_at]
+    names = [_cell_text(c) for c in cells]
+    found: dict[str, dict[int, tuple[int, str]]] = {"N": {}, "D": {}}
+    for index, name in enumerate(names):
+        match = _COUNT_COLUMN.fullmatch(name) if name else None
+        if match is None:
+            continue
+        kind = match.group(1)[0].upper()
+        try:
+            year = parse_year(match.group(2))
+        except ValueError as exc:
+            raise ImportFormatError(path, header_row, name, f"cannot read the year of this column: {exc}") from exc
+        if year in found[kind]:
+            raise ImportFormatError(path, header_row, name,
+                                    f"year {year} already has column '{found[kind][year][1]}'")
+        found[kind][year] = (index, name)
+    for kind, other in (("N", "D"), ("D", "N")):
+        for year, (_, name) in found[kind].items():
+            if year not in found[other]:
+                raise ImportFormatError(path, header_row, name, f"no matching '{other} {year}' column")
+    if not found["N"]:
+        raise ImportFormatError(path, header_row, None, "no 'N <year>' / 'D <year>' columns")
+    years = {y: (found["N"][y][0], found["N"][y][1], found["D"][y][0], found["D"][y][1])
+             for y in sorted(found["N"])}
+    first_count = min(min(i for i, _ in found[k].values()) for k in found)
+    candidates = {_norm(names[i]) if names[i] else "": i for i in reversed(range(first_count))}
+    if first_count == 0:
+        raise ImportFormatError(path, header_row, names[0], "no label column before the first N/D column")
+    if "gender" in candidates and "population" in candidates:
+        label_col, gender_col = candidates["population"], candidates["gender"]
+    else:
+        gender_col = None
+        label_col = next((candidates[h] for h in _SINGLE_LABEL_HEADERS if h in candidates),
+                         next((i for i in range(first_count) if names[i]), 0))
+    return _Layout(header_row, gender_col, label_col, names[label_col] or "label", years), header_at
+
+
+def _count(path: Path, row: int, column: str, value: object) -> int | None:
+    """A count cell -> int (None when empty); anything else is an ImportFormatError."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    number: float | int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, numbers.Real):
+        number = value  # type: ignore[assignment]
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if re.fullmatch(r"-?\d{1,3}(,\d{3})+", text):
+            text = text.replace(",", "")
+        try:
+            number = float(text) if re.fullmatch(r"-?\d+(\.\d*)?", text) else None
+        except ValueError:  # pragma: no cover - the pattern admits only numbers
+            number = None
+    if number is None:
+        raise ImportFormatError(path, row, column, f"{value!r} is not a count: expected a whole number "
+                                "(0 or empty means no data)")
+    if number < 0:
+        raise ImportFormatError(path, row, column, f"{value!r} is negative: counts cannot be negative")
+    if not float(number).is_integer():
+        raise ImportFormatError(path, row, column, f"{value!r} is not a whole number")
+    return int(number)
+
+
+class _Labels:
+    """Resolve spreadsheet labels to kit group ids."""
+
+    def __init__(self, label_map: Mapping[str, str]):
+        self.map: dict[str, str] = {}
+        for key, group in label_map.items():
+            norm = _norm(str(key))
+            if self.map.get(norm, group) != group:
+                raise ValueError(f"label_map maps {key!r} to both {self.map[norm]!r} and {group!r}")
+            self.map[norm] = group
+
+    def population(self, label: str) -> str | None:
+        norm = _norm(label)
+        group = self.map.get(norm)
+        if group is None and norm in ALL_POPULATION_LABELS:
+            group = "all"
+        return group
+
+    def gender(self, label: str) -> str | None:
+        """'all' for an all-genders label, the gender's group id, or None if unknown."""
+        norm = _norm(label)
+        if norm in ALL_GENDER_LABELS:
+            return "all"
+        return self.map.get(norm) or GENDER_LABELS.get(norm)
+
+    def is_gender(self, label: str) -> bool:
+        norm = _norm(label)
+        return norm in ALL_GENDER_LABELS or self.gender(label) in GENDER_LABELS.values()
+
+    def resolve(self, gender: str | None, population: str) -> tuple[str, str]:
+        """('group', id) | ('intersection', '') | ('unknown', label)."""
+        if gender is None:  # single label column
+            group = self.population(population)
+            if group is not None:
+                return "group", group
+            parts = _SPLIT.split(population.strip())
+            if len(parts) != 2:
+                return "unknown", population
+            if self.is_gender(parts[0]):
+                gender, population = parts
+            elif self.is_gender(parts[1]):
+                population, gender = parts
+            else:
+                return "unknown", population
+        gender_group = self.gender(gender)
+        if gender_group is None:
+            return "unknown", gender
+        population_group = self.population(population)
+        if gender_group == "all":
+            return ("group", population_group) if population_group is not None else ("unknown", population)
+        if population_group == "all":
+            return "group", gender_group
+        return "intersection", ""
+
+
+def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: str,
+             label_map: Mapping[str, str], sheet: str | int | None = None) -> CiaImport:
+    """Read one CIA wide table (CSV or .xlsx) into long outcome rows for `community_id`/`indicator_id`.
+
+    `label_map` maps spreadsheet labels to group ids (e.g. the rubric's `label_map`); `sheet` picks the
+    Excel sheet (name or 0-based index; default the first). The conventions (zeros mean missing,
+    intersections skipped, header detection) are in the module docstring. Raises ImportFormatError.
+    """
+    path = Path(path)
+    try:
+        check_community_id(community_id)
+    except ValueError as exc:
+        raise ImportFormatError(path, None, None, str(exc)) from exc
+    if not isinstance(indicator_id, str) or not _INDICATOR_ID.fullmatch(indicator_id):
+        raise ImportFormatError(path, None, None, f"invalid indicator id {indicator_id!r}: expected snake_case")
+    labels = _Labels(label_map)
+    grid = _read_grid(path, sheet)
+    layout, header_at = _layout(path, grid)
+    result = CiaImport(rows=empty_outcomes())
+    out: dict[str, list[object]] = {c: [] for c in OUTCOME_COLUMNS}
+    seen: dict[tuple[str, int], int] = {}
+    gender_above: str | None = None
+    gender_name = "Gender"
+    width = 1 + max([layout.label_col, layout.gender_col or 0, *(max(v[0], v[2]) for v in layout.years.values())])
+    for row, cells in grid[header_at + 1:]:
+        cells = cells + [None] * (width - len(cells))
+        if all(c is None for c in cells):
+            continue
+        label = _cell_text(cells[layout.label_col])
+        gender: str | None = None
+        if layout.gender_col is not None:
+            gender = _cell_text(cells[layout.gender_col]) or gender_above
+            if label is not None and gender is None:
+                raise ImportFormatError(path, row, gender_name, "Gender is empty and there is no Gender above it")
+            gender_above = gender
+        has_counts = any(_cell_text(cells[i]) is not None for v in layout.years.values() for i in (v[0], v[2]))
+        if label is None:
+            if has_counts:
+                raise ImportFormatError(path, row, layout.label_name, "row has counts but no label")
+            continue
+        outcome, group = labels.resolve(gender, label)
+        if outcome == "unknown":
+            result.unknown_labels.append((row, group))
+            continue
+        if outcome == "intersection":
+            result.skipped_intersections += 1
+            continue
+        for year, (n_col, n_name, d_col, d_name) in layout.years.items():
+            numerator = _count(path, row, n_name, cells[n_col])
+            denominator = _count(path, row, d_name, cells[d_col])
+            if not denominator or numerator is None:
+                result.skipped_zero_cells += 1
+                continue
+            if numerator > denominator:
+                raise ImportFormatError(path, row, n_name,
+                                        f"numerator {numerator} is greater than denominator {denominator}")
+            if (group, year) in seen:
+                raise ImportFormatError(path, row, n_name, f"group '{group}' year {year} was already read "
+                                        f"from row {seen[group, year]} (two labels map to '{group}')")
+            seen[group, year] = row
+            for column, value in zip(OUTCOME_COLUMNS, (community_id, indicator_id, year, group, numerator,
+                                                       denominator, None), strict=True):
+                out[column].append(value)
+    result.rows = _frame(out).sort_values(["year", "group"], kind="stable").reset_index(drop=True)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- writing
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` via a temp file in the same directory and os.replace (never half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _key_text(frame: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """Comparable keys: strings stripped, years as canonical integers where they parse."""
+    def year(v: object) -> str:
+        text = "" if v is None or v is pd.NA else str(v).strip()
+        try:
+            return str(int(float(text)))
+        except ValueError:
+            return text
+    return [(str(c).strip(), str(i).strip(), year(y), str(g).strip())
+            for c, i, y, g in zip(*(frame[k].tolist() for k in OUTCOME_KEY), strict=True)]
+
+
+def _describe(key: tuple[str, str, str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in zip(OUTCOME_KEY, key, strict=True))
+
+
+def write_rows(rows: pd.DataFrame, out_path: str | os.PathLike[str], append: bool) -> None:
+    """Write long outcome `rows` to the CSV `out_path` (atomically: temp file + os.replace).
+
+    append=False replaces the file. append=True adds the rows to the end of an existing file, keeping its
+    bytes and column order (a missing file is created with a header); it refuses, with ImportFormatError
+    naming the existing row, any (community_id, indicator_id, year, group) already in the file.
+    """
+    out_path = Path(out_path)
+    missing = [c for c in OUTCOME_COLUMNS if c not in rows.columns]
+    if missing:
+        raise ValueError(f"rows lack column(s) {', '.join(missing)}")
+    rows = rows.loc[:, list(OUTCOME_COLUMNS)]
+    new_keys = _key_text(rows)
+    repeated = {k for k in new_keys if new_keys.count(k) > 1} if len(set(new_keys)) != len(new_keys) else set()
+    if repeated:
+        raise ImportFormatError(out_path, None, None, f"rows to write repeat {_describe(min(repeated))}")
+    if not (append and out_path.exists() and out_path.stat().st_size > 0):
+        atomic_write_bytes(out_path, rows.to_csv(index=False, na_rep="", lineterminator="\n").encode())
+        return
+    raw = out_path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(out_path, None, None, "cannot append: the file is not UTF-8") from exc
+    try:
+        existing = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ImportFormatError(out_path, None, None, f"cannot append: not a readable CSV ({exc})") from exc
+    columns = [str(c) for c in existing.columns]
+    for column in OUTCOME_KEY:
+        if column not in columns:
+            raise ImportFormatError(out_path, 1, column, "cannot append: the file has no such column")
+    for column in OUTCOME_COLUMNS:
+        if column not in columns and rows[column].notna().any():
+            raise ImportFormatError(out_path, 1, column, "cannot append: the file has no such column")
+    line_of = {}
+    for offset, key in enumerate(_key_text(existing)):
+        line_of.setdefault(key, offset + 2)
+    clashes = [k for k in new_keys if k in line_of]
+    if clashes:
+        first = min(clashes, key=lambda k: line_of[k])
+        more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
+        raise ImportFormatError(out_path, line_of[first], None,
+                                f"already holds {_describe(first)}{more}: refusing to append duplicates")
+    first_line = text.split("\n", 1)[0]
+    newline = "\r\n" if first_line.endswith("\r") else "\n"
+    body = rows.reindex(columns=columns).to_csv(index=False, header=False, na_rep="", lineterminator=newline)
+    separator = b"" if raw.endswith(b"\n") else newline.encode()
+    atomic_write_bytes(out_path, raw + separator + body.encode())

@@ -1,0 +1,198 @@
+"""The only place figures are made: colour-blind-safe palette, fixed sizes, alt text from the data.
+
+Every function returns a `Figure` record (PNG bytes, alt text, data table) rather than drawing into a
+notebook, so notebooks, the site and tests all get the same accessible artefact.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
+ALL_COLOUR = "#000000"
+STYLE = {"figure.dpi": 80, "savefig.dpi": 80, "font.size": 9, "axes.titlesize": 10, "axes.spines.top": False,
+         "axes.spines.right": False, "svg.hashsalt": "ci-assess", "figure.max_open_warning": 0}
+TREND_ARROW = {"improving": "▲", "declining": "▼", "flat": "▶", "insufficient_data": "·"}
+LINESTYLES = ["-", "--", "-.", ":"]
+
+
+@dataclass
+class Figure:
+    """A finished figure: image bytes, its alt text and the data behind it."""
+
+    png: bytes
+    alt: str
+    table: pd.DataFrame
+    caption: str
+
+
+def to_png(fig: matplotlib.figure.Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def pct(value: float | None) -> str:
+    return "suppressed or missing" if value is None or pd.isna(value) else f"{value:.1f}%"
+
+
+def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
+    """`matrix`: rows (pillars, or members) x columns (gateways, or pillars), shares 0-1 or NaN."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7.5, max(2.6, 0.16 * len(matrix.index) + 0.8)))
+        sns.heatmap(matrix.astype(float) * 100, annot=len(matrix.index) <= 12, fmt=".0f", vmin=0, vmax=100, cmap="cividis",
+                    cbar_kws={"label": "% of benchmark credit"}, linewidths=0.5, ax=ax)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.set_title(title)
+        ax.tick_params(axis="y", labelsize=7 if len(matrix.index) > 12 else 9)
+        png = to_png(fig)
+    stacked = matrix.stack().dropna().astype(float)
+    if stacked.empty:
+        alt = f"{title}: no benchmark ratings."
+    else:
+        best, worst = stacked.idxmax(), stacked.idxmin()
+        met = int((stacked >= 0.999).sum())
+        alt = (f"{title}. Heatmap of the share of benchmark credit for {len(matrix.index)} pillars by "
+               f"{len(matrix.columns)} gateways; {met} of {len(stacked)} cells fully met. Highest: {best[0]} at "
+               f"{best[1]} ({stacked.max():.0%}); lowest: {worst[0]} at {worst[1]} ({stacked.min():.0%}).")
+    table = (matrix * 100).round(0)
+    return Figure(png, alt, table, title)
+
+
+def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps: pd.DataFrame,
+                  labels: dict[str, str], unit: str = "%") -> Figure:
+    """Lines per group over years (left) and the disparity gap at baseline and latest year (right).
+
+    `series`: columns group, year, value (suppressed -> NaN). `trends`: group -> trend.
+    `gaps`: columns group, gap_baseline_pp, gap_latest_pp, gap_trend.
+    """
+    wide = series.pivot(index="year", columns="group", values="value").sort_index()
+    groups = [g for g in wide.columns if wide[g].notna().any()]
+    order = ["all", *sorted(g for g in groups if g != "all")]
+    groups = [g for g in order if g in groups]
+    with plt.rc_context(STYLE):
+        fig, (ax, gx) = plt.subplots(1, 2, figsize=(9.5, 3.2), gridspec_kw={"width_ratios": [3, 2]})
+        for i, group in enumerate(groups):
+            colour = ALL_COLOUR if group == "all" else OKABE_ITO[(i - 1) % len(OKABE_ITO)]
+            style = LINESTYLES[0 if group == "all" else ((i - 1) // len(OKABE_ITO)) % len(LINESTYLES)]
+            arrow = TREND_ARROW.get(trends.get(group, "insufficient_data"), "")
+            ax.plot(wide.index, wide[group], marker="o", markersize=3, color=colour, linestyle=style,
+                    linewidth=2.4 if group == "all" else 1.2, label=f"{labels.get(group, group)} {arrow}")
+        ax.set_ylim(0, 100)
+        ax.set_ylabel(unit)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_title(name)
+        ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        shown = gaps.dropna(subset=["gap_latest_pp"]).sort_values("gap_latest_pp")
+        y = np.arange(len(shown))
+        if len(shown):
+            gx.hlines(y, shown["gap_baseline_pp"], shown["gap_latest_pp"], color="#999999", linewidth=1.5)
+            gx.scatter(shown["gap_baseline_pp"], y, color="#56B4E9", s=18, label="baseline", zorder=3)
+            gx.scatter(shown["gap_latest_pp"], y, color="#D55E00", s=18, marker="D", label="latest", zorder=3)
+            gx.set_yticks(y, [labels.get(g, g) for g in shown["group"]], fontsize=7)
+            gx.legend(fontsize=7, frameon=False)
+        else:
+            gx.text(0.5, 0.5, "no gaps to show", ha="center", va="center", transform=gx.transAxes)
+            gx.set_yticks([])
+        gx.axvline(0, color="#000000", linewidth=0.8)
+        gx.set_title("Gap to reference (pp, + = behind)")
+        fig.tight_layout()
+        png = to_png(fig)
+    total = wide["all"].dropna() if "all" in wide.columns else pd.Series(dtype=float)
+    if total.empty:
+        first = "The all-students series is suppressed or missing."
+    else:
+        first = (f"All students went from {pct(total.iloc[0])} in {total.index[0]} to {pct(total.iloc[-1])} in "
+                 f"{total.index[-1]} ({trends.get('all', 'insufficient_data').replace('_', ' ')}).")
+    widest = shown.iloc[-1] if len(shown) else None
+    gap_text = (f" Largest latest gap: {labels.get(widest['group'], widest['group'])} "
+                f"{widest['gap_latest_pp']:+.1f} points ({str(widest['gap_trend']).replace('_', ' ')})."
+                if widest is not None else "")
+    alt = f"{name}: line chart of {len(groups)} groups over {len(wide.index)} years. {first}{gap_text}"
+    table = wide.rename(columns=labels).round(1)
+    table.index.name = "year"
+    return Figure(png, alt, table, name)
+
+
+def gateway_distribution(counts: dict[str, int], labels: dict[str, str]) -> Figure:
+    names = [labels.get(k, k) for k in counts]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7, 2.8))
+        ax.bar(names, list(counts.values()), color=OKABE_ITO[4])
+        for x, v in enumerate(counts.values()):
+            ax.text(x, v, str(v), ha="center", va="bottom")
+        ax.set_ylabel("members")
+        ax.set_title("Members by gateway reached")
+        ax.tick_params(axis="x", labelsize=8)
+        png = to_png(fig)
+    total = sum(counts.values())
+    parts = ", ".join(f"{labels.get(k, k)} {v}" for k, v in counts.items())
+    alt = f"Bar chart of the {total} members by the gateway they have reached: {parts}."
+    table = pd.DataFrame({"gateway": names, "members": list(counts.values())}).set_index("gateway")
+    return Figure(png, alt, table, "Members by gateway reached")
+
+
+def share_histogram(values: list[float], title: str) -> Figure:
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(4.5, 2.6))
+        ax.hist([v * 100 for v in values], bins=np.linspace(0, 100, 11), color=OKABE_ITO[2], edgecolor="white")
+        ax.set_xlabel("% of member's indicators or gaps")
+        ax.set_ylabel("members")
+        ax.set_title(title)
+        png = to_png(fig)
+    arr = np.array(values) * 100
+    alt = (f"Histogram of {title.lower()} across {len(values)} members: median {np.median(arr):.0f}%, "
+           f"range {arr.min():.0f}% to {arr.max():.0f}%." if len(values) else f"{title}: no data.")
+    counts, edges = np.histogram(arr, bins=np.linspace(0, 100, 11))
+    table = pd.DataFrame({"from %": edges[:-1].round(0), "to %": edges[1:].round(0), "members": counts})
+    return Figure(png, alt, table.set_index("from %"), title)
+
+
+def network_outcomes(outcomes: pd.DataFrame, names: dict[str, str]) -> Figure:
+    """Small multiples: each member's all-students line (grey) and the network median (black) per indicator.
+
+    `outcomes`: columns community_id, indicator_id, year, value (published values only).
+    """
+    indicators = [i for i in names if i in set(outcomes["indicator_id"])]
+    cols = 4
+    rows = max(1, -(-len(indicators) // cols))
+    medians = outcomes.groupby(["indicator_id", "year"])["value"].median()
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(rows, cols, figsize=(10, 2.3 * rows), sharex=True, squeeze=False)
+        for ax, indicator in zip(axes.flat, indicators, strict=False):
+            part = outcomes[outcomes["indicator_id"] == indicator]
+            wide = part.pivot(index="year", columns="community_id", values="value").sort_index()
+            ax.plot(wide.index, wide.to_numpy(), color="#BBBBBB", linewidth=0.5)
+            median = medians.loc[indicator]
+            ax.plot(median.index, median.to_numpy(), color=ALL_COLOUR, linewidth=2.2)
+            ax.set_title(names[indicator], fontsize=8)
+            ax.set_ylim(0, 100)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
+        for ax in list(axes.flat)[len(indicators):]:
+            ax.set_visible(False)
+        fig.tight_layout()
+        png = to_png(fig)
+    sentences = []
+    for indicator in indicators:
+        median = medians.loc[indicator].dropna()
+        if len(median):
+            sentences.append(f"{names[indicator]}: median {median.iloc[0]:.1f}% in {median.index[0]}, "
+                             f"{median.iloc[-1]:.1f}% in {median.index[-1]}")
+    alt = ("Small multiples of all-students outcomes, one panel per indicator, each member as a grey line and the "
+           "network median in black. " + "; ".join(sentences) + ".")
+    table = medians.unstack("indicator_id").rename(columns=names).round(1)
+    table.index.name = "year"
+    return Figure(png, alt, table, "Outcomes across members (median in black)")

@@ -1,0 +1,139 @@
+"""Pure scoring: validated tables + rubric + params -> scores for every community, in one pass.
+
+No I/O happens here. The result holds the JSON-ready scores of DESIGN.md per community, the public
+(suppressed, rounded) outcomes table that notebooks and downloads use, and the network roll-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..load import NetworkData
+from ..params import YearParams
+from ..rubric import Rubric
+from .benchmarks import benchmark_credits, gateways_reached, pillar_matrix
+from .disparities import disparity_gaps
+from .outcomes import outcome_trends
+from .rules import rules_table
+from .summary import community_summary, network_rollup
+from .suppression import public_table, suppress
+
+
+@dataclass
+class NetworkScores:
+    year: int
+    rubric: Rubric
+    scores: dict[str, dict[str, Any]]
+    public_outcomes: pd.DataFrame
+    rollup: dict[str, Any]
+    slice_sha256: dict[str, str] = field(default_factory=dict)
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe scalars: NaN/NA -> None, numpy -> Python, floats rounded to 0.1 by the caller."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def records_by_community(frame: pd.DataFrame, columns: list[str], order: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """JSON-ready rows grouped by community, in one pass over the whole network's table."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    ordered = frame.sort_values(["community_id", *order], kind="stable")
+    values = ordered[columns].astype(object).to_numpy()
+    for cid, row in zip(ordered["community_id"].to_numpy(), values, strict=True):
+        out.setdefault(cid, []).append({c: clean(v) for c, v in zip(columns, row, strict=True)})
+    return out
+
+
+def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
+    """sha256 of each community's rows in every input table (rows joined vectorised, hashed per community)."""
+    digests: dict[str, Any] = {}
+    for name, frame in (("communities", data.communities), ("benchmarks", data.benchmarks), ("outcomes", data.outcomes)):
+        if name == "benchmarks":
+            frame = frame[frame["year"] == year]
+        ordered = frame.sort_values(list(frame.columns[:4]), kind="stable").astype("string").fillna("")
+        columns = list(ordered.columns)
+        lines = ordered[columns[0]].str.cat([ordered[c] for c in columns[1:]], sep="\x1f")
+        for cid, line in zip(ordered["community_id"].to_numpy(), lines.to_numpy(), strict=True):
+            digests.setdefault(cid, hashlib.sha256()).update(f"{name}\x1e{line}\n".encode())
+    return {cid: d.hexdigest() for cid, d in digests.items()}
+
+
+def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, year: int,
+                  communities: list[str] | None = None) -> NetworkScores:
+    """Score every community (or the listed ones) of the network for `year`."""
+    local = params.local_indicators if params else []
+    if params:
+        local = [*local, *[i for c in params.communities.values() for i in c.get("local_indicators", [])]]
+    rubric = rubric.with_local_outcomes(local)
+    members = data.communities[data.communities["joined_year"].fillna(0) <= year]
+    ids = sorted(members["community_id"]) if communities is None else sorted(communities)
+    rules, overrides = rules_table(ids, rubric, params)
+
+    ratings = data.benchmarks[(data.benchmarks["year"] == year) & data.benchmarks["community_id"].isin(ids)]
+    credits = benchmark_credits(ratings, rubric, ids, rules)
+    matrix = pillar_matrix(credits)
+
+    outcomes = data.outcomes[(data.outcomes["year"] <= year) & data.outcomes["community_id"].isin(ids)]
+    cells = suppress(outcomes, rules.set_index("community_id")["min_cell"], rubric.partitions)
+    polarity = pd.Series({o.id: o.sign for o in rubric.outcomes})
+    trends = outcome_trends(cells, rules, polarity)
+    gaps = disparity_gaps(cells, trends)
+    summary = community_summary(trends, gaps, rules)
+    reached = gateways_reached(credits, rubric, rules, summary.set_index("community_id")["proof_point"])
+
+    names = members.set_index("community_id")
+    hashes = slice_hashes(data, year)
+    bench_rows = records_by_community(credits, ["benchmark_id", "gateway", "pillar", "status", "credit", "evidence"],
+                                      ["gateway_order", "pillar", "benchmark_id"])
+    outcome_rows = records_by_community(trends, ["indicator_id", "group", "baseline_year", "baseline", "latest_year",
+                                                 "latest", "change_pp", "trend", "suppressed"], ["indicator_id", "group"])
+    gap_rows = records_by_community(gaps, ["indicator_id", "group", "reference_group", "gap_baseline_pp", "gap_latest_pp",
+                                           "gap_change_pp", "gap_trend", "suppressed"], ["indicator_id", "group"])
+    missing_ratings = credits[credits["missing_rating"]].groupby("community_id")["benchmark_id"].agg(sorted)
+    pillars_by: dict[str, dict[str, dict[str, float | None]]] = {cid: {p: {} for p in rubric.pillar_ids} for cid in ids}
+    for cid, pillar, gw, share in matrix[["community_id", "pillar", "gateway", "share"]].itertuples(index=False):
+        pillars_by[cid][pillar][gw] = clean(share)
+    reached_by = reached.set_index("community_id").to_dict("index")
+    summary_by = summary.set_index("community_id").to_dict("index")
+    scores: dict[str, dict[str, Any]] = {}
+    for cid in ids:
+        gateway = reached_by[cid]
+        summ = summary_by[cid]
+        scores[cid] = {
+            "community_id": cid,
+            "name": str(names.at[cid, "name"]),
+            "state": str(names.at[cid, "state"]),
+            "year": year,
+            "framework": rubric.framework,
+            "gateway": {"reached": clean(gateway["reached"]), "next": clean(gateway["next"]), "missing": list(gateway["missing"])},
+            "pillars": pillars_by[cid],
+            "benchmarks": bench_rows.get(cid, []),
+            "outcomes": outcome_rows.get(cid, []),
+            "disparities": gap_rows.get(cid, []),
+            "summary": {"indicators_improving_share": clean(summ["indicators_improving_share"]),
+                        "gaps_closing_share": clean(summ["gaps_closing_share"]),
+                        "proof_point": bool(summ["proof_point"])},
+            "missing_ratings": list(missing_ratings.get(cid, [])),
+            "overrides": overrides[cid],
+            "provenance": {"kit_version": __version__, "rubric_sha256": rubric.sha256,
+                           "data_sha256": hashes.get(cid, ""),
+                           "params_sha256": params.params_sha256_for(cid) if params else ""},
+        }
+    public = public_table(cells)
+    rollup = network_rollup(scores, rubric.gateway_ids, rubric.pillar_ids)
+    return NetworkScores(year=year, rubric=rubric, scores=scores, public_outcomes=public, rollup=rollup,
+                         slice_sha256=hashes)

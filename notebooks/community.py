@@ -1,0 +1,66 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+community_id = "alder-bay"
+year = 2025
+report_dir = ".."
+
+# %%
+from ci_lib.report import CommunityPage
+
+page = CommunityPage.load(report_dir, community_id, year)
+page.summary_card()
+
+# %% [markdown]
+# ## Pillars and gateways
+
+# %%
+page.pillar_matrix()
+
+# %% [markdown]
+# ## Benchmarks
+
+# %%
+page.benchmarks()
+
+# %% [markdown]
+# ## Outcomes
+
+# %%
+page.outcome_table()
+
+# %%
+page.outcomes()
+
+# %% [markdown]
+# ## Disparities
+
+# %%
+page.disparities()
+
+# %% [markdown]
+# ## Data notes
+
+# %%
+page.notes()
+
+# %% [markdown]
+# ## Downloads
+
+# %%
+page.downloads()
+
+# %%
+page.write_scores()
+page.provenance()

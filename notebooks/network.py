@@ -1,0 +1,52 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+year = 2025
+report_dir = "."
+
+# %%
+from ci_lib.report import NetworkPage
+
+network = NetworkPage.load(report_dir, year)
+network.headline()
+
+# %% [markdown]
+# ## Gateways reached
+
+# %%
+network.gateway_distribution()
+
+# %% [markdown]
+# ## Pillar strengths across members
+
+# %%
+network.pillar_heatmap()
+
+# %% [markdown]
+# ## Indicators improving and gaps closing
+
+# %%
+network.shares()
+
+# %% [markdown]
+# ## Outcomes across the network
+
+# %%
+network.outcome_small_multiples()
+
+# %% [markdown]
+# ## Members
+
+# %%
+network.members_table()
