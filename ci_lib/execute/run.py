@@ -123,7 +123,7 @@ def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] 
     if run_network:
         parameters = {"year": opts.year, "report_dir": "."}
         keys["_network"] = cache.cache_key(network_template, parameters, work["_network"], lock)
-        tasks.append(NotebookTask("_network", network_template, str(report_dir / "network.ipynb"),
+        tasks.append(NotebookTask("_network", network_template, str(report_dir / "index.ipynb"),
                                   str(report_dir / "failed" / "network.ipynb"), parameters,
                                   {"title": params.title, "description": f"Network overview, {opts.year}"},
                                   opts.timeout, opts.warm))

@@ -17,7 +17,8 @@ The wide table (one indicator per sheet or CSV file) looks like::
   Gender "All"/"All Genders"/"Total" + a population -> that population's group; Population
   "All Students" + Gender "Female"/"Male" -> ``female``/``male``; a specific gender AND a specific
   population is an intersection the kit has no group for: skipped, counted in `skipped_intersections`.
-  Labels not in `label_map` are listed in `unknown_labels` (row, label) and not emitted.
+  Labels not in `label_map` are listed in `unknown_labels` (row, label) and not emitted. Built in, even
+  when `label_map` lacks them: "All Students"/"All"/"Total" -> ``all``, "Female"/"Male" -> ``female``/``male``.
 - Zeros mean missing (partnership convention): a cell-year whose D is 0 or empty, or whose N is empty,
   is "no data" and emits no row (counted in `skipped_zero_cells`, for mapped rows only); N > 0 with D 0
   or empty is also treated as no data, not as an error. N == 0 with D > 0 IS data: zero successes.
@@ -34,6 +35,7 @@ import numbers
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,13 +107,13 @@ def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[obje
     if suffix in EXCEL_SUFFIXES:
         try:
             frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object,
-                                  engine="openpyxl")
+                                  keep_default_na=False, na_values=[], engine="openpyxl")
         except (ValueError, IndexError, KeyError) as exc:  # missing sheet
             raise ImportFormatError(path, None, None, f"cannot read sheet {sheet!r}: {exc}") from exc
         except Exception as exc:  # openpyxl raises many types for corrupt workbooks
             raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
         # header=None keeps blank rows (leading ones included), so row i of the frame is sheet row i + 1.
-        return [(i + 1, [None if pd.isna(v) else v for v in row])
+        return [(i + 1, [None if _cell_text(v) is None else v for v in row])
                 for i, row in enumerate(frame.itertuples(index=False, name=None))]
     raw = path.read_bytes()
     try:
@@ -140,6 +142,7 @@ class _Layout:
     gender_col: int | None
     label_col: int
     label_name: str
+    gender_name: str
     years: dict[int, tuple[int, str, int, str]]  # year -> (N index, N header, D index, D header)
 
 
@@ -160,7 +163,8 @@ def _layout(path: Path, grid: list[tuple[int, list[object]]]) -> tuple[_Layout, 
         try:
             year = parse_year(match.group(2))
         except ValueError as exc:
-            raise ImportFormatError(path, header_row, name, f"cannot read the year of this column: {exc}") from exc
+            raise ImportFormatError(path, header_row, name,
+                                    f"cannot read the year of this column: {exc}") from exc
         if year in found[kind]:
             raise ImportFormatError(path, header_row, name,
                                     f"year {year} already has column '{found[kind][year][1]}'")
@@ -183,7 +187,9 @@ def _layout(path: Path, grid: list[tuple[int, list[object]]]) -> tuple[_Layout, 
         gender_col = None
         label_col = next((candidates[h] for h in _SINGLE_LABEL_HEADERS if h in candidates),
                          next((i for i in range(first_count) if names[i]), 0))
-    return _Layout(header_row, gender_col, label_col, names[label_col] or "label", years), header_at
+    gender_name = (names[gender_col] or "Gender") if gender_col is not None else "Gender"
+    label_name = names[label_col] or "label"
+    return _Layout(header_row, gender_col, label_col, label_name, gender_name, years), header_at
 
 
 def _count(path: Path, row: int, column: str, value: object) -> int | None:
@@ -191,6 +197,7 @@ def _count(path: Path, row: int, column: str, value: object) -> int | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     number: float | int | None = None
+    shown = _cell_text(value)
     if isinstance(value, bool):
         number = None
     elif isinstance(value, numbers.Real):
@@ -206,12 +213,12 @@ def _count(path: Path, row: int, column: str, value: object) -> int | None:
         except ValueError:  # pragma: no cover - the pattern admits only numbers
             number = None
     if number is None:
-        raise ImportFormatError(path, row, column, f"{value!r} is not a count: expected a whole number "
+        raise ImportFormatError(path, row, column, f"'{shown}' is not a count: expected a whole number "
                                 "(0 or empty means no data)")
     if number < 0:
-        raise ImportFormatError(path, row, column, f"{value!r} is negative: counts cannot be negative")
+        raise ImportFormatError(path, row, column, f"'{shown}' is negative: counts cannot be negative")
     if not float(number).is_integer():
-        raise ImportFormatError(path, row, column, f"{value!r} is not a whole number")
+        raise ImportFormatError(path, row, column, f"'{shown}' is not a whole number")
     return int(number)
 
 
@@ -240,25 +247,27 @@ class _Labels:
             return "all"
         return self.map.get(norm) or GENDER_LABELS.get(norm)
 
-    def is_gender(self, label: str) -> bool:
-        norm = _norm(label)
-        return norm in ALL_GENDER_LABELS or self.gender(label) in GENDER_LABELS.values()
+    def any_label(self, label: str) -> str | None:
+        """'all', a group id, or None: one part of a "Female / Black" style label."""
+        return "all" if _norm(label) in ALL_GENDER_LABELS else self.population(label) or self.gender(label)
 
     def resolve(self, gender: str | None, population: str) -> tuple[str, str]:
         """('group', id) | ('intersection', '') | ('unknown', label)."""
-        if gender is None:  # single label column
-            group = self.population(population)
+        if gender is None:  # single label column: the whole label, else "<part> / <part>" in any order
+            group = self.any_label(population)
             if group is not None:
                 return "group", group
             parts = _SPLIT.split(population.strip())
             if len(parts) != 2:
                 return "unknown", population
-            if self.is_gender(parts[0]):
-                gender, population = parts
-            elif self.is_gender(parts[1]):
-                population, gender = parts
-            else:
-                return "unknown", population
+            first, second = (self.any_label(p) for p in parts)
+            if first == "all":
+                return ("group", second) if second is not None else ("unknown", parts[1])
+            if second == "all":
+                return ("group", first) if first is not None else ("unknown", parts[0])
+            if first is not None or second is not None:
+                return "intersection", ""
+            return "unknown", population
         gender_group = self.gender(gender)
         if gender_group is None:
             return "unknown", gender
@@ -284,7 +293,8 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
     except ValueError as exc:
         raise ImportFormatError(path, None, None, str(exc)) from exc
     if not isinstance(indicator_id, str) or not _INDICATOR_ID.fullmatch(indicator_id):
-        raise ImportFormatError(path, None, None, f"invalid indicator id {indicator_id!r}: expected snake_case")
+        raise ImportFormatError(path, None, None,
+                                f"invalid indicator id {indicator_id!r}: expected snake_case")
     labels = _Labels(label_map)
     grid = _read_grid(path, sheet)
     layout, header_at = _layout(path, grid)
@@ -292,8 +302,8 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
     out: dict[str, list[object]] = {c: [] for c in OUTCOME_COLUMNS}
     seen: dict[tuple[str, int], int] = {}
     gender_above: str | None = None
-    gender_name = "Gender"
-    width = 1 + max([layout.label_col, layout.gender_col or 0, *(max(v[0], v[2]) for v in layout.years.values())])
+    count_cols = [i for v in layout.years.values() for i in (v[0], v[2])]
+    width = 1 + max([layout.label_col, layout.gender_col or 0, *count_cols])
     for row, cells in grid[header_at + 1:]:
         cells = cells + [None] * (width - len(cells))
         if all(c is None for c in cells):
@@ -303,9 +313,10 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
         if layout.gender_col is not None:
             gender = _cell_text(cells[layout.gender_col]) or gender_above
             if label is not None and gender is None:
-                raise ImportFormatError(path, row, gender_name, "Gender is empty and there is no Gender above it")
+                raise ImportFormatError(path, row, layout.gender_name,
+                                        "Gender is empty and there is no Gender above it")
             gender_above = gender
-        has_counts = any(_cell_text(cells[i]) is not None for v in layout.years.values() for i in (v[0], v[2]))
+        has_counts = any(_cell_text(cells[i]) is not None for i in count_cols)
         if label is None:
             if has_counts:
                 raise ImportFormatError(path, row, layout.label_name, "row has counts but no label")
@@ -389,7 +400,7 @@ def write_rows(rows: pd.DataFrame, out_path: str | os.PathLike[str], append: boo
         raise ValueError(f"rows lack column(s) {', '.join(missing)}")
     rows = rows.loc[:, list(OUTCOME_COLUMNS)]
     new_keys = _key_text(rows)
-    repeated = {k for k in new_keys if new_keys.count(k) > 1} if len(set(new_keys)) != len(new_keys) else set()
+    repeated = [k for k, n in Counter(new_keys).items() if n > 1]
     if repeated:
         raise ImportFormatError(out_path, None, None, f"rows to write repeat {_describe(min(repeated))}")
     if not (append and out_path.exists() and out_path.stat().st_size > 0):

@@ -1,0 +1,289 @@
+"""`ci-assess`: a thin command-line layer over the library. User errors exit 2 without a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import InvalidInput, KitError
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(x) for x in text.split("/"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("--shard takes I/N, e.g. 0/4") from exc
+    if not (count >= 1 and 0 <= index < count):
+        raise argparse.ArgumentTypeError("--shard I/N needs 0 <= I < N")
+    return index, count
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--data", help="data directory (default: `data:` in params/<year>/network.yml)")
+    p.add_argument("--params", default="params", help="params root (default: params)")
+    p.add_argument("--reports", default="reports", help="reports root (default: reports)")
+    p.add_argument("--notebooks", default="notebooks", help="notebook templates (default: notebooks)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--only", nargs="+", default=[], metavar="ID", help="run only these communities")
+    p.add_argument("--executor", choices=["local", "serial", "dask"], default="local")
+    p.add_argument("--scheduler", help="Dask scheduler address (default: a LocalCluster)")
+    p.add_argument("--shard", type=parse_shard, help="I/N: run the I-th of N shards (Indexed Jobs, Slurm arrays)")
+    p.add_argument("--force", action="store_true", help="ignore the cache and re-execute everything")
+    p.add_argument("--timeout", type=float, default=600, help="seconds allowed per notebook (default 600)")
+    p.add_argument("--cold", action="store_true", help="fresh kernel per notebook (slow; for comparison)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
+    p.add_argument("--log-json", metavar="FILE", help="append one JSON line per notebook (for schedulers)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ci-assess", description="Civic Infrastructure Assessment Kit")
+    parser.add_argument("--version", action="version", version=f"ci-assess {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check a data directory against the data contract")
+    p.add_argument("data_dir")
+    p.add_argument("--framework", default=None, help="rubric to check ids against (default: every known one)")
+    p.add_argument("--year", type=int, help="use params/<year> (framework, local indicators)")
+    p.add_argument("--params", default="params")
+
+    p = sub.add_parser("score", help="scores without notebooks (fast path)")
+    p.add_argument("data_dir")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--community")
+    p.add_argument("--json", action="store_true", help="print the scores JSON")
+    p.add_argument("--params", default="params")
+
+    add_run_options(sub.add_parser("run", help="execute the notebooks of a year"))
+
+    p = sub.add_parser("render", help="build reports/<year>/_site")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--reports", default="reports")
+    p.add_argument("--engine", choices=["auto", "quarto", "builtin"], default="auto")
+
+    p = sub.add_parser("assess", help="run + render")
+    add_run_options(p)
+    p.add_argument("--engine", choices=["auto", "quarto", "builtin"], default="auto")
+
+    p = sub.add_parser("demo", help="generate data/demo and assess it")
+    p.add_argument("--year", type=int, default=2025)
+    p.add_argument("--out", default="data/demo")
+    p.add_argument("--seed", type=int, default=2025)
+    p.add_argument("--communities", type=int, default=70)
+    p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--generate-only", action="store_true")
+    p.add_argument("--engine", choices=["auto", "quarto", "builtin"], default="auto")
+    p.add_argument("--quiet", action="store_true")
+    return parser
+
+
+def progress_printer(quiet: bool, log_json: str | None, total_hint: int = 0):
+    """A rich progress bar with live ok/cached/failed counts and ETA, plus optional JSON lines."""
+    counts: Counter[str] = Counter()
+    log = open(log_json, "a", encoding="utf-8") if log_json else None  # noqa: SIM115 - closed by caller
+    bar: dict[str, Any] = {}
+    if not quiet:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        progress = Progress(TextColumn("[bold]notebooks"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[counts]}"), TimeRemainingColumn(), transient=False)
+        bar["progress"] = progress
+
+    def callback(result: Any, done: int, total: int) -> None:
+        counts[result.status] += 1
+        if log:
+            log.write(json.dumps({"name": result.name, "status": result.status, "seconds": result.seconds,
+                                  "error": result.error, "done": done, "total": total}) + "\n")
+            log.flush()
+        if "progress" in bar:
+            progress = bar["progress"]
+            if "task" not in bar:
+                progress.start()
+                bar["task"] = progress.add_task("run", total=total, counts="")
+            text = " ".join(f"{k} {counts[k]}" for k in ("ok", "cached", "failed") if counts[k])
+            progress.update(bar["task"], completed=done, counts=text)
+
+    def close() -> None:
+        if "progress" in bar and "task" in bar:
+            bar["progress"].stop()
+        if log:
+            log.close()
+
+    callback.close = close  # type: ignore[attr-defined]
+    return callback
+
+
+def print_summary(report: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    counts = Counter(r.status for r in report.results)
+    console = Console()
+    table = Table(title=f"{report.report_dir}: ok {counts['ok']} · cached {counts['cached']} · failed {counts['failed']}")
+    table.add_column("notebook")
+    table.add_column("status")
+    table.add_column("seconds", justify="right")
+    table.add_column("error")
+    shown = report.results if len(report.results) <= 25 else [r for r in report.results if r.status == "failed"]
+    for r in shown:
+        style = {"failed": "red", "cached": "dim"}.get(r.status, "")
+        table.add_row(r.name, f"[{style}]{r.status}[/]" if style else r.status, f"{r.seconds:.2f}", r.error)
+    if len(shown) < len(report.results):
+        table.caption = f"{len(report.results) - len(shown)} notebooks ok or cached not listed"
+    console.print(table)
+
+
+def run_options(args: argparse.Namespace):
+    from .execute.run import RunOptions
+
+    return RunOptions(year=args.year, data=args.data, params_root=args.params, reports_root=args.reports,
+                      notebooks=args.notebooks, jobs=args.jobs, only=args.only, executor=args.executor,
+                      scheduler=args.scheduler, shard=args.shard, force=args.force, timeout=args.timeout,
+                      warm=not args.cold)
+
+
+def do_run(args: argparse.Namespace) -> int:
+    from .execute.run import run_year
+
+    callback = progress_printer(args.quiet, args.log_json)
+    started = time.perf_counter()
+    try:
+        report = run_year(run_options(args), progress=callback)
+    finally:
+        callback.close()  # type: ignore[attr-defined]
+    print_summary(report)
+    print(f"executed in {time.perf_counter() - started:.1f} s; manifest: {report.report_dir / 'manifest.json'}")
+    return 1 if report.failed else 0
+
+
+def do_render(year: int, reports: str, engine: str) -> None:
+    from .site.build import render
+
+    info = render(Path(reports) / str(year), engine)
+    print(f"site ({info['engine']}, {info['communities']} community pages, {info['seconds']:.1f} s): "
+          f"{Path(info['site']) / 'index.html'}")
+    if info["failed"]:
+        print(f"not published (failed notebooks): {', '.join(info['failed'])}")
+
+
+def do_validate(args: argparse.Namespace) -> int:
+    from .load import load_network
+    from .rubric import available_frameworks, load_rubric
+
+    local: set[str] = set()
+    rubric = None
+    if args.year:
+        from .params import load_params
+
+        params = load_params(args.year, args.params)
+        rubric = load_rubric(args.framework or params.framework)
+        local = params.all_local_indicator_ids()
+    elif args.framework:
+        rubric = load_rubric(args.framework)
+    else:
+        # ids known to any framework version: a union rubric for checking only
+        rubric = load_rubric(available_frameworks()[-1])
+        for name in available_frameworks():
+            other = load_rubric(name)
+            rubric = rubric.with_local_outcomes([])
+            rubric.benchmarks = list({b.id: b for b in [*rubric.benchmarks, *other.benchmarks]}.values())
+    data = load_network(args.data_dir, rubric, local)
+    for note in data.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"{args.data_dir}: valid ({len(data.communities)} communities, {len(data.benchmarks)} benchmark ratings, "
+          f"{len(data.outcomes)} outcome rows)")
+    return 0
+
+
+def do_score(args: argparse.Namespace) -> int:
+    from .load import load_network
+    from .params import load_params
+    from .rubric import load_rubric
+    from .scoring import score_network
+
+    params = load_params(args.year, args.params) if (Path(args.params) / str(args.year) / "network.yml").exists() else None
+    rubric = load_rubric(params.framework if params else "toa-2019")
+    data = load_network(args.data_dir, rubric, params.all_local_indicator_ids() if params else ())
+    only = [args.community] if args.community else None
+    if args.community and args.community not in set(data.communities["community_id"]):
+        raise KitError(f"--community {args.community}: not in {args.data_dir}/communities.csv")
+    scores = score_network(data, rubric, params, args.year, only)
+    if args.json:
+        payload: Any = scores.scores[args.community] if args.community else list(scores.scores.values())
+        json.dump(payload, sys.stdout, indent=1, ensure_ascii=False)
+        print()
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Scores {args.year} ({rubric.framework})")
+    for col in ("community", "gateway", "next", "missing", "improving", "gaps closing", "proof point"):
+        table.add_column(col)
+    for s in scores.scores.values():
+        summ = s["summary"]
+        table.add_row(s["community_id"], s["gateway"]["reached"] or "–", s["gateway"]["next"] or "–",
+                      str(len(s["gateway"]["missing"])),
+                      "–" if summ["indicators_improving_share"] is None else f"{summ['indicators_improving_share']:.0%}",
+                      "–" if summ["gaps_closing_share"] is None else f"{summ['gaps_closing_share']:.0%}",
+                      "yes" if summ["proof_point"] else "no")
+    Console().print(table)
+    return 0
+
+
+def do_demo(args: argparse.Namespace) -> int:
+    from . import demo
+
+    info = demo.generate(args.out, seed=args.seed, n=args.communities)
+    written = demo.write_demo_params("params", args.year, args.out, info["local"])
+    print(f"demo network: {len(info['communities'])} communities in {args.out}"
+          + (f"; created {len(written)} params file(s) in params/{args.year}" if written else ""))
+    if args.generate_only:
+        return 0
+    ns = argparse.Namespace(year=args.year, data=args.out, params="params", reports="reports", notebooks="notebooks",
+                            jobs=args.jobs, only=[], executor="local", scheduler=None, shard=None, force=False,
+                            timeout=600, cold=False, quiet=args.quiet, log_json=None)
+    code = do_run(ns)
+    do_render(args.year, "reports", args.engine)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return do_validate(args)
+        if args.command == "score":
+            return do_score(args)
+        if args.command == "run":
+            return do_run(args)
+        if args.command == "render":
+            do_render(args.year, args.reports, args.engine)
+            return 0
+        if args.command == "assess":
+            code = do_run(args)
+            do_render(args.year, args.reports, args.engine)
+            return code
+        if args.command == "demo":
+            return do_demo(args)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s); nothing was written.", file=sys.stderr)
+        return 2
+    except KitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; completed notebooks are kept and the next run resumes", file=sys.stderr)
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

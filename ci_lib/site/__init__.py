@@ -1,0 +1,1 @@
+"""The published site: Quarto project, built-in renderer, audit."""

@@ -1,0 +1,120 @@
+"""The built-in renderer: the same pages and navigation as the Quarto site, without Quarto.
+
+Executed notebooks are exported with nbconvert (inputs, prompts and raw cells hidden; never re-executed)
+into one shared page template and stylesheet; the listing gets client-side search and filters.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import mistune
+import nbformat
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from nbconvert import HTMLExporter
+
+from ..atomic import write_text
+from .content import NAV, YearContent
+
+HERE = Path(__file__).parent
+
+
+def exporter() -> HTMLExporter:
+    ex = HTMLExporter(template_name="basic")
+    ex.exclude_input = True
+    ex.exclude_input_prompt = True
+    ex.exclude_output_prompt = True
+    ex.exclude_raw = True
+    return ex
+
+
+def environment() -> Environment:
+    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+class BuiltinSite:
+    def __init__(self, content: YearContent, out: Path):
+        self.content = content
+        self.out = out
+        self.env = environment()
+        self.template = self.env.get_template("page.html.j2")
+        self.exporter = exporter()
+        self.markdown = mistune.create_markdown(escape=False, plugins=["table"])
+
+    def page(self, path: str, title: str, body: Markup | str, scripts: tuple[str, ...] = ()) -> None:
+        depth = path.count("/")
+        root = "../" * depth
+        nav = [{"href": href, "label": label} for href, label in NAV]
+        prov = self.content.manifest
+        footer = Markup("Civic Infrastructure Assessment Kit {} · run date {} · data sha256 <code>{}</code>").format(
+            prov["kit_version"], prov.get("run_date") or "not recorded", prov["data_sha256"][:12])
+        html = self.template.render(title=title, site_title=self.content.title, root=root, nav=nav, current=path,
+                                    body=Markup(body), footer=footer, scripts=scripts)
+        write_text(self.out / path, html)
+
+    def notebook_body(self, path: Path) -> Markup:
+        nb = nbformat.read(path, as_version=4)
+        body, _ = self.exporter.from_notebook_node(nb)
+        return Markup(body)
+
+    def build(self) -> list[str]:
+        c = self.content
+        rd = c.report_dir
+        (self.out / "assets").mkdir(parents=True, exist_ok=True)
+        for asset in (HERE / "assets").iterdir():
+            shutil.copyfile(asset, self.out / "assets" / asset.name)
+        pages = ["index.html", "communities.html", "methods.html", "downloads.html"]
+        self.page("index.html", c.title, self.notebook_body(rd / "index.ipynb")
+                  if (rd / "index.ipynb").exists() else Markup("<p class='notice'>The network overview failed to run.</p>"))
+        self.page("communities.html", "Communities", self.listing_html(), scripts=("listing.js",))
+        self.page("methods.html", "Methods", Markup(self.markdown(c.methods_markdown())))
+        self.page("downloads.html", "Downloads", Markup(self.markdown(c.downloads_markdown())))
+        for cid, s in c.scores.items():
+            path = f"communities/{cid}.html"
+            self.page(path, s["name"], self.notebook_body(rd / "communities" / f"{cid}.ipynb"))
+            pages.append(path)
+        for folder in ("data", "scores"):
+            target = self.out / folder
+            target.mkdir(exist_ok=True)
+            for cid in c.scores:
+                name = f"{cid}-outcomes.csv" if folder == "data" else f"{cid}.json"
+                shutil.copyfile(rd / folder / name, target / name)
+        write_text(self.out / "downloads" / "scores.csv", c.scores_csv())
+        shutil.copyfile(rd / "manifest.json", self.out / "manifest.json")
+        return pages
+
+    def listing_html(self) -> Markup:
+        entries = self.content.listing()
+        gateways = [(g["id"], g["label"]) for g in self.content.rubric.gateways]
+        states = sorted({e["state"] for e in entries})
+        return Markup(self.env.from_string(LISTING).render(entries=entries, gateways=[("none", "Not yet Exploring"),
+                                                                                       *gateways],
+                                                           states=states, failed=self.content.failed()))
+
+
+LISTING = """
+<div class="listing-controls" role="search">
+<label for="search">Search communities<input id="search" type="search" placeholder="Name, state or gateway" autocomplete="off"></label>
+<label for="filter-gateway">Gateway<select id="filter-gateway"><option value="">All gateways</option>
+{% for id, label in gateways %}<option value="{{ id }}">{{ label }}</option>{% endfor %}</select></label>
+<label for="filter-state">State<select id="filter-state"><option value="">All states</option>
+{% for s in states %}<option value="{{ s }}">{{ s }}</option>{% endfor %}</select></label>
+<label for="sort">Sort by<select id="sort"><option value="name">Name</option><option value="state">State</option>
+<option value="gateway">Gateway (highest first)</option></select></label>
+</div>
+<p id="count" aria-live="polite">{{ entries|length }} communities</p>
+<ul class="cards" id="community-list">
+{% for e in entries %}<li data-name="{{ e.name|lower }}" data-state="{{ e.state }}" data-gateway="{{ e.gateway }}" data-rank="{{ e.rank }}"
+ data-search="{{ (e.name ~ ' ' ~ e.state ~ ' ' ~ e.gateway_label ~ ' ' ~ e.community_id)|lower }}">
+<a href="{{ e.href }}">{{ e.name }}</a><div class="meta">{{ e.gateway_label }} · {{ e.state }}</div></li>
+{% endfor %}</ul>
+{% if failed %}<p class="notice">Not published this run (their notebooks failed): {{ failed|join(', ') }}</p>{% endif %}
+"""
+
+
+def render_builtin(content: YearContent, out: Path) -> dict[str, Any]:
+    pages = BuiltinSite(content, out).build()
+    return {"engine": "builtin", "pages": len(pages)}
