@@ -80,7 +80,7 @@ def naive_pandas(path: Path) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000, help="student rows (default 10 million)")
-    parser.add_argument("--no-baseline", action="store_true", help="skip the (slow, memory-hungry) pandas run")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the slow pandas baseline")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench_students_") as tmp:
         path = Path(tmp) / "students.parquet"

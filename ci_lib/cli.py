@@ -176,7 +176,7 @@ def do_validate(args: argparse.Namespace) -> int:
     from .load import load_network
     from .rubric import available_frameworks, load_rubric
 
-    local: set[str] = set()
+    local: set[str] | None = None
     rubric = None
     if args.year:
         from .params import load_params

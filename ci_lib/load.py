@@ -9,7 +9,6 @@ import csv
 import difflib
 import hashlib
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,7 +190,8 @@ def read_table(data_dir: Path, name: str, notes: list[str], hashes: dict[str, st
     return frame, problems
 
 
-def cross_problems(data: dict[str, pd.DataFrame], rubric: Rubric | None, local_indicators: set[str]) -> list[Problem]:
+def cross_problems(data: dict[str, pd.DataFrame], rubric: Rubric | None,
+                   local_indicators: set[str] | None) -> list[Problem]:
     """Checks across rows and tables: references, counts that make sense, ids the rubric knows."""
     problems: list[Problem] = []
     communities = data.get("communities")
@@ -218,7 +218,9 @@ def cross_problems(data: dict[str, pd.DataFrame], rubric: Rubric | None, local_i
     return problems
 
 
-def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None, local_indicators: set[str]) -> list[Problem]:
+def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None,
+                         local_indicators: set[str] | None) -> list[Problem]:
+    """Row checks; indicator ids are checked only when the local indicators are known (params given)."""
     path = out.attrs["path"]
     problems: list[Problem] = []
 
@@ -234,17 +236,22 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None, local_indicat
     with_both = num.notna() & den.notna() & val.notna() & (den > 0)
     computed = (num.astype("Float64") / den.astype("Float64") * 100).where(with_both)
     add((computed - val).abs() > 0.5, "value", "value disagrees with numerator/denominator")
-    if rubric is not None:
+    if rubric is not None and local_indicators is not None:
         indicators = {o.id for o in rubric.outcomes} | local_indicators
         add(out["indicator_id"].notna() & ~out["indicator_id"].isin(indicators), "indicator_id",
             "unknown indicator (not in the rubric nor declared as a local indicator in params)")
+    if rubric is not None:
         add(out["group"].notna() & ~out["group"].isin(rubric.group_ids), "group", "unknown group (not in the rubric)")
     return problems
 
 
 def load_network(data_dir: str | Path, rubric: Rubric | None = None,
-                 local_indicators: Iterable[str] = ()) -> NetworkData:
-    """Load and validate a data directory; raise InvalidInput listing every problem."""
+                 local_indicators: Iterable[str] | None = ()) -> NetworkData:
+    """Load and validate a data directory; raise InvalidInput listing every problem.
+
+    `local_indicators=None` means the params are unknown: indicator ids outside the rubric are then
+    reported as a note instead of an error.
+    """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise InvalidInput([Problem(str(data_dir), None, None, "data directory does not exist")])
@@ -257,16 +264,16 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
         problems += found
         if frame is not None:
             tables[name] = frame
-    problems += cross_problems(tables, rubric, set(local_indicators))
+    problems += cross_problems(tables, rubric, None if local_indicators is None else set(local_indicators))
     if problems:
         raise InvalidInput(problems)
     for name, frame in tables.items():
         tables[name] = frame.reset_index(drop=True)
     outcomes = tables["outcomes"]
+    if rubric is not None and local_indicators is None:
+        extra = sorted(set(outcomes["indicator_id"].dropna()) - {o.id for o in rubric.outcomes})
+        if extra:
+            notes.append(f"indicators not in the rubric, not checked without params (pass --year): {', '.join(extra)}")
     outcomes["value"] = outcomes["value"].astype("Float64")
     return NetworkData(data_dir=data_dir, communities=tables["communities"], benchmarks=tables["benchmarks"],
                        outcomes=outcomes, file_sha256=hashes, notes=notes)
-
-
-def first_line(text: str) -> str:
-    return re.split(r"\n", text, maxsplit=1)[0]

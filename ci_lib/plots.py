@@ -39,7 +39,7 @@ class Figure:
 
 def to_png(fig: matplotlib.figure.Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+    fig.savefig(buffer, format="png", metadata={"Software": None})
     plt.close(fig)
     return buffer.getvalue()
 
@@ -51,8 +51,11 @@ def pct(value: float | None) -> str:
 def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
     """`matrix`: rows (pillars, or members) x columns (gateways, or pillars), shares 0-1 or NaN."""
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7.5, max(2.6, 0.16 * len(matrix.index) + 0.8)))
+        height = max(2.6, 0.16 * len(matrix.index) + 0.9)
+        fig = plt.figure(figsize=(8, height))
+        ax = fig.add_axes((0.3, 0.55 / height, 0.58, 1 - 0.95 / height))
         sns.heatmap(matrix.astype(float) * 100, annot=len(matrix.index) <= 12, fmt=".0f", vmin=0, vmax=100, cmap="cividis",
+                    cbar_ax=fig.add_axes((0.9, 0.55 / height, 0.02, 1 - 0.95 / height)),
                     cbar_kws={"label": "% of benchmark credit"}, linewidths=0.5, ax=ax)
         ax.set_xlabel("")
         ax.set_ylabel("")
@@ -84,7 +87,10 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
     order = ["all", *sorted(g for g in groups if g != "all")]
     groups = [g for g in order if g in groups]
     with plt.rc_context(STYLE):
-        fig, (ax, gx) = plt.subplots(1, 2, figsize=(9.5, 3.2), gridspec_kw={"width_ratios": [3, 2]})
+        # fixed positions instead of tight_layout/bbox_inches="tight": each of those costs a full extra draw
+        fig = plt.figure(figsize=(10, 3.3))
+        ax = fig.add_axes((0.06, 0.14, 0.36, 0.74))
+        gx = fig.add_axes((0.74, 0.14, 0.24, 0.74))
         for i, group in enumerate(groups):
             colour = ALL_COLOUR if group == "all" else OKABE_ITO[(i - 1) % len(OKABE_ITO)]
             style = LINESTYLES[0 if group == "all" else ((i - 1) // len(OKABE_ITO)) % len(LINESTYLES)]
@@ -109,7 +115,6 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
             gx.set_yticks([])
         gx.axvline(0, color="#000000", linewidth=0.8)
         gx.set_title("Gap to reference (pp, + = behind)")
-        fig.tight_layout()
         png = to_png(fig)
     total = wide["all"].dropna() if "all" in wide.columns else pd.Series(dtype=float)
     if total.empty:
@@ -130,7 +135,8 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
 def gateway_distribution(counts: dict[str, int], labels: dict[str, str]) -> Figure:
     names = [labels.get(k, k) for k in counts]
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 2.8))
+        fig = plt.figure(figsize=(7, 2.8))
+        ax = fig.add_axes((0.08, 0.14, 0.9, 0.74))
         ax.bar(names, list(counts.values()), color=OKABE_ITO[4])
         for x, v in enumerate(counts.values()):
             ax.text(x, v, str(v), ha="center", va="bottom")
@@ -147,7 +153,8 @@ def gateway_distribution(counts: dict[str, int], labels: dict[str, str]) -> Figu
 
 def share_histogram(values: list[float], title: str) -> Figure:
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(4.5, 2.6))
+        fig = plt.figure(figsize=(4.5, 2.6))
+        ax = fig.add_axes((0.14, 0.18, 0.82, 0.7))
         ax.hist([v * 100 for v in values], bins=np.linspace(0, 100, 11), color=OKABE_ITO[2], edgecolor="white")
         ax.set_xlabel("% of member's indicators or gaps")
         ax.set_ylabel("members")
@@ -171,7 +178,9 @@ def network_outcomes(outcomes: pd.DataFrame, names: dict[str, str]) -> Figure:
     rows = max(1, -(-len(indicators) // cols))
     medians = outcomes.groupby(["indicator_id", "year"])["value"].median()
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(10, 2.3 * rows), sharex=True, squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(10, 2.3 * rows), sharex=True, squeeze=False,
+                                 gridspec_kw={"left": 0.05, "right": 0.98, "top": 0.9, "bottom": 0.1, "hspace": 0.45,
+                                              "wspace": 0.3})
         for ax, indicator in zip(axes.flat, indicators, strict=False):
             part = outcomes[outcomes["indicator_id"] == indicator]
             wide = part.pivot(index="year", columns="community_id", values="value").sort_index()
@@ -183,7 +192,6 @@ def network_outcomes(outcomes: pd.DataFrame, names: dict[str, str]) -> Figure:
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
         for ax in list(axes.flat)[len(indicators):]:
             ax.set_visible(False)
-        fig.tight_layout()
         png = to_png(fig)
     sentences = []
     for indicator in indicators:

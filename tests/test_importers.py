@@ -1,4 +1,4 @@
-"""Importers: school-year labels, the CIA wide format (CSV and Excel), the outcomes writer, student records."""
+"""Importers: school-year labels, the CIA wide format (CSV, Excel), the outcomes writer, student records."""
 
 from __future__ import annotations
 
@@ -187,6 +187,20 @@ def test_zero_numerator_with_denominator_is_data_but_zero_denominator_is_missing
     assert got.skipped_zero_cells == 2
 
 
+def test_a_second_table_below_ends_the_first(tmp_path):
+    path = write_table(tmp_path / "two.csv", [
+        ["Population", "N 2019", "D 2019"],
+        ["All Students", 8, 10],
+        [],
+        ["Third Grade Reading"],
+        ["Population", "N 2019", "D 2019"],
+        ["All Students", 3, 10],
+    ])
+    got = cia(path)
+    pd.testing.assert_frame_equal(got.rows, expected([(2019, "all", 8, 10)]))
+    assert got.unknown_labels == [(4, "Third Grade Reading")]
+
+
 def test_sheet_is_chosen_by_name(tmp_path):
     path = tmp_path / "book.xlsx"
     book = openpyxl.Workbook()
@@ -369,10 +383,10 @@ def student_frame(rows) -> pd.DataFrame:
     })
 
 
-def write_students(path: Path, columns: dict[str, list[object]]) -> Path:
+def write_students(path: Path, columns: dict[str, list[object]], types: dict[str, pa.DataType] | None = None):
+    """Parquet via pyarrow (types inferred unless given) or CSV via pandas (whole-number flags as ints)."""
     if path.suffix == ".parquet":
-        types = {"low_income": pa.int8(), "english_learner": pa.int8(), "disability": pa.int8(),
-                 "hs_grad": pa.int8(), "k_ready": pa.int8()}
+        types = types or {}
         pq.write_table(pa.table({k: pa.array(v, types.get(k)) for k, v in columns.items()}), path)
     else:
         frame = pd.DataFrame(columns)
@@ -389,6 +403,14 @@ def test_students_aggregate_to_hand_computed_rows(tmp_path, suffix):
     pd.testing.assert_frame_equal(got, student_frame(STUDENT_ROWS_2019_ON + STUDENT_ROWS_2018))
     got_2019 = aggregate_students(path, min_year=2019)
     pd.testing.assert_frame_equal(got_2019, student_frame(STUDENT_ROWS_2019_ON))
+
+
+def test_students_parquet_narrow_and_boolean_types(tmp_path):
+    types = {"low_income": pa.int8(), "english_learner": pa.bool_(), "disability": pa.uint8(),
+             "hs_grad": pa.int8(), "k_ready": pa.float64()}
+    columns = dict(STUDENTS, english_learner=[bool(v) for v in STUDENTS["english_learner"]])
+    got = aggregate_students(write_students(tmp_path / "s.parquet", columns, types), min_year=2019)
+    pd.testing.assert_frame_equal(got, student_frame(STUDENT_ROWS_2019_ON))
 
 
 def test_students_without_group_columns_give_all_only(tmp_path):
@@ -408,8 +430,8 @@ def _with(**changes) -> dict[str, list[object]]:
     ("columns", "row", "column", "message"),
     [
         pytest.param(_with(year=None), 1, "year", "required column is missing", id="missing-year"),
-        pytest.param(_with(hs_grad=[1, 0, 2, None, 1, 0]), None, "hs_grad", "1 value(s) are not 0, 1 or empty",
-                     id="flag-not-binary"),
+        pytest.param(_with(hs_grad=[1, 0, 2, None, 1, 0]), None, "hs_grad",
+                     "1 value(s) are not 0, 1 or empty", id="flag-not-binary"),
         pytest.param(_with(k_ready=["yes", "no", "yes", None, "no", "yes"]), None, "k_ready",
                      "5 value(s) are not 0, 1 or empty", id="flag-text"),
         pytest.param(_with(low_income=[1, 0, 3, 0, 1, 1]), None, "low_income", "values must be 0, 1 or empty",
@@ -425,15 +447,18 @@ def _with(**changes) -> dict[str, list[object]]:
 )
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 def test_student_errors_name_file_and_column(tmp_path, suffix, columns, row, column, message):
-    path = write_students(tmp_path / f"s{suffix}", columns) if suffix == ".csv" else _parquet(tmp_path, columns)
+    path = write_students(tmp_path / f"s{suffix}", columns)
     with raises_at(path, row, column, message):
         aggregate_students(path)
 
 
-def _parquet(tmp_path: Path, columns: dict[str, list[object]]) -> Path:
-    path = tmp_path / "s.parquet"
-    pq.write_table(pa.table({k: pa.array(v) for k, v in columns.items()}), path)
-    return path
+def test_student_csv_bad_value_beyond_the_type_sample_names_its_line(tmp_path):
+    path = tmp_path / "late.csv"
+    lines = ["student_id,community_id,year,k_ready", *(f"{i},alpha,2019,{i % 2}" for i in range(30_000)),
+             "30000,alpha,2019,yes"]
+    path.write_text("\n".join(lines) + "\n")
+    with raises_at(path, 30_002, "k_ready", "'yes' is not a number"):
+        aggregate_students(path)
 
 
 def test_student_file_without_flags_is_refused(tmp_path):

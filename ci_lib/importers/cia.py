@@ -8,7 +8,8 @@ The wide table (one indicator per sheet or CSV file) looks like::
     Female   All Students        220     490     ...
     Female   Black or African American  ...      <- intersection: skipped (counted)
 
-- The header row is the first row holding a cell like ``N 2019``; rows above it are ignored.
+- The header row is the first row holding a cell like ``N 2019``; rows above it are ignored, and so is
+  everything from a second such header row on (one table per sheet: the first one is read).
   Count columns are ``N <year>`` and ``D <year>`` (also ``Numerator``/``Denominator``), where <year> is
   anything `parse_year` reads (``2019``, ``2018-19``, ``SY 2018-19``...): the END year is used.
 - Labels are either one column (``Population``, ``Group``, ...; values may be ``Female / Black``) or two
@@ -18,7 +19,8 @@ The wide table (one indicator per sheet or CSV file) looks like::
   "All Students" + Gender "Female"/"Male" -> ``female``/``male``; a specific gender AND a specific
   population is an intersection the kit has no group for: skipped, counted in `skipped_intersections`.
   Labels not in `label_map` are listed in `unknown_labels` (row, label) and not emitted. Built in, even
-  when `label_map` lacks them: "All Students"/"All"/"Total" -> ``all``, "Female"/"Male" -> ``female``/``male``.
+  when `label_map` lacks them: "All Students"/"All"/"Total" -> ``all``; "Female"/"Male" -> ``female``,
+  ``male``.
 - Zeros mean missing (partnership convention): a cell-year whose D is 0 or empty, or whose N is empty,
   is "no data" and emits no row (counted in `skipped_zero_cells`, for mapped rows only); N > 0 with D 0
   or empty is also treated as no data, not as an error. N == 0 with D > 0 IS data: zero successes.
@@ -109,7 +111,8 @@ def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[obje
             frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object,
                                   keep_default_na=False, na_values=[], engine="openpyxl")
         except (ValueError, IndexError, KeyError) as exc:  # missing sheet
-            raise ImportFormatError(path, None, None, f"cannot read sheet {sheet!r}: {exc}") from exc
+            what = "the workbook" if sheet is None else f"sheet {sheet!r}"
+            raise ImportFormatError(path, None, None, f"cannot read {what}: {exc}") from exc
         except Exception as exc:  # openpyxl raises many types for corrupt workbooks
             raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
         # header=None keeps blank rows (leading ones included), so row i of the frame is sheet row i + 1.
@@ -156,8 +159,8 @@ def _layout(path: Path, grid: list[tuple[int, list[object]]]) -> tuple[_Layout, 
     names = [_cell_text(c) for c in cells]
     found: dict[str, dict[int, tuple[int, str]]] = {"N": {}, "D": {}}
     for index, name in enumerate(names):
-        match = _COUNT_COLUMN.fullmatch(name) if name else None
-        if match is None:
+        match = _COUNT_COLUMN.fullmatch(name) if name is not None else None
+        if name is None or match is None:
             continue
         kind = match.group(1)[0].upper()
         try:
@@ -178,7 +181,7 @@ def _layout(path: Path, grid: list[tuple[int, list[object]]]) -> tuple[_Layout, 
     years = {y: (found["N"][y][0], found["N"][y][1], found["D"][y][0], found["D"][y][1])
              for y in sorted(found["N"])}
     first_count = min(min(i for i, _ in found[k].values()) for k in found)
-    candidates = {_norm(names[i]) if names[i] else "": i for i in reversed(range(first_count))}
+    candidates = {_norm(name or ""): i for i, name in reversed(list(enumerate(names[:first_count])))}
     if first_count == 0:
         raise ImportFormatError(path, header_row, names[0], "no label column before the first N/D column")
     if "gender" in candidates and "population" in candidates:
@@ -308,6 +311,8 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
         cells = cells + [None] * (width - len(cells))
         if all(c is None for c in cells):
             continue
+        if any(isinstance(c, str) and _HEADER_CELL.match(c.strip()) for c in cells):
+            break  # a second table's header row: one table per sheet, the first one is read
         label = _cell_text(cells[layout.label_col])
         gender: str | None = None
         if layout.gender_col is not None:
@@ -422,7 +427,7 @@ def write_rows(rows: pd.DataFrame, out_path: str | os.PathLike[str], append: boo
     for column in OUTCOME_COLUMNS:
         if column not in columns and rows[column].notna().any():
             raise ImportFormatError(out_path, 1, column, "cannot append: the file has no such column")
-    line_of = {}
+    line_of: dict[tuple[str, str, str, str], int] = {}
     for offset, key in enumerate(_key_text(existing)):
         line_of.setdefault(key, offset + 2)
     clashes = [k for k in new_keys if k in line_of]

@@ -19,8 +19,9 @@ def parse_year(label: object) -> int:
     if isinstance(label, bool):
         raise ValueError(f"{label!r} is not a year: {_EXPECTED}")
     if isinstance(label, numbers.Real):
-        if float(label).is_integer() and 1000 <= label <= 9999:
-            return int(label)
+        number = float(label)
+        if number.is_integer() and 1000 <= number <= 9999:
+            return int(number)
         raise ValueError(f"{label!r} is not a year: {_EXPECTED}")
     if not isinstance(label, str):
         raise ValueError(f"{label!r} is not a year: {_EXPECTED}")

@@ -2,7 +2,8 @@
 
 Input (parquet or CSV, one row per student and year):
 
-- required: ``student_id``, ``community_id``, ``year`` (integer END year of the school year);
+- required: ``student_id`` (not otherwise used: duplicates are not checked), ``community_id``, ``year``
+  (integer END year of the school year);
 - group columns, any subset of: ``race`` (a group id such as ``black``), ``low_income`` (0/1),
   ``english_learner`` (0/1), ``gender`` (a group id: ``female``/``male``), ``disability`` (0/1);
 - every other column is an outcome flag named by its indicator id: 1 = success, 0 = in the cohort
@@ -56,7 +57,8 @@ def _source(path: Path) -> str:
     if name.endswith((".parquet", ".pq")):
         return "read_parquet($path)"
     if name.endswith((".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")):
-        return "read_csv_auto($path)"
+        # no BOOLEAN candidate: "yes"/"true" stay text and are reported, flags must be 0/1
+        return "read_csv($path, auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR'])"
     raise ImportFormatError(path, None, None, "expected a .parquet or .csv file of student records")
 
 
@@ -93,10 +95,12 @@ def build_query(columns: dict[str, str], *, with_min_year: bool, source: str) ->
     for g in groups:
         expr = _binary_group(g, columns[g]) if g in BINARY_GROUPS else f"CAST({_q(g)} AS VARCHAR)"
         mapped.append(f"{expr} AS g_{g}")
-    group_case = "CASE " + " ".join(f"WHEN GROUPING(g_{g}) = 0 THEN g_{g}" for g in groups) + " ELSE 'all' END"
-    source_case = "CASE " + " ".join(f"WHEN GROUPING(g_{g}) = 0 THEN '{g}'" for g in groups) + " ELSE 'all' END"
-    if not groups:
-        group_case = source_case = "'all'"
+    # in the (community_id, year) set every GROUPING() is 1: the 'all' group
+    group_case = source_case = "'all'"
+    if groups:
+        group_case = "CASE " + " ".join(f"WHEN GROUPING(g_{g}) = 0 THEN g_{g}" for g in groups)
+        source_case = "CASE " + " ".join(f"WHEN GROUPING(g_{g}) = 0 THEN '{g}'" for g in groups)
+        group_case, source_case = group_case + " ELSE 'all' END", source_case + " ELSE 'all' END"
     sets = ", ".join(["(community_id, year)", *(f"(community_id, year, g_{g})" for g in groups)])
     rolled = ", ".join(f"sum(n{i}) AS n{i}, sum(d{i}) AS d{i}, sum(x{i}) AS x{i}" for i in range(len(flags)))
     unpivot = ", ".join(f"(n{i}, d{i}, x{i}) AS {_q(flag)}" for i, flag in enumerate(flags))
@@ -142,6 +146,20 @@ def _schema(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> dict[str
     except duckdb.Error as exc:
         raise ImportFormatError(path, None, None, f"cannot read student records: {exc}") from exc
     return {str(name): str(sql_type).upper() for name, sql_type, *_ in description}
+
+
+def _read_error(path: Path, columns: dict[str, str], exc: duckdb.Error) -> ImportFormatError:
+    """A clean error from DuckDB's, e.g. a CSV value the type sniffer did not see in its sample."""
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    column = re.search(r'converting column "([^"]+)"', text)
+    value = re.search(r'Could not convert string "(.*?)"', text)
+    if line and column and value:
+        return ImportFormatError(path, int(line.group(1)), column.group(1),
+                                 f"'{value.group(1)}' is not a number like the values above it "
+                                 "(outcome flags and 0/1 group columns hold 0, 1 or empty)")
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    return ImportFormatError(path, None, None, f"cannot read student records: {first_line}")
 
 
 def _check_schema(path: Path, columns: dict[str, str]) -> None:
@@ -212,10 +230,7 @@ def aggregate_students(path: str | os.PathLike[str], *, min_year: int | None = N
         try:
             result = con.execute(query, params).df()
         except duckdb.Error as exc:
-            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            column = next((c for c in columns if re.search(rf"\bcolumn:? *[\"']?{re.escape(c)}\b", first_line,
-                                                           re.IGNORECASE)), None)
-            raise ImportFormatError(path, None, column, f"cannot read student records: {first_line}") from exc
+            raise _read_error(path, columns, exc) from exc
     finally:
         con.close()
     _check_result(path, result)

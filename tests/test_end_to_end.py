@@ -1,0 +1,104 @@
+"""A small network through run and render: pages and scores checked by content."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pandas as pd
+from bs4 import BeautifulSoup
+
+from ci_lib.rubric import load_rubric
+
+from .conftest import YEAR
+
+
+def test_every_community_executed_and_scored(small_run):
+    project, report, _ = small_run
+    assert not report.failed, [r.error for r in report.failed]
+    ids = sorted(pd.read_csv(project.data / "communities.csv")["community_id"])
+    assert sorted(report.manifest["communities"]) == ids
+    for cid in ids:
+        scores = json.loads((project.report_dir / "scores" / f"{cid}.json").read_text())
+        assert scores["community_id"] == cid and scores["year"] == YEAR and scores["framework"] == "toa-2019"
+        assert set(scores) >= {"gateway", "pillars", "benchmarks", "outcomes", "disparities", "summary", "provenance"}
+        nb = nbformat.read(project.report_dir / "communities" / f"{cid}.ipynb", as_version=4)
+        assert nb.cells[0].cell_type == "raw" and f"title: {scores['name']}" in nb.cells[0].source
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert injected and f"community_id = \"{cid}\"" in injected[0].source
+
+
+def test_scores_json_matches_the_scoring_pass(small_run):
+    """The notebook writes exactly what the vectorised scoring computed (no drift between paths)."""
+    from ci_lib.cli import main
+
+    project, _, _ = small_run
+    cid = json.loads((project.report_dir / "manifest.json").read_text())["communities"][0]
+    written = json.loads((project.report_dir / "scores" / f"{cid}.json").read_text())
+    work = json.loads((project.report_dir / "_work" / f"{cid}.json").read_text())
+    assert written == work["scores"]
+    assert main(["validate", str(project.data)]) == 0
+
+
+def test_manifest_records_inputs_packages_params_and_timings(small_run):
+    project, report, _ = small_run
+    manifest = json.loads((project.report_dir / "manifest.json").read_text())
+    assert set(manifest["inputs"]) == {"communities.csv", "benchmarks.csv", "outcomes.csv"}
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in manifest["inputs"].values())
+    assert manifest["rubric_sha256"] == load_rubric("toa-2019").sha256
+    assert {"pandas", "papermill", "nbclient"} <= set(manifest["packages"])
+    assert "network.yml" in manifest["params"]
+    assert manifest["timings"]["execute_s"] > 0
+    assert all(n["status"] == "ok" for n in manifest["notebooks"].values())
+
+
+def test_site_links_every_community_page_with_gateway_matrix_and_charts(small_run):
+    project, _, info = small_run
+    site = project.site
+    index = (site / "index.html").read_text()
+    listing = (site / "communities.html").read_text()
+    assert info["engine"] == "builtin" and info["communities"] == 5
+    for cid in json.loads((project.report_dir / "manifest.json").read_text())["communities"]:
+        scores = json.loads((project.report_dir / "scores" / f"{cid}.json").read_text())
+        assert f'href="communities/{cid}.html"' in listing
+        assert f'href="communities/{cid}.html"' in index
+        page = (site / "communities" / f"{cid}.html").read_text()
+        rubric = load_rubric("toa-2019")
+        assert f"<h1>{scores['name']}</h1>" in page.replace("&#39;", "'")
+        assert "Gateway reached: <span class=\"badge" in page
+        assert rubric.gateway_label(scores["gateway"]["reached"]) in page
+        assert 'id="pillar-matrix"' in page
+        soup = BeautifulSoup(page, "html.parser")
+        charts = {f["id"].removeprefix("outcome-"): f.img for f in soup.select("figure.chart[id^=outcome-]")}
+        assert set(charts) == {o["indicator_id"] for o in scores["outcomes"]}
+        assert all(img["src"].startswith("data:image/png;base64,") and len(img["alt"]) > 40 for img in charts.values())
+        assert all(f.select_one("details.data-table table") for f in soup.select("figure.chart"))
+
+
+def test_community_page_shows_the_numbers_of_the_json(small_run):
+    project, _, _ = small_run
+    cid = json.loads((project.report_dir / "manifest.json").read_text())["communities"][0]
+    scores = json.loads((project.report_dir / "scores" / f"{cid}.json").read_text())
+    page = (project.site / "communities" / f"{cid}.html").read_text()
+    for row in scores["outcomes"]:
+        if row["group"] == "all" and row["latest"] is not None:
+            assert f"<td>{row['latest']:.1f}</td>" in page
+    for b in scores["benchmarks"][:5]:
+        assert f"<th scope=\"row\">{b['benchmark_id']}</th>" in page
+
+
+def test_no_input_code_or_prompts_on_pages(small_run):
+    project, _, _ = small_run
+    page = (project.site / "communities" / next(iter(sorted((project.site / "communities").iterdir()))).name).read_text()
+    assert "CommunityPage.load" not in page and "In&nbsp;[" not in page and "jp-InputArea" not in page
+
+
+def test_downloads_are_published_and_hold_only_public_values(small_run):
+    project, _, _ = small_run
+    cid = json.loads((project.report_dir / "manifest.json").read_text())["communities"][0]
+    csv = pd.read_csv(project.site / "data" / f"{cid}-outcomes.csv")
+    assert list(csv.columns) == ["indicator_id", "group", "year", "value"]
+    assert (project.site / "scores" / f"{cid}.json").exists()
+    assert (project.site / "downloads" / "scores.csv").exists()
+    assert (project.site / "manifest.json").exists()
