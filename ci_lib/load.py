@@ -6,9 +6,11 @@ Every problem is collected and reported as `file:row:column: message`; nothing i
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
 import hashlib
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,14 @@ from .errors import InvalidInput, Problem
 from .rubric import Rubric
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+OTHER_SUFFIXES = (".xls", ".ods", ".tsv", ".txt", ".CSV", ".XLSX")
 MAX_BYTES = 512 * 1024 * 1024
+HEADER_SEARCH_ROWS = 20
+KNOWN_COLUMNS = {str(c) for spec in TABLES.values() for c in spec.schema.columns}
+INTEGER_TEXT = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0*)?"
+NUMBER_TEXT = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?"
+SCHOOL_YEAR = re.compile(r"(\d{4})\s*[-/\u2013]\s*(\d{2}|\d{4})")
+LARGEST_NUMBER = 10**15
 
 
 @dataclass
@@ -44,17 +53,32 @@ class NetworkData:
 
 
 def find_table(data_dir: Path, name: str) -> tuple[Path | None, list[Problem]]:
-    found = [data_dir / f"{name}{suffix}" for suffix in (".csv", *EXCEL_SUFFIXES) if (data_dir / f"{name}{suffix}").exists()]
+    found = [data_dir / f"{name}{suffix}" for suffix in (".csv", *EXCEL_SUFFIXES)
+             if (data_dir / f"{name}{suffix}").exists()]
     if not found:
-        return None, [Problem(f"{data_dir / name}.csv", None, None, "required file is missing")]
+        hint = ""
+        others = [data_dir / f"{name}{suffix}" for suffix in OTHER_SUFFIXES if (data_dir / f"{name}{suffix}").exists()]
+        if others:
+            hint = f" (found {others[0].name}: save it as .csv (UTF-8) or .xlsx)"
+        return None, [Problem(f"{data_dir / name}.csv", None, None, f"required file is missing{hint}")]
     if len(found) > 1:
         return None, [Problem(str(found[0]), None, None,
                               f"both {found[0].name} and {found[1].name} exist; keep only one")]
+    if not found[0].is_file():
+        return None, [Problem(str(found[0]), None, None, "is not a regular file")]
     return found[0], []
 
 
 def decode(raw: bytes, path: Path, notes: list[str]) -> str:
-    """UTF-8 (with or without BOM); Latin-1/cp1252 files are accepted with a note."""
+    """UTF-8 (with or without BOM); UTF-16 with a BOM and Latin-1/cp1252 files are accepted with a note."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+        else:
+            notes.append(f"{path}: read as UTF-16. Save as UTF-8 to silence this note.")
+            return text
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -63,45 +87,205 @@ def decode(raw: bytes, path: Path, notes: list[str]) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    header = text.splitlines()[0] if text else ""
+    """The delimiter of the first non-blank line: comma, semicolon or tab (comma when none appears)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
     counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
     best = max(counts, key=lambda s: counts[s])
     return best if counts[best] > 0 else ","
 
 
-def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read a CSV or Excel sheet as strings; blank cells become <NA>."""
-    if path.stat().st_size > MAX_BYTES:
-        return None, [Problem(str(path), None, None, f"file is larger than {MAX_BYTES // 2**20} MiB")]
-    if path.suffix.lower() in EXCEL_SUFFIXES:
+def binary_problem(path: Path, raw: bytes) -> Problem | None:
+    """A CSV must be text: a workbook or other binary data saved under a .csv name is reported, not parsed."""
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+        return Problem(str(path), None, None, "is a spreadsheet workbook, not CSV text: export it as CSV (UTF-8) "
+                                              "or give it the .xlsx suffix")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # UTF-16 text holds NUL bytes
+    head = raw[: 64 * 1024]
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13))
+    if b"\x00" in head or controls > len(head) // 100:
+        line = head[: head.find(b"\x00")].count(b"\n") + 1 if b"\x00" in head else None
+        return Problem(str(path), line, None, "is not a text file (binary data): expected CSV text")
+    return None
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a user sees (2015.0 -> '2015', dates ISO, blank -> '')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
+
+
+Rows = list[tuple[int, list[str]]]  # (line in the file or sheet row, cells)
+
+
+def excel_rows(path: Path, notes: list[str]) -> tuple[Rows, str, list[Problem]]:
+    """Every row of the first worksheet with its sheet row number (blank rows included)."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl/zipfile raise many types for corrupt workbooks
+        return [], "", [Problem(str(path), None, None, f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]
+    try:
+        sheets = workbook.worksheets
+        if not sheets:
+            return [], "", [Problem(str(path), None, None, "the workbook has no worksheet")]
+        sheet = sheets[0]
+        if len(sheets) > 1:
+            notes.append(f"{path}: read the first sheet {sheet.title!r} only ({len(sheets)} sheets)")
+        rows: Rows = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [cell_text(v) for v in values]
+            while cells and not cells[-1].strip():
+                cells.pop()
+            rows.append((number, cells))
+        return rows, sheet.title, []
+    except Exception as exc:  # a truncated or corrupt sheet fails while iterating
+        return [], "", [Problem(str(path), None, None, f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]
+    finally:
+        workbook.close()
+
+
+def csv_rows(path: Path, text: str, sep: str) -> tuple[Rows, list[Problem]]:
+    """Parse CSV text into rows tagged with the line they start on (quoted fields may span lines)."""
+    rows: Rows = []
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
+    start = 1
+    while True:
         try:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types for corrupt workbooks
-            return None, [Problem(str(path), None, None, f"cannot read Excel workbook: {exc}")]
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            message = str(exc)
+            if "field larger than field limit" in message:
+                message = (f"a field is longer than {csv.field_size_limit()} characters "
+                           "(a quote opened here and never closed?)")
+            return rows, [Problem(str(path), start, None, f"cannot parse CSV: {message}")]
+        rows.append((start, row))
+        start = reader.line_num + 1
+    return rows, []
+
+
+def find_header(rows: Rows) -> int | None:
+    """Position in `rows` of the first row that names at least two contract columns (None: not found)."""
+    for position, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if len({c.strip() for c in cells} & KNOWN_COLUMNS) >= 2:
+            return position
+    return None
+
+
+def frame_from_rows(path: Path, rows: Rows, sheet: str | None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The header is the first row; every data row keeps its line number as index + 2."""
+    rows = [(number, cells) for number, cells in rows if any(c.strip() for c in cells) or number == rows[0][0]]
+    first_line, header = rows[0]
+    where = f"sheet {sheet!r}: " if sheet is not None else ""
+    if first_line != 1 or not any(c.strip() for c in header):
+        return None, [Problem(str(path), 1, None, f"{where}row 1 is empty: the header must be on row 1")]
+    found = find_header(rows)
+    if found not in (None, 0):
+        line = rows[found][0]
+        return None, [Problem(str(path), 1, None,
+                              f"{where}the header must be on row 1, but it was found on row {line} (below a title "
+                              f"or merged cells): delete the row(s) above it")]
+    header = [c.strip().lstrip("\ufeff").strip() for c in header]
+    data = rows[1:]
+    problems: list[Problem] = []
+    width = len(header)
+    if sheet is None:
+        for number, cells in data:
+            if len(cells) != width:
+                hint = ""
+                if len(cells) < width and any("\n" in c for c in cells):
+                    hint = " (a quote opened on this row is never closed?)"
+                problems.append(Problem(str(path), number, None, f"expected {width} fields, found {len(cells)}{hint}"))
     else:
-        text = decode(path.read_bytes(), path, notes)
-        if not text.strip():
-            return None, [Problem(str(path), 1, None, "file is empty (expected a header row)")]
-        sep = sniff_delimiter(text)
-        if sep != ",":
-            notes.append(f"{path}: read with delimiter {sep!r}")
-        problems = field_count_problems(path, text, sep)
-        if problems:
-            return None, problems
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.astype("string")
+        for number, cells in data:
+            if len(cells) > width:
+                problems.append(Problem(str(path), number, None, f"{where}a value in column {len(cells)} lies "
+                                                                  f"outside the header's {width} columns"))
+    if problems:
+        return None, problems
+    data = [(number, cells + [""] * (width - len(cells))) for number, cells in data]
+    keep = []
+    for position, name in enumerate(header):
+        if name:
+            keep.append(position)
+        elif any(cells[position].strip() for _, cells in data):
+            problems.append(Problem(str(path), 1, f"column {position + 1}",
+                                    "header cell is empty but the column has values"))
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            problems.append(Problem(str(path), 1, name, "column appears more than once"))
+        seen.add(name)
+    if problems:
+        return None, problems
+    columns = [header[p] for p in keep]
+    frame = pd.DataFrame([[cells[p] for p in keep] for _, cells in data], columns=columns,
+                         index=pd.Index([number - 2 for number, _ in data], dtype="int64"), dtype="string")
     for column in frame.columns:
         frame[column] = frame[column].str.strip().replace("", pd.NA)
     return frame, []
 
 
+def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read a CSV or Excel sheet as strings; blank cells become <NA>; frame.index + 2 is the file's line."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")]
+    if size > MAX_BYTES:
+        return None, [Problem(str(path), None, None, f"file is larger than {MAX_BYTES // 2**20} MiB")]
+    sheet: str | None = None
+    sep = ","
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        rows, sheet, problems = excel_rows(path, notes)
+        if problems:
+            return None, problems
+    else:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            return None, [Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")]
+        binary = binary_problem(path, raw)
+        if binary is not None:
+            return None, [binary]
+        text = decode(raw, path, notes)
+        if not text.strip():
+            return None, [Problem(str(path), 1, None, "file is empty (expected a header row)")]
+        sep = sniff_delimiter(text)
+        if sep != ",":
+            decimal = " (a comma in a decimal number is read as the decimal mark)" if sep == ";" else ""
+            notes.append(f"{path}: read with delimiter {sep!r}{decimal}")
+        rows, problems = csv_rows(path, text, sep)
+        if problems:
+            return None, problems
+    if not any(any(c.strip() for c in cells) for _, cells in rows):
+        return None, [Problem(str(path), 1, None, "file is empty (expected a header row)")]
+    frame, problems = frame_from_rows(path, rows, sheet)
+    if frame is not None:
+        frame.attrs["delimiter"] = sep
+    return frame, problems
+
+
 def field_count_problems(path: Path, text: str, sep: str) -> list[Problem]:
-    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-    width = len(rows[0])
+    rows, problems = csv_rows(path, text, sep)
+    if problems or not rows:
+        return problems
+    width = len(rows[0][1])
     return [
         Problem(str(path), number, None, f"expected {width} fields, found {len(row)}")
-        for number, row in enumerate(rows[1:], start=2)
+        for number, row in rows[1:]
         if row and len(row) != width
     ]
 
@@ -119,73 +303,133 @@ def column_problems(path: Path, frame: pd.DataFrame, spec: TableSpec) -> list[Pr
     return problems
 
 
+def number_message(value: str, column: str, integer: bool, too_large: bool) -> str:
+    if too_large:
+        return f"{value!r} is too large"
+    school_year = SCHOOL_YEAR.fullmatch(value)
+    if integer and column.endswith("year") and school_year:
+        first, last = school_year.groups()
+        end = int(last) if len(last) == 4 else int(first[:2] + last)
+        return f"{value!r} is a school year: give the end year as a whole number (e.g. {end})"
+    return f"{value!r} is not {'a whole number' if integer else 'a number'}"
+
+
 def convert_numbers(path: Path, frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:
-    """Turn number columns into nullable numbers, reporting each cell that is not one."""
+    """Turn number columns into nullable numbers, reporting each cell that is not one.
+
+    Whole numbers may carry thousands separators (`1,234`) or a zero fraction (`2015.0`, from
+    spreadsheets); `nan`, `inf`, hexadecimal and the like are rejected. In a semicolon-separated file a
+    comma in a decimal column is read as the decimal mark.
+    """
     problems: list[Problem] = []
     frame = frame.copy()
+    decimal_comma = frame.attrs.get("delimiter") == ";"
     for column in (*spec.integers, *spec.floats):
         if column not in frame.columns:
             continue
-        raw = frame[column]
-        parsed = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
-        bad = raw.notna() & parsed.isna()
-        kind = "a whole number" if column in spec.integers else "a number"
-        if column in spec.integers:
-            fractional = parsed.notna() & (parsed % 1 != 0)
-            bad |= fractional
-            parsed = parsed.where(~fractional)
+        raw = frame[column].astype("string")
+        integer = column in spec.integers
+        if integer:
+            ok = raw.str.fullmatch(INTEGER_TEXT)
+            text = raw.str.replace(",", "", regex=False)
+        else:
+            text = raw.str.replace(",", ".", regex=False) if decimal_comma else raw
+            ok = text.str.fullmatch(NUMBER_TEXT)
+        ok = ok.fillna(False).astype(bool)
+        parsed = pd.to_numeric(text.where(ok), errors="coerce").astype("Float64")
+        too_large = (parsed.abs() >= LARGEST_NUMBER).fillna(False).astype(bool)
+        bad = raw.notna() & (~ok | too_large)
         for index in frame.index[bad]:
-            problems.append(Problem(str(path), int(index) + 2, column, f"{raw[index]!r} is not {kind}"))
-        frame[column] = parsed.astype("Int64" if column in spec.integers else "Float64")
+            problems.append(Problem(str(path), int(index) + 2, column,
+                                    number_message(str(raw[index]), column, integer, bool(too_large[index]))))
+        parsed = parsed.where(~bad)
+        frame[column] = parsed.round().astype("Int64") if integer else parsed
     return frame, problems
+
+
+def plain(value: object) -> object:
+    """numpy scalars as Python values, so messages read `-90`, not `np.int64(-90)`."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
 
 
 def schema_problems(path: Path, frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     try:
         spec.schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        return list(failure_problems(path, exc.failure_cases, spec))
+        return list(failure_problems(path, exc.failure_cases, spec, frame))
+    except pa.errors.SchemaError as exc:
+        cases = getattr(exc, "failure_cases", None)
+        if isinstance(cases, pd.DataFrame) and {"index", "check", "column", "failure_case"} <= set(cases.columns):
+            return list(failure_problems(path, cases, spec, frame))
+        return [Problem(str(path), None, None, f"does not match the data contract: {exc}")]
     return []
 
 
-def failure_problems(path: Path, cases: pd.DataFrame, spec: TableSpec) -> Iterable[Problem]:
+def duplicate_rows(frame: pd.DataFrame | None, keys: list[str]) -> dict[tuple, list[int]]:
+    """Key values -> file lines of the rows holding them (only keys found more than once)."""
+    if frame is None or not keys or not set(keys) <= set(frame.columns):
+        return {}
+    lines: dict[tuple, list[int]] = {}
+    for index, values in zip(frame.index, frame[keys].astype("string").itertuples(index=False), strict=True):
+        lines.setdefault(tuple("" if pd.isna(v) else str(v) for v in values), []).append(int(index) + 2)
+    return {key: found for key, found in lines.items() if len(found) > 1}
+
+
+def failure_problems(path: Path, cases: pd.DataFrame, spec: TableSpec,
+                     frame: pd.DataFrame | None = None) -> Iterable[Problem]:
+    keys = list(spec.schema.unique or [])
+    duplicates = duplicate_rows(frame, keys)
+    line_keys = {line: key for key, found in duplicates.items() for line in found}
     for case in cases.itertuples(index=False):
         index = case.index
         check = str(case.check)
         column = None if pd.isna(case.column) else str(case.column)
+        row = None if index is None or pd.isna(index) else int(index) + 2
         if check == "column_in_dataframe" or (column == spec.name and "unique" not in check):
             continue  # reported by column_problems with a hint
         if "unique" in check or check == "multiple_fields_uniqueness":
-            keys = ", ".join(spec.schema.unique or [])
-            message = f"duplicate row: ({keys}) must be unique"
-            column = (spec.schema.unique or [None])[-1]
+            message = f"duplicate row: ({', '.join(keys)}) must be unique"
+            if row in line_keys:
+                key = line_keys[row]
+                others = [str(line) for line in duplicates[key] if line != row]
+                message = (f"duplicate row: ({', '.join(keys)}) = ({', '.join(key)}) must be unique; "
+                           f"also on row {', '.join(others)}")
+            column = keys[-1] if keys else None
         elif check == "not_nullable":
             message = "value is required"
         elif check.startswith("dtype(") or check.startswith("coerce_dtype("):
-            message = f"wrong type: {case.failure_case!r}"
+            message = f"wrong type: {plain(case.failure_case)!r}"
         else:
-            message = f"{case.failure_case!r}: {check}"
-        row = None if index is None or pd.isna(index) else int(index) + 2
+            message = f"{plain(case.failure_case)!r}: {check}"
         yield Problem(str(path), row, column, message)
 
 
-def read_table(data_dir: Path, name: str, notes: list[str], hashes: dict[str, str]) -> tuple[pd.DataFrame | None, list[Problem]]:
+def read_table(data_dir: Path, name: str, notes: list[str],
+               hashes: dict[str, str]) -> tuple[pd.DataFrame | None, list[Problem]]:
     spec = TABLES[name]
     path, problems = find_table(data_dir, name)
     if path is None:
         return None, problems
-    hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        return None, [Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")]
     frame, problems = read_text_table(path, notes)
     if frame is None:
         return None, problems
     problems = column_problems(path, frame, spec)
     if problems:
         return None, problems
+    if name == "communities" and frame.empty:
+        return None, [Problem(str(path), 2, None, "no communities: the file has a header but no rows")]
     for column in spec.optional:
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="string")
     frame, problems = convert_numbers(path, frame, spec)
-    problems += schema_problems(path, frame, spec)
+    converted = {(p.row, p.column) for p in problems}
+    frame.attrs["unparsed"] = sorted({int(row) - 2 for row, _ in converted if row is not None})
+    problems += [p for p in schema_problems(path, frame, spec) if (p.row, p.column) not in converted]
     frame.attrs["path"] = str(path)
     return frame, problems
 
@@ -224,8 +468,11 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None,
     path = out.attrs["path"]
     problems: list[Problem] = []
 
-    def add(mask: pd.Series, column: str, message: str) -> None:
-        problems.extend(Problem(path, int(i) + 2, column, message) for i in out.index[mask.fillna(False)])
+    unparsed = set(out.attrs.get("unparsed", ()))  # a number that could not be read is reported already
+
+    def add(mask: pd.Series, column: str, message: str, counts: bool = True) -> None:
+        rows = out.index[mask.fillna(False).astype(bool)]
+        problems.extend(Problem(path, int(i) + 2, column, message) for i in rows if not (counts and i in unparsed))
 
     num, den, val = out["numerator"], out["denominator"], out["value"]
     add(num.isna() & den.isna() & val.isna(), "value", "give numerator and denominator, or value")
@@ -239,9 +486,10 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None,
     if rubric is not None and local_indicators is not None:
         indicators = {o.id for o in rubric.outcomes} | local_indicators
         add(out["indicator_id"].notna() & ~out["indicator_id"].isin(indicators), "indicator_id",
-            "unknown indicator (not in the rubric nor declared as a local indicator in params)")
+            "unknown indicator (not in the rubric nor declared as a local indicator in params)", counts=False)
     if rubric is not None:
-        add(out["group"].notna() & ~out["group"].isin(rubric.group_ids), "group", "unknown group (not in the rubric)")
+        add(out["group"].notna() & ~out["group"].isin(rubric.group_ids), "group", "unknown group (not in the rubric)",
+            counts=False)
     return problems
 
 
@@ -254,7 +502,8 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise InvalidInput([Problem(str(data_dir), None, None, "data directory does not exist")])
+        what = "is not a directory" if data_dir.exists() else "data directory does not exist"
+        raise InvalidInput([Problem(str(data_dir), None, None, what)])
     notes: list[str] = []
     hashes: dict[str, str] = {}
     tables: dict[str, pd.DataFrame] = {}
