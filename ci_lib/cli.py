@@ -80,6 +80,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generate-only", action="store_true")
     p.add_argument("--engine", choices=["auto", "quarto", "builtin"], default="auto")
     p.add_argument("--quiet", action="store_true")
+
+    p = sub.add_parser("new-community", help="scaffold params/<year>/<ID>.yml with commented defaults")
+    p.add_argument("community_id")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--params", default="params")
+
+    p = sub.add_parser("params", help="create missing params from communities.csv (never overwrites)")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--data", help="data directory (default: `data:` in network.yml)")
+    p.add_argument("--params", default="params")
+
+    p = sub.add_parser("import", help="import partner data formats into long outcomes rows")
+    isub = p.add_subparsers(dest="format", required=True)
+    q = isub.add_parser("cia", help='the "Civic Infrastructure Assessment" wide table (CSV or .xlsx)')
+    q.add_argument("file")
+    q.add_argument("--community", required=True)
+    q.add_argument("--indicator", required=True)
+    q.add_argument("--out", required=True, help="outcomes CSV to write (or append to with --append)")
+    q.add_argument("--append", action="store_true")
+    q.add_argument("--sheet", default=None)
+    q.add_argument("--framework", default="toa-2019", help="rubric whose label map names the groups")
+    q = isub.add_parser("students", help="student-level parquet/CSV aggregated with DuckDB")
+    q.add_argument("file")
+    q.add_argument("--out", required=True)
+    q.add_argument("--append", action="store_true")
+    q.add_argument("--min-year", type=int)
+
+    p = sub.add_parser("merge", help="join shard manifests (after --shard runs) into manifest.json")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--reports", default="reports")
+
+    p = sub.add_parser("audit-site", help="scan a built site for leaks, unescaped markup, alt text, links")
+    p.add_argument("path")
+    p.add_argument("--data", help="private inputs: recompute suppression to prove the blanks are complete")
+    p.add_argument("--year", type=int)
+    p.add_argument("--params", default="params")
     return parser
 
 
@@ -253,6 +289,55 @@ def do_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def do_params(args: argparse.Namespace) -> int:
+    from .load import load_network
+    from .params import load_params
+    from .scaffold import missing_params
+
+    params = load_params(args.year, args.params)
+    data_dir = args.data or params.data
+    if not data_dir:
+        raise KitError("no data directory: pass --data")
+    data = load_network(data_dir, None, None)
+    created = missing_params(list(data.communities["community_id"]), args.year, args.params)
+    print(f"created {len(created)} params file(s); existing files left as they were")
+    return 0
+
+
+def do_import(args: argparse.Namespace) -> int:
+    from .importers import aggregate_students, read_cia, write_rows
+    from .rubric import load_rubric
+
+    if args.format == "cia":
+        result = read_cia(args.file, community_id=args.community, indicator_id=args.indicator,
+                          label_map=load_rubric(args.framework).label_map, sheet=args.sheet)
+        for row, label in result.unknown_labels:
+            print(f"{args.file}:{row}:: unknown group label {label!r} (add it to the rubric's label_map); "
+                  "row not imported", file=sys.stderr)
+        rows = result.rows
+        extra = f", {result.skipped_zero_cells} empty cells skipped"
+    else:
+        rows = aggregate_students(args.file, min_year=args.min_year)
+        extra = " (aggregated; no student-level row is written)"
+    write_rows(rows, args.out, append=args.append)
+    print(f"{'appended' if args.append else 'wrote'} {len(rows)} outcome rows to {args.out}{extra}")
+    return 0
+
+
+def do_audit(args: argparse.Namespace) -> int:
+    from .site.audit import audit_site
+
+    audit = audit_site(args.path, args.data, args.year, args.params)
+    checked = ", ".join(f"{v} {k}" for k, v in audit.checked.items())
+    for finding in audit.findings:
+        print(finding, file=sys.stderr)
+    if audit.findings:
+        print(f"audit FAILED: {len(audit.findings)} finding(s); checked {checked}", file=sys.stderr)
+        return 1
+    print(f"audit passed: {checked}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -271,6 +356,23 @@ def main(argv: list[str] | None = None) -> int:
             return code
         if args.command == "demo":
             return do_demo(args)
+        if args.command == "new-community":
+            from .scaffold import new_community
+
+            print(f"created {new_community(args.community_id, args.year, args.params)}")
+            return 0
+        if args.command == "params":
+            return do_params(args)
+        if args.command == "import":
+            return do_import(args)
+        if args.command == "merge":
+            from .execute.merge import merge_shards
+
+            merged = merge_shards(Path(args.reports) / str(args.year))
+            print(f"merged {merged['timings']['shards']} shards: {len(merged['notebooks'])} notebooks")
+            return 0
+        if args.command == "audit-site":
+            return do_audit(args)
     except InvalidInput as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

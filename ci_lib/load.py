@@ -160,19 +160,16 @@ def csv_rows(path: Path, text: str, sep: str) -> tuple[Rows, list[Problem]]:
     rows: Rows = []
     reader = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
     start = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            message = str(exc)
-            if "field larger than field limit" in message:
-                message = (f"a field is longer than {csv.field_size_limit()} characters "
-                           "(a quote opened here and never closed?)")
-            return rows, [Problem(str(path), start, None, f"cannot parse CSV: {message}")]
-        rows.append((start, row))
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        message = str(exc)
+        if "field larger than field limit" in message:
+            message = (f"a field is longer than {csv.field_size_limit()} characters "
+                       "(a quote opened here and never closed?)")
+        return rows, [Problem(str(path), start, None, f"cannot parse CSV: {message}")]
     return rows, []
 
 
@@ -186,7 +183,8 @@ def find_header(rows: Rows) -> int | None:
 
 def frame_from_rows(path: Path, rows: Rows, sheet: str | None) -> tuple[pd.DataFrame | None, list[Problem]]:
     """The header is the first row; every data row keeps its line number as index + 2."""
-    rows = [(number, cells) for number, cells in rows if any(c.strip() for c in cells) or number == rows[0][0]]
+    first = rows[0]
+    rows = [first, *((number, cells) for number, cells in rows[1:] if "".join(cells).strip())]
     first_line, header = rows[0]
     where = f"sheet {sheet!r}: " if sheet is not None else ""
     if first_line != 1 or not any(c.strip() for c in header):
@@ -215,7 +213,7 @@ def frame_from_rows(path: Path, rows: Rows, sheet: str | None) -> tuple[pd.DataF
                                                                   f"outside the header's {width} columns"))
     if problems:
         return None, problems
-    data = [(number, cells + [""] * (width - len(cells))) for number, cells in data]
+    data = [(number, cells if len(cells) == width else cells + [""] * (width - len(cells))) for number, cells in data]
     keep = []
     for position, name in enumerate(header):
         if name:
@@ -231,8 +229,9 @@ def frame_from_rows(path: Path, rows: Rows, sheet: str | None) -> tuple[pd.DataF
     if problems:
         return None, problems
     columns = [header[p] for p in keep]
-    frame = pd.DataFrame([[cells[p] for p in keep] for _, cells in data], columns=columns,
-                         index=pd.Index([number - 2 for number, _ in data], dtype="int64"), dtype="string")
+    values = [cells for _, cells in data] if len(keep) == width else [[cells[p] for p in keep] for _, cells in data]
+    frame = pd.DataFrame(values, columns=columns, index=pd.Index([number - 2 for number, _ in data], dtype="int64"),
+                         dtype="string")
     for column in frame.columns:
         frame[column] = frame[column].str.strip().replace("", pd.NA)
     return frame, []
@@ -518,6 +517,7 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
         raise InvalidInput(problems)
     for name, frame in tables.items():
         tables[name] = frame.reset_index(drop=True)
+        tables[name].attrs = {"path": frame.attrs["path"]}
     outcomes = tables["outcomes"]
     if rubric is not None and local_indicators is None:
         extra = sorted(set(outcomes["indicator_id"].dropna()) - {o.id for o in rubric.outcomes})

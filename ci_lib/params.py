@@ -6,7 +6,9 @@ override is recorded with its source so pages can show it.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import KitError
-from .ids import is_community_id
+from .ids import SNAKE_ID, is_community_id
 from .rubric import DEFAULT_RULES, Rubric, merge_rules
 
 RULE_KEYS = set(DEFAULT_RULES)
@@ -75,15 +77,36 @@ def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+class StrictLoader(yaml.SafeLoader):
+    """Safe YAML (no Python tags: nothing is ever constructed or executed) that also rejects duplicate keys."""
+
+
+def _mapping_without_duplicates(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError("while reading a mapping", node.start_mark,
+                                                        f"duplicate key {key_node.value!r}", key_node.start_mark)
+            seen.add(key_node.value)
+    return loader.construct_mapping(node)
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=StrictLoader)  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise KitError(f"{where}: not valid YAML (only plain YAML is allowed): {getattr(exc, 'problem', exc)}") from exc
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}::"
+        problem = getattr(exc, "problem", None) or exc
+        raise KitError(f"{where}: not valid YAML (only plain YAML is allowed): {problem}") from exc
     except UnicodeDecodeError as exc:
         raise KitError(f"{path}::: not UTF-8 text") from exc
+    except (OSError, RecursionError) as exc:
+        raise KitError(f"{path}::: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -91,20 +114,87 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _names(keys: Any) -> str:
+    return ", ".join(sorted(str(k) for k in keys))
+
+
+def _is_number(value: Any, low: float, high: float) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and low <= value <= high)
+
+
+def _is_whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+GATEWAY_METHODS = ("all_met", "share")
+TREND_METHODS = ("baseline", "prior", "consecutive")
+
+
+def rule_problem(key: str, value: Any) -> str | None:
+    """Why a rule value cannot be used (None when it is fine); keys are the rubric's rule names."""
+    if key in ("in_progress_credit", "proof_point_share", "proof_point_gap_share"):
+        return None if _is_number(value, 0, 1) else f"must be a number from 0 to 1, not {value!r}"
+    if key == "min_cell":
+        return None if _is_whole(value, 0, 10**9) else f"must be a whole number >= 0, not {value!r}"
+    if key == "reference_group":
+        return None if isinstance(value, str) and SNAKE_ID.fullmatch(value) else f"must be a group id, not {value!r}"
+    if key == "baseline_year":
+        return None if value is None or _is_whole(value, 1990, 2100) else f"must be a year (1990-2100), not {value!r}"
+    if key == "gateway_rule":
+        if not isinstance(value, dict):
+            return f"must be a mapping such as {{method: share, threshold: 0.8}}, not {value!r}"
+        if set(value) - {"method", "threshold"}:
+            return f"unknown key(s) {_names(set(value) - {'method', 'threshold'})}; known: method, threshold"
+        if value.get("method", "all_met") not in GATEWAY_METHODS:
+            return f"method must be one of {', '.join(GATEWAY_METHODS)}, not {value.get('method')!r}"
+        if "threshold" in value and not _is_number(value["threshold"], 0, 1):
+            return f"threshold must be a number from 0 to 1, not {value['threshold']!r}"
+    if key == "trend":
+        known = {"method", "min_change_pp", "periods"}
+        if not isinstance(value, dict):
+            return f"must be a mapping such as {{method: baseline, min_change_pp: 1.0}}, not {value!r}"
+        if set(value) - known:
+            return f"unknown key(s) {_names(set(value) - known)}; known: {_names(known)}"
+        if value.get("method", "baseline") not in TREND_METHODS:
+            return f"method must be one of {', '.join(TREND_METHODS)}, not {value.get('method')!r}"
+        if "min_change_pp" in value and not _is_number(value["min_change_pp"], 0, 100):
+            return f"min_change_pp must be a number from 0 to 100, not {value['min_change_pp']!r}"
+        if "periods" in value and not _is_whole(value["periods"], 1, 100):
+            return f"periods must be a whole number >= 1, not {value['periods']!r}"
+    return None
+
+
 def check_rules(path: Path, rules: Any) -> None:
     if not isinstance(rules, dict):
         raise KitError(f"{path}::rules: expected a mapping")
     unknown = set(rules) - RULE_KEYS
     if unknown:
-        raise KitError(f"{path}::rules: unknown rule(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(RULE_KEYS))}")
+        raise KitError(f"{path}::rules: unknown rule(s) {_names(unknown)}; known: {_names(RULE_KEYS)}")
+    for key, value in rules.items():
+        problem = rule_problem(key, value)
+        if problem:
+            raise KitError(f"{path}::rules.{key}: {problem}")
 
 
 def check_local_indicators(path: Path, items: Any) -> None:
     if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
         raise KitError(f"{path}::local_indicators: expected a list of mappings with an `id`")
     for item in items:
-        if item.get("polarity", "higher_is_better") not in {"higher_is_better", "lower_is_better"}:
-            raise KitError(f"{path}::local_indicators: {item['id']}: polarity must be higher_is_better or lower_is_better")
+        if not isinstance(item["id"], str) or not SNAKE_ID.fullmatch(item["id"]):
+            raise KitError(f"{path}::local_indicators: {item['id']!r}: id must be a snake_case id")
+        polarity = item.get("polarity", "higher_is_better")
+        if not isinstance(polarity, str) or polarity not in {"higher_is_better", "lower_is_better"}:
+            raise KitError(f"{path}::local_indicators: {item['id']}: "
+                           "polarity must be higher_is_better or lower_is_better")
+        for key in ("name", "stage", "unit", "indicator"):
+            if key in item and not isinstance(item[key], (str, int, float)):
+                raise KitError(f"{path}::local_indicators: {item['id']}: {key} must be text")
+
+
+def check_text(path: Path, data: dict[str, Any], key: str) -> None:
+    if data.get(key) is not None and not isinstance(data[key], (str, int, float, datetime.date)):
+        raise KitError(f"{path}::{key}: must be text, not {type(data[key]).__name__}")
 
 
 def load_params(year: int, root: str | Path = "params", known_communities: set[str] | None = None) -> YearParams:
@@ -116,11 +206,19 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     network = read_yaml(network_file)
     unknown = set(network) - NETWORK_KEYS
     if unknown:
-        raise KitError(f"{network_file}::{sorted(unknown)[0]}: unknown setting; known: {', '.join(sorted(NETWORK_KEYS))}")
-    if int(network.get("year", year)) != year:
-        raise KitError(f"{network_file}::year: says {network.get('year')} but lives under params/{year}/")
-    check_rules(network_file, network.get("rules", {}))
-    check_local_indicators(network_file, network.get("local_indicators", []))
+        raise KitError(f"{network_file}::{sorted(map(str, unknown))[0]}: unknown setting; "
+                       f"known: {_names(NETWORK_KEYS)}")
+    declared = network.get("year", year)
+    if isinstance(declared, bool) or not isinstance(declared, (int, str)) or str(declared).strip() != str(year):
+        raise KitError(f"{network_file}::year: says {network.get('year')!r} but lives under params/{year}/")
+    for key in ("framework", "data", "title", "network_name", "run_date"):
+        check_text(network_file, network, key)
+    if network.get("previous_year") is not None and not _is_whole(network["previous_year"], 1990, 2100):
+        raise KitError(f"{network_file}::previous_year: must be a year, not {network['previous_year']!r}")
+    network["rules"] = network.get("rules") or {}
+    network["local_indicators"] = network.get("local_indicators") or []
+    check_rules(network_file, network["rules"])
+    check_local_indicators(network_file, network["local_indicators"])
     files = {"network.yml": network_file.read_text(encoding="utf-8-sig")}
     communities: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*.yml")):
@@ -134,22 +232,26 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         data = read_yaml(path)
         unknown = set(data) - COMMUNITY_KEYS
         if unknown:
-            raise KitError(f"{path}::{sorted(unknown)[0]}: unknown setting; known: {', '.join(sorted(COMMUNITY_KEYS))}")
+            raise KitError(f"{path}::{sorted(map(str, unknown))[0]}: unknown setting; known: {_names(COMMUNITY_KEYS)}")
         if data.get("community_id", community_id) != community_id:
             raise KitError(f"{path}::community_id: {data.get('community_id')!r} does not match the file name")
+        for key in ("narrative", "extra_notebook"):
+            check_text(path, data, key)
+        check_rules(path, data.get("rules") or {})
         rules = dict(data.get("rules") or {})
         if "baseline_year" in data:
             rules["baseline_year"] = data["baseline_year"]
         check_rules(path, rules)
         data["rules"] = rules
-        check_local_indicators(path, data.get("local_indicators", []))
+        data["local_indicators"] = data.get("local_indicators") or []
+        check_local_indicators(path, data["local_indicators"])
         communities[community_id] = data
         files[path.name] = path.read_text(encoding="utf-8-sig")
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
         year=year,
         framework=str(network.get("framework", "toa-2019")),
-        data=network.get("data"),
+        data=None if network.get("data") is None else str(network["data"]),
         title=str(network.get("title", f"Civic Infrastructure Assessment {year}")),
         run_date=str(network["run_date"]) if network.get("run_date") else None,
         rules=dict(network.get("rules") or {}),

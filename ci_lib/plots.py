@@ -7,6 +7,7 @@ notebook, so notebooks, the site and tests all get the same accessible artefact.
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -51,16 +52,20 @@ def pct(value: float | None) -> str:
 def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
     """`matrix`: rows (pillars, or members) x columns (gateways, or pillars), shares 0-1 or NaN."""
     with plt.rc_context(STYLE):
-        height = max(2.6, 0.16 * len(matrix.index) + 0.9)
+        tall = len(matrix.index) > 12
+        height = max(2.6, 0.16 * len(matrix.index) + 1.4)
+        bottom = (1.0 if tall else 0.55) / height
         fig = plt.figure(figsize=(8, height))
-        ax = fig.add_axes((0.3, 0.55 / height, 0.58, 1 - 0.95 / height))
+        ax = fig.add_axes((0.36, bottom, 0.52, 1 - bottom - 0.4 / height))
         sns.heatmap(matrix.astype(float) * 100, annot=len(matrix.index) <= 12, fmt=".0f", vmin=0, vmax=100, cmap="cividis",
-                    cbar_ax=fig.add_axes((0.9, 0.55 / height, 0.02, 1 - 0.95 / height)),
+                    cbar_ax=fig.add_axes((0.9, bottom, 0.02, 1 - bottom - 0.4 / height)),
                     cbar_kws={"label": "% of benchmark credit"}, linewidths=0.5, ax=ax)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.set_title(title)
-        ax.tick_params(axis="y", labelsize=7 if len(matrix.index) > 12 else 9)
+        ax.tick_params(axis="y", labelsize=7 if tall else 9)
+        ax.set_xticks(ax.get_xticks(), [textwrap.fill(str(c), 16) for c in matrix.columns], rotation=0,
+                      fontsize=8 if tall else 9)
         png = to_png(fig)
     stacked = matrix.stack().dropna().astype(float)
     if stacked.empty:

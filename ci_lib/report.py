@@ -94,6 +94,7 @@ class CommunityPage:
             [[self.scores["pillars"].get(p, {}).get(g) for g in order] for p in pillars],
             index=[self.label("pillars", p) for p in pillars],
             columns=[self.label("gateways", g) for g in order], dtype=float)
+        matrix.index.name = "pillar"
         fig = plots.pillar_heatmap(matrix, f"Benchmark credit by pillar and gateway, {self.scores['year']}")
         return HTML(str(html.figure(fig, "pillar-matrix")))
 
@@ -225,6 +226,7 @@ class NetworkPage:
         rows = {m["name"]: {labels["pillars"][p]: avg(list(m["pillars"][p].values())) for p in self.work["pillar_order"]}
                 for m in self.work["members"]}
         matrix = pd.DataFrame(rows).T.sort_index()
+        matrix.index.name = "member"
         fig = plots.pillar_heatmap(matrix, "Share of benchmark credit by pillar, per member")
         return HTML(str(html.figure(fig, "pillar-heatmap")))
 

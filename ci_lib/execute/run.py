@@ -20,6 +20,7 @@ from ..rubric import load_rubric
 from ..scoring import NetworkScores, score_network
 from . import cache
 from .executors import make_executor
+from .merge import shard_manifest_path
 from .prepare import prepare
 from .tasks import NotebookTask, TaskResult
 
@@ -164,14 +165,15 @@ def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] 
 def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
                    results: list[TaskResult], keys: dict[str, str], timings: dict[str, float]) -> dict[str, Any]:
     """Provenance of the year: inputs by hash, params, rubric, packages, and each notebook's status."""
-    path = report_dir / "manifest.json"
+    path = shard_manifest_path(report_dir, opts.shard) if opts.shard else report_dir / "manifest.json"
     previous: dict[str, Any] = {}
     if path.exists():
         try:
             previous = json.loads(path.read_text()).get("notebooks", {})
         except ValueError:
             previous = {}
-    notebooks = dict(previous)
+    current = set(scores.scores) | {"_network"}
+    notebooks = {name: entry for name, entry in previous.items() if name in current}
     for r in results:
         notebooks[r.name] = {"status": r.status, "cache_key": keys.get(r.name, ""), "seconds": r.seconds,
                              "error": r.error, "output": Path(r.output).relative_to(report_dir).as_posix()

@@ -36,7 +36,6 @@ import math
 import numbers
 import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..atomic import write_bytes
 from ..ids import check_community_id
 from .errors import ImportFormatError
 from .school_year import parse_year
@@ -354,28 +354,6 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
 
 
 # ---------------------------------------------------------------------------------------------- writing
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temp file in the same directory and os.replace (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _key_text(frame: pd.DataFrame) -> list[tuple[str, str, str, str]]:
     """Comparable keys: strings stripped, years as canonical integers where they parse."""
     def year(v: object) -> str:
@@ -409,7 +387,7 @@ def write_rows(rows: pd.DataFrame, out_path: str | os.PathLike[str], append: boo
     if repeated:
         raise ImportFormatError(out_path, None, None, f"rows to write repeat {_describe(min(repeated))}")
     if not (append and out_path.exists() and out_path.stat().st_size > 0):
-        atomic_write_bytes(out_path, rows.to_csv(index=False, na_rep="", lineterminator="\n").encode())
+        write_bytes(out_path, durable=True, data=rows.to_csv(index=False, na_rep="", lineterminator="\n").encode())
         return
     raw = out_path.read_bytes()
     try:
@@ -440,4 +418,4 @@ def write_rows(rows: pd.DataFrame, out_path: str | os.PathLike[str], append: boo
     newline = "\r\n" if first_line.endswith("\r") else "\n"
     body = rows.reindex(columns=columns).to_csv(index=False, header=False, na_rep="", lineterminator=newline)
     separator = b"" if raw.endswith(b"\n") else newline.encode()
-    atomic_write_bytes(out_path, raw + separator + body.encode())
+    write_bytes(out_path, durable=True, data=raw + separator + body.encode())

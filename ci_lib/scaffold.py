@@ -1,0 +1,63 @@
+"""Params scaffolding for analysts: `new-community` and `params` never overwrite an edited file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .atomic import write_text
+from .errors import KitError
+from .ids import check_community_id
+from .params import load_params
+
+TEMPLATE = """\
+# Params for {cid}, assessment year {year}. Every rule set here overrides the network's and the
+# rubric's defaults, and is listed on the community's page and on the Methods page.
+community_id: {cid}
+
+# rules:
+#   reference_group: white        # or `all`: the group gaps are measured against
+#   min_cell: 10                  # suppress values from fewer students than this
+#   trend:
+#     method: baseline            # baseline | prior | consecutive
+#     min_change_pp: 1.0          # smaller changes are "flat"
+#     periods: 3                  # moves in a row, for `consecutive`
+# baseline_year: 2018             # default: the earliest year with data
+
+# local_indicators:               # indicators of your own, also listed in outcomes.csv
+#   - id: chronic_absence
+#     name: Chronic absence
+#     polarity: lower_is_better   # or higher_is_better
+#     unit: percent
+#     stage: k12
+
+# narrative: |
+#   A short paragraph shown on the community page.
+
+# extra_notebook: notebooks/local/{cid}.ipynb   # a local section executed after the standard notebook
+"""
+
+
+def new_community(cid: str, year: int, params_root: str | Path = "params", force: bool = False) -> Path:
+    try:
+        check_community_id(cid)
+    except ValueError as exc:
+        raise KitError(str(exc)) from exc
+    folder = Path(params_root) / str(year)
+    if not (folder / "network.yml").exists():
+        raise KitError(f"{folder / 'network.yml'}: no params for {year}; create the year first")
+    path = folder / f"{cid}.yml"
+    if path.exists() and not force:
+        raise KitError(f"{path}: already exists (an analyst may have edited it); not overwritten")
+    write_text(path, TEMPLATE.format(cid=cid, year=year))
+    load_params(year, params_root)  # the new file must validate with the rest of the year
+    return path
+
+
+def missing_params(community_ids: list[str], year: int, params_root: str | Path = "params") -> list[Path]:
+    """Create params for every community that has none yet; existing files are left untouched."""
+    folder = Path(params_root) / str(year)
+    created = []
+    for cid in sorted(community_ids):
+        if not (folder / f"{cid}.yml").exists():
+            created.append(new_community(cid, year, params_root))
+    return created
