@@ -297,20 +297,28 @@ def column_problems(path: Path, frame: pd.DataFrame, spec: TableSpec) -> list[Pr
             close = difflib.get_close_matches(column, [c for c in frame.columns if c not in known], n=1)
             hint = f" (found {close[0]!r}: misspelt?)" if close else ""
             problems.append(Problem(str(path), 1, column, f"required column is missing{hint}"))
+    absent = [c for c in spec.schema.columns if c not in frame.columns]
+    for column in frame.columns:
+        if column in known or column in KNOWN_COLUMNS:
+            continue
+        close = difflib.get_close_matches(column, absent, n=1)
+        if close and close[0] not in spec.required:  # a misspelt required column is reported above
+            problems.append(Problem(str(path), 1, column, f"unknown column (misspelt {close[0]!r}?)"))
     duplicated = [c for c in frame.columns if list(frame.columns).count(c) > 1]
     problems += [Problem(str(path), 1, c, "column appears more than once") for c in sorted(set(duplicated))]
     return problems
 
 
 def number_message(value: str, column: str, integer: bool, too_large: bool) -> str:
+    shown = plain(value)
     if too_large:
-        return f"{value!r} is too large"
+        return f"{shown} is too large"
     school_year = SCHOOL_YEAR.fullmatch(value)
     if integer and column.endswith("year") and school_year:
         first, last = school_year.groups()
         end = int(last) if len(last) == 4 else int(first[:2] + last)
-        return f"{value!r} is a school year: give the end year as a whole number (e.g. {end})"
-    return f"{value!r} is not {'a whole number' if integer else 'a number'}"
+        return f"{shown} is a school year: give the end year as a whole number (e.g. {end})"
+    return f"{shown} is not {'a whole number' if integer else 'a number'}"
 
 
 def convert_numbers(path: Path, frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:
@@ -346,10 +354,13 @@ def convert_numbers(path: Path, frame: pd.DataFrame, spec: TableSpec) -> tuple[p
     return frame, problems
 
 
-def plain(value: object) -> object:
-    """numpy scalars as Python values, so messages read `-90`, not `np.int64(-90)`."""
+def plain(value: object) -> str:
+    """A failing value for a message: numpy scalars as Python values (`-90`, not `np.int64(-90)`), long text cut."""
     item = getattr(value, "item", None)
-    return item() if callable(item) else value
+    value = item() if callable(item) else value
+    if isinstance(value, str) and len(value) > 60:
+        return repr(value[:50] + "…") + f" ({len(value)} characters)"
+    return repr(value)
 
 
 def schema_problems(path: Path, frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
@@ -398,9 +409,9 @@ def failure_problems(path: Path, cases: pd.DataFrame, spec: TableSpec,
         elif check == "not_nullable":
             message = "value is required"
         elif check.startswith("dtype(") or check.startswith("coerce_dtype("):
-            message = f"wrong type: {plain(case.failure_case)!r}"
+            message = f"wrong type: {plain(case.failure_case)}"
         else:
-            message = f"{plain(case.failure_case)!r}: {check}"
+            message = f"{plain(case.failure_case)}: {check}"
         yield Problem(str(path), row, column, message)
 
 

@@ -22,27 +22,42 @@ import seaborn as sns  # noqa: E402
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
 ALL_COLOUR = "#000000"
-STYLE = {"figure.dpi": 80, "savefig.dpi": 80, "font.size": 9, "axes.titlesize": 10, "axes.spines.top": False,
-         "axes.spines.right": False, "svg.hashsalt": "ci-assess", "figure.max_open_warning": 0}
+# SVG with text kept as text: no glyph rasterising or PNG encoding (the bulk of a chart's cost), crisp at
+# any zoom, and deterministic (fixed hash salt, no date in the metadata).
+STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.spines.top": False, "axes.spines.right": False,
+         "svg.fonttype": "none", "svg.hashsalt": "ci-assess", "figure.max_open_warning": 0}
+SVG_METADATA = {"Date": None, "Creator": None}
 TREND_ARROW = {"improving": "▲", "declining": "▼", "flat": "▶", "insufficient_data": "·"}
+TREND_MARKER = {"improving": "^", "declining": "v", "flat": ">", "insufficient_data": "o"}
 LINESTYLES = ["-", "--", "-.", ":"]
+DASHES = {"-": "", "--": "6 3", "-.": "6 2 1 2", ":": "1 2"}
 
 
 @dataclass
 class Figure:
-    """A finished figure: image bytes, its alt text and the data behind it."""
+    """A finished figure: image bytes (SVG), its alt text and the data behind it."""
 
-    png: bytes
+    image: bytes
     alt: str
     table: pd.DataFrame
     caption: str
+    mime: str = "image/svg+xml"
 
 
-def to_png(fig: matplotlib.figure.Figure) -> bytes:
+def render(fig: matplotlib.figure.Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
     plt.close(fig)
     return buffer.getvalue()
+
+
+def group_styles(group_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """One (colour, line style) per group, the same on every chart of the site, `all` in black."""
+    styles = {"all": (ALL_COLOUR, "-")}
+    others = [g for g in group_ids if g != "all"]
+    for i, group in enumerate(others):
+        styles[group] = (OKABE_ITO[i % len(OKABE_ITO)], LINESTYLES[(i // len(OKABE_ITO)) % len(LINESTYLES)])
+    return styles
 
 
 def pct(value: float | None) -> str:
@@ -66,7 +81,7 @@ def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
         ax.tick_params(axis="y", labelsize=7 if tall else 9)
         ax.set_xticks(ax.get_xticks(), [textwrap.fill(str(c), 16) for c in matrix.columns], rotation=0,
                       fontsize=8 if tall else 9)
-        png = to_png(fig)
+        image = render(fig)
     stacked = matrix.stack().dropna().astype(float)
     if stacked.empty:
         alt = f"{title}: no benchmark ratings."
@@ -77,15 +92,16 @@ def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
                f"{len(matrix.columns)} gateways; {met} of {len(stacked)} cells fully met. Highest: {best[0]} at "
                f"{best[1]} ({stacked.max():.0%}); lowest: {worst[0]} at {worst[1]} ({stacked.min():.0%}).")
     table = (matrix * 100).round(0)
-    return Figure(png, alt, table, title)
+    return Figure(image, alt, table, title)
 
 
 def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps: pd.DataFrame,
-                  labels: dict[str, str], unit: str = "%") -> Figure:
+                  labels: dict[str, str], styles: dict[str, tuple[str, str]], unit: str = "%") -> Figure:
     """Lines per group over years (left) and the disparity gap at baseline and latest year (right).
 
-    `series`: columns group, year, value (suppressed -> NaN). `trends`: group -> trend.
-    `gaps`: columns group, gap_baseline_pp, gap_latest_pp, gap_trend.
+    `series`: columns group, year, value (suppressed -> NaN). `trends`: group -> trend, drawn as an
+    arrowhead on the line's last point. `gaps`: columns group, gap_baseline_pp, gap_latest_pp, gap_trend.
+    The legend is shared by every chart of a page (`group_styles`), so charts carry none.
     """
     wide = series.pivot(index="year", columns="group", values="value").sort_index()
     groups = [g for g in wide.columns if wide[g].notna().any()]
@@ -93,34 +109,32 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
     groups = [g for g in order if g in groups]
     with plt.rc_context(STYLE):
         # fixed positions instead of tight_layout/bbox_inches="tight": each of those costs a full extra draw
-        fig = plt.figure(figsize=(10, 3.3))
-        ax = fig.add_axes((0.06, 0.14, 0.36, 0.74))
-        gx = fig.add_axes((0.74, 0.14, 0.24, 0.74))
-        for i, group in enumerate(groups):
-            colour = ALL_COLOUR if group == "all" else OKABE_ITO[(i - 1) % len(OKABE_ITO)]
-            style = LINESTYLES[0 if group == "all" else ((i - 1) // len(OKABE_ITO)) % len(LINESTYLES)]
-            arrow = TREND_ARROW.get(trends.get(group, "insufficient_data"), "")
-            ax.plot(wide.index, wide[group], marker="o", markersize=3, color=colour, linestyle=style,
-                    linewidth=2.4 if group == "all" else 1.2, label=f"{labels.get(group, group)} {arrow}")
+        fig = plt.figure(figsize=(10, 3.1))
+        ax = fig.add_axes((0.06, 0.12, 0.5, 0.76))
+        gx = fig.add_axes((0.76, 0.12, 0.22, 0.76))
+        for group in groups:
+            colour, style = styles.get(group, ("#999999", ":"))
+            line = wide[group].dropna()
+            ax.plot(wide.index, wide[group], color=colour, linestyle=style, linewidth=2.4 if group == "all" else 1.2)
+            marker = TREND_MARKER.get(trends.get(group, "insufficient_data"), "o")
+            ax.plot(line.index[-1:], line.to_numpy()[-1:], marker=marker, markersize=7, color=colour, linestyle="")
         ax.set_ylim(0, 100)
         ax.set_ylabel(unit)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_title(name)
-        ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
         shown = gaps.dropna(subset=["gap_latest_pp"]).sort_values("gap_latest_pp")
         y = np.arange(len(shown))
         if len(shown):
             gx.hlines(y, shown["gap_baseline_pp"], shown["gap_latest_pp"], color="#999999", linewidth=1.5)
-            gx.scatter(shown["gap_baseline_pp"], y, color="#56B4E9", s=18, label="baseline", zorder=3)
-            gx.scatter(shown["gap_latest_pp"], y, color="#D55E00", s=18, marker="D", label="latest", zorder=3)
+            gx.scatter(shown["gap_baseline_pp"], y, color="#56B4E9", s=18, zorder=3)
+            gx.scatter(shown["gap_latest_pp"], y, color="#D55E00", s=18, marker="D", zorder=3)
             gx.set_yticks(y, [labels.get(g, g) for g in shown["group"]], fontsize=7)
-            gx.legend(fontsize=7, frameon=False)
         else:
             gx.text(0.5, 0.5, "no gaps to show", ha="center", va="center", transform=gx.transAxes)
             gx.set_yticks([])
         gx.axvline(0, color="#000000", linewidth=0.8)
-        gx.set_title("Gap to reference (pp, + = behind)")
-        png = to_png(fig)
+        gx.set_title("Gap, pp (● baseline ◆ latest)", fontsize=9)
+        image = render(fig)
     total = wide["all"].dropna() if "all" in wide.columns else pd.Series(dtype=float)
     if total.empty:
         first = "The all-students series is suppressed or missing."
@@ -134,7 +148,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
     alt = f"{name}: line chart of {len(groups)} groups over {len(wide.index)} years. {first}{gap_text}"
     table = wide.rename(columns=labels).round(1)
     table.index.name = "year"
-    return Figure(png, alt, table, name)
+    return Figure(image, alt, table, name)
 
 
 def gateway_distribution(counts: dict[str, int], labels: dict[str, str]) -> Figure:
@@ -148,12 +162,12 @@ def gateway_distribution(counts: dict[str, int], labels: dict[str, str]) -> Figu
         ax.set_ylabel("members")
         ax.set_title("Members by gateway reached")
         ax.tick_params(axis="x", labelsize=8)
-        png = to_png(fig)
+        image = render(fig)
     total = sum(counts.values())
     parts = ", ".join(f"{labels.get(k, k)} {v}" for k, v in counts.items())
     alt = f"Bar chart of the {total} members by the gateway they have reached: {parts}."
     table = pd.DataFrame({"gateway": names, "members": list(counts.values())}).set_index("gateway")
-    return Figure(png, alt, table, "Members by gateway reached")
+    return Figure(image, alt, table, "Members by gateway reached")
 
 
 def share_histogram(values: list[float], title: str) -> Figure:
@@ -164,13 +178,13 @@ def share_histogram(values: list[float], title: str) -> Figure:
         ax.set_xlabel("% of member's indicators or gaps")
         ax.set_ylabel("members")
         ax.set_title(title)
-        png = to_png(fig)
+        image = render(fig)
     arr = np.array(values) * 100
     alt = (f"Histogram of {title.lower()} across {len(values)} members: median {np.median(arr):.0f}%, "
            f"range {arr.min():.0f}% to {arr.max():.0f}%." if len(values) else f"{title}: no data.")
     counts, edges = np.histogram(arr, bins=np.linspace(0, 100, 11))
     table = pd.DataFrame({"from %": edges[:-1].round(0), "to %": edges[1:].round(0), "members": counts})
-    return Figure(png, alt, table.set_index("from %"), title)
+    return Figure(image, alt, table.set_index("from %"), title)
 
 
 def network_outcomes(outcomes: pd.DataFrame, names: dict[str, str]) -> Figure:
@@ -197,7 +211,7 @@ def network_outcomes(outcomes: pd.DataFrame, names: dict[str, str]) -> Figure:
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
         for ax in list(axes.flat)[len(indicators):]:
             ax.set_visible(False)
-        png = to_png(fig)
+        image = render(fig)
     sentences = []
     for indicator in indicators:
         median = medians.loc[indicator].dropna()
@@ -208,4 +222,4 @@ def network_outcomes(outcomes: pd.DataFrame, names: dict[str, str]) -> Figure:
            "network median in black. " + "; ".join(sentences) + ".")
     table = medians.unstack("indicator_id").rename(columns=names).round(1)
     table.index.name = "year"
-    return Figure(png, alt, table, "Outcomes across members (median in black)")
+    return Figure(image, alt, table, "Outcomes across members (median in black)")

@@ -124,12 +124,20 @@ class CommunityPage:
         name = info["name"] + (" (local indicator)" if info.get("local") else "")
         if info.get("polarity") == "lower_is_better":
             name += " — lower is better"
-        fig = plots.outcome_chart(series, name, trends, gaps, self.work["labels"]["groups"])
+        fig = plots.outcome_chart(series, name, trends, gaps, self.work["labels"]["groups"], self.styles)
         return HTML(str(html.figure(fig, f"outcome-{indicator_id}")))
+
+    @property
+    def styles(self) -> dict[str, tuple[str, str]]:
+        return plots.group_styles(list(self.work["labels"]["groups"]))
 
     def outcomes(self) -> HTML:
         parts = [self.outcome_chart(i).data for i in self.indicator_ids()]
-        return HTML("".join(parts) if parts else "<p>No outcome data for this year.</p>")
+        if not parts:
+            return HTML("<p>No outcome data for this year.</p>")
+        present = [g for g in self.work["labels"]["groups"] if any(o["group"] == g and o["value"] is not None
+                                                                     for o in self.work["outcomes"])]
+        return HTML(str(html.legend(self.styles, self.work["labels"]["groups"], present)) + "".join(parts))
 
     def outcome_table(self) -> HTML:
         rows = pd.DataFrame(self.scores["outcomes"])
