@@ -43,3 +43,15 @@ def write_text(path: str | Path, text: str) -> Path:
 
 def write_json(path: str | Path, data: Any) -> Path:
     return write_text(path, json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def write_if_changed(path: str | Path, data: bytes) -> bool:
+    """Atomic write that leaves an identical file untouched (keeps mtimes; saves work on re-runs)."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    write_bytes(path, data)
+    return True

@@ -1,7 +1,7 @@
 """Cache keys: a notebook is skipped when nothing that shapes its output changed.
 
 key = sha256(template code cells, parameters, work file bytes (its data slice, scores, params and
-rubric hashes), kit version, locked environment). A stamp `_work/<name>.done` holding the key is
+rubric hashes), kit version and the kit's own source code, locked environment). A stamp `_work/<name>.done` holding the key is
 written only after the notebook itself was written, so an interrupted run leaves no false stamp.
 """
 
@@ -28,6 +28,17 @@ def template_sha256(path: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+@cache
+def kit_code_sha256() -> str:
+    """The kit's source (and rubrics): a code change re-executes, even without a version bump."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in {".py", ".yml", ".j2"} and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def lock_sha256(root: Path = Path(".")) -> str:
     digest = hashlib.sha256()
     for name in LOCK_FILES:
@@ -39,7 +50,7 @@ def lock_sha256(root: Path = Path(".")) -> str:
 
 def cache_key(template: str, parameters: dict[str, Any], work: bytes, lock: str) -> str:
     payload = json.dumps({"template": template_sha256(template), "parameters": parameters, "kit": __version__,
-                          "lock": lock}, sort_keys=True).encode()
+                          "code": kit_code_sha256(), "lock": lock}, sort_keys=True).encode()
     return hashlib.sha256(payload + b"\x00" + work).hexdigest()
 
 

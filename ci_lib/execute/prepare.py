@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..atomic import write_bytes, write_text
+from ..atomic import write_if_changed
 from ..load import NetworkData
 from ..params import YearParams
 from ..scoring import NetworkScores, clean
@@ -91,10 +91,10 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
             "narrative": (params.community(cid).get("narrative") if params else None),
         }
         payload = dumps(work)
-        write_bytes(work_dir / f"{cid}.json", payload)
+        write_if_changed(work_dir / f"{cid}.json", payload)
         written[cid] = payload
         csv = slice_[["indicator_id", "group", "year", "value"]].to_csv(index=False, lineterminator="\n")
-        write_text(report_dir / "data" / f"{cid}-outcomes.csv", csv)
+        write_if_changed(report_dir / "data" / f"{cid}-outcomes.csv", csv.encode())
     totals = public[(public["group"] == "all") & public["value"].notna()]
     network = {
         "year": scores.year,
@@ -110,7 +110,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         "indicator_names": {i["id"]: i["name"] for i in inds if not i["local"]},
     }
     payload = dumps(network)
-    write_bytes(work_dir / "_network.json", payload)
+    write_if_changed(work_dir / "_network.json", payload)
     written["_network"] = payload
     return written
 

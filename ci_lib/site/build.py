@@ -5,13 +5,16 @@ A failed build (Quarto error, full disk) leaves the previous site exactly as it 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_text
+from .. import __version__
+from ..atomic import write_if_changed, write_text
 from ..errors import KitError
 from .builtin import render_builtin
 from .content import YearContent
@@ -36,23 +39,77 @@ def swap_in(build: Path, site: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def render(report_dir: str | Path, engine: str = "auto") -> dict[str, Any]:
+BUILD_FILE = ".build.json"
+SITE_CODE = (Path(__file__).parent, Path(__file__).resolve().parents[2] / "_quarto.yml")
+
+
+def chrome_key(content: YearContent, engine: str) -> str:
+    """What every page depends on: engine, kit version, templates, assets, the year's title and rubric."""
+    digest = hashlib.sha256(f"{engine}|{__version__}|{content.title}|{content.manifest.get('run_date')}|"
+                            f"{content.rubric.sha256}|{content.manifest['data_sha256']}".encode())
+    for root in SITE_CODE:
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in files:
+            if path.is_file() and path.suffix in {".py", ".j2", ".css", ".js", ".yml", ".html"}:
+                digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def page_keys(content: YearContent, engine: str) -> dict[str, str]:
+    """A key per page: the chrome key plus the cache key of the notebook(s) the page shows."""
+    chrome = chrome_key(content, engine)
+    notebooks = content.manifest["notebooks"]
+
+    def key(*parts: str) -> str:
+        return hashlib.sha256("|".join((chrome, *parts)).encode()).hexdigest()
+
+    every = ",".join(f"{cid}:{notebooks[cid]['cache_key']}" for cid in sorted(content.scores))
+    keys = {"index.html": key(notebooks.get("_network", {}).get("cache_key", "")),
+            "communities.html": key(every), "methods.html": key(every), "downloads.html": key(every)}
+    keys.update({f"communities/{cid}.html": key(notebooks[cid]["cache_key"]) for cid in content.scores})
+    return keys
+
+
+def previous_keys(site: Path) -> dict[str, str]:
+    try:
+        return dict(json.loads((site / BUILD_FILE).read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+def render(report_dir: str | Path, engine: str = "auto", force: bool = False) -> dict[str, Any]:
+    """Build the site; pages whose notebooks and templates are unchanged are carried over, not rebuilt."""
     report_dir = Path(report_dir)
     started = time.perf_counter()
     content = YearContent.load(report_dir)
     chosen = choose_engine(engine)
-    write_text(report_dir / "downloads" / "scores.csv", content.scores_csv())
+    site = report_dir / "_site"
+    keys = page_keys(content, chosen)
+    old = {} if force else previous_keys(site)
+    info: dict[str, Any] = {"engine": chosen, "site": str(site), "communities": len(content.scores),
+                            "failed": content.failed()}
+    if old == keys and (site / "index.html").exists():
+        info.update(seconds=round(time.perf_counter() - started, 3), pages=len(keys), rendered=0)
+        return info
+    write_if_changed(report_dir / "downloads" / "scores.csv", content.scores_csv().encode())
     write_project(content)
     build = report_dir / f".site-build-{os.getpid()}"
     shutil.rmtree(build, ignore_errors=True)
-    build.mkdir(parents=True)
+    stale: set[str] | None = None
+    if old and chosen == "builtin" and site.is_dir():
+        shutil.copytree(site, build)
+        stale = {page for page, key in keys.items() if old.get(page) != key}
+    else:
+        build.mkdir(parents=True)
     try:
-        info = render_quarto(content, build) if chosen == "quarto" else render_builtin(content, build)
+        if chosen == "quarto":
+            info.update(render_quarto(content, build))
+        else:
+            info.update(render_builtin(content, build, stale))
+        write_text(build / BUILD_FILE, json.dumps(keys, indent=0, sort_keys=True))
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
-    site = report_dir / "_site"
     swap_in(build, site)
-    info.update(site=str(site), seconds=round(time.perf_counter() - started, 3), communities=len(content.scores),
-                failed=content.failed())
+    info.update(seconds=round(time.perf_counter() - started, 3))
     return info

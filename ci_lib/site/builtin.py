@@ -14,7 +14,9 @@ import mistune
 import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
-from nbconvert import HTMLExporter
+from nbconvert import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from ..atomic import write_text
 from .content import NAV, YearContent
@@ -22,8 +24,23 @@ from .content import NAV, YearContent
 HERE = Path(__file__).parent
 
 
+class PageExporter(HTMLExporter):
+    """nbconvert's HTML exporter minus its post-pass, which re-parses each page with BeautifulSoup to add
+    placeholder alt text and tabindex (half the export time). Our figures carry real alt text, and
+    `audit-site` fails any image without it."""
+
+    def from_notebook_node(self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None,
+                           **kw: Any) -> tuple[str, dict[str, Any]]:
+        lexer = nb.metadata.get("language_info", {}).get("pygments_lexer", "ipython3")
+        self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
+                                                                       parent=self, resources=resources))
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
 def exporter() -> HTMLExporter:
-    ex = HTMLExporter(template_name="basic")
+    ex = PageExporter(template_name="basic")
     ex.exclude_input = True
     ex.exclude_input_prompt = True
     ex.exclude_output_prompt = True
@@ -60,22 +77,36 @@ class BuiltinSite:
         body, _ = self.exporter.from_notebook_node(nb)
         return Markup(body)
 
-    def build(self) -> list[str]:
+    def build(self, stale: set[str] | None = None) -> list[str]:
+        """Write every page, or only the `stale` ones when the build starts from a copy of the old site."""
         c = self.content
         rd = c.report_dir
         (self.out / "assets").mkdir(parents=True, exist_ok=True)
         for asset in (HERE / "assets").iterdir():
             shutil.copyfile(asset, self.out / "assets" / asset.name)
         pages = ["index.html", "communities.html", "methods.html", "downloads.html"]
-        self.page("index.html", c.title, self.notebook_body(rd / "index.ipynb")
-                  if (rd / "index.ipynb").exists() else Markup("<p class='notice'>The network overview failed to run.</p>"))
-        self.page("communities.html", "Communities", self.listing_html(), scripts=("listing.js",))
-        self.page("methods.html", "Methods", Markup(self.markdown(c.methods_markdown())))
-        self.page("downloads.html", "Downloads", Markup(self.markdown(c.downloads_markdown())))
+
+        def due(path: str) -> bool:
+            return stale is None or path in stale
+
+        if due("index.html"):
+            self.page("index.html", c.title, self.notebook_body(rd / "index.ipynb") if (rd / "index.ipynb").exists()
+                      else Markup("<p class='notice'>The network overview failed to run.</p>"))
+        if due("communities.html"):
+            self.page("communities.html", "Communities", self.listing_html(), scripts=("listing.js",))
+        if due("methods.html"):
+            self.page("methods.html", "Methods", Markup(self.markdown(c.methods_markdown())))
+        if due("downloads.html"):
+            self.page("downloads.html", "Downloads", Markup(self.markdown(c.downloads_markdown())))
         for cid, s in c.scores.items():
             path = f"communities/{cid}.html"
-            self.page(path, s["name"], self.notebook_body(rd / "communities" / f"{cid}.ipynb"))
+            if due(path):
+                self.page(path, s["name"], self.notebook_body(rd / "communities" / f"{cid}.ipynb"))
             pages.append(path)
+        published = {f"{cid}.html" for cid in c.scores}
+        for old in (self.out / "communities").glob("*.html"):
+            if old.name not in published:
+                old.unlink()
         for folder in ("data", "scores"):
             target = self.out / folder
             target.mkdir(exist_ok=True)
@@ -115,6 +146,6 @@ LISTING = """
 """
 
 
-def render_builtin(content: YearContent, out: Path) -> dict[str, Any]:
-    pages = BuiltinSite(content, out).build()
-    return {"engine": "builtin", "pages": len(pages)}
+def render_builtin(content: YearContent, out: Path, stale: set[str] | None = None) -> dict[str, Any]:
+    pages = BuiltinSite(content, out).build(stale)
+    return {"engine": "builtin", "pages": len(pages), "rendered": len(pages) if stale is None else len(stale)}

@@ -1,0 +1,152 @@
+"""Execution benchmark: the kit against the naive loop of `papermill` CLI calls, measured in one run.
+
+    python benchmarks/bench_execute.py [--sizes 70,280,1000] [--jobs N] [--skip-naive]
+
+For 70 communities it measures (1) the naive baseline: one `papermill` CLI call per community, same
+template and parameters, serial; (2) the kit end to end (score, execute on warm kernels, built-in
+render); (3) the no-change re-run (everything cached, render only what changed). Then time per
+community at each size. It prints times and ratios, and the peak memory of the whole process tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ci_lib import demo  # noqa: E402
+from ci_lib.execute.prepare import prepare  # noqa: E402
+from ci_lib.execute.run import RunOptions, run_year, score_year  # noqa: E402
+from ci_lib.site.build import render  # noqa: E402
+
+YEAR = 2025
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and all its descendants (kernels, workers)."""
+
+    def __init__(self, interval: float = 0.25):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+    def tree_rss(self) -> int:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            pid, ppid = int(entry.name), int(fields.get("PPid", "0").strip())
+            children.setdefault(ppid, []).append(pid)
+            rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+        total, stack = 0, [os.getpid()]
+        while stack:
+            pid = stack.pop()
+            total += rss.get(pid, 0)
+            stack.extend(children.get(pid, []))
+        return total
+
+    def __enter__(self) -> PeakMemory:
+        def loop() -> None:
+            while not self._stop.is_set():
+                self.peak = max(self.peak, self.tree_rss())
+                self._stop.wait(self.interval)
+
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def project(root: Path, n: int) -> RunOptions:
+    data = root / "data"
+    info = demo.generate(data, n=n)
+    demo.write_demo_params(root / "params", YEAR, str(data), info["local"])
+    return RunOptions(year=YEAR, data=str(data), params_root=str(root / "params"), reports_root=str(root / "reports"),
+                      notebooks=str(REPO / "notebooks"))
+
+
+def naive(opts: RunOptions) -> float:
+    """One `papermill` CLI call per community (fresh kernel and imports each time), as a naive script would."""
+    params, scores, data = score_year(opts)
+    report_dir = Path(opts.reports_root) / str(YEAR)
+    prepare(report_dir, data, scores, params)
+    out = report_dir / "naive"
+    out.mkdir(parents=True, exist_ok=True)
+    papermill = shutil.which("papermill", path=str(Path(sys.executable).parent)) or "papermill"
+    started = time.perf_counter()
+    for cid in scores.scores:
+        subprocess.run([papermill, str(REPO / "notebooks" / "community.ipynb"), str(out / f"{cid}.ipynb"),
+                        "-p", "community_id", cid, "-p", "year", str(YEAR), "-p", "report_dir", "..",
+                        "--cwd", str(out), "--no-progress-bar"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def kit(opts: RunOptions) -> tuple[float, float, float]:
+    started = time.perf_counter()
+    report = run_year(opts)
+    executed = time.perf_counter()
+    render(Path(opts.reports_root) / str(YEAR), "builtin")
+    assert not report.failed, [r.error for r in report.failed]
+    return time.perf_counter() - started, executed - started, time.perf_counter() - executed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="70,280,1000")
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    cores = len(os.sched_getaffinity(0))
+    print(f"machine: {cores} cores; python {sys.version.split()[0]}; jobs {args.jobs or cores}")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        opts = project(root / "n70", 70)
+        opts.jobs = args.jobs
+        naive_s = None
+        if not args.skip_naive:
+            naive_s = naive(project(root / "naive70", 70))
+            print(f"naive papermill CLI loop, 70 communities: {naive_s:7.1f} s ({naive_s / 70:.2f} s each)")
+        with PeakMemory() as memory:
+            total, execute_s, render_s = kit(opts)
+        print(f"kit end to end, 70 communities:          {total:7.1f} s (execute {execute_s:.1f} s, "
+              f"render {render_s:.1f} s); peak memory {memory.peak / 2**30:.2f} GiB")
+        if naive_s:
+            print(f"speed-up over the naive loop:            {naive_s / total:7.1f}x (target >= 8x)")
+        started = time.perf_counter()
+        run_year(opts)
+        render(Path(opts.reports_root) / str(YEAR), "builtin")
+        rerun = time.perf_counter() - started
+        print(f"no-change re-run (all cached):           {rerun:7.1f} s (target <= 2 s)")
+        print(f"target 70 communities <= 15 s: {'met' if total <= 15 else 'not met'}")
+        for n in sizes:
+            if n == 70:
+                per = total / 70
+            else:
+                o = project(root / f"n{n}", n)
+                o.jobs = args.jobs
+                with PeakMemory() as memory:
+                    t, _, _ = kit(o)
+                per = t / n
+                print(f"kit end to end, {n} communities: {t:7.1f} s; peak memory {memory.peak / 2**30:.2f} GiB")
+            print(f"time per community at {n:5d}: {per:.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""The bad-input corpus (tests/fixtures/bad/): every case gives `file:row:column: message`, exit 2, no traceback.
+
+Cases named `valid_*` are odd but valid input (BOM, Latin-1, semicolons, HTML in text, non-Latin names, Excel,
+header-only outcomes) and must exit 0. See tests/fixtures/bad/make_fixtures.py for the layout of a case.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+from ci_lib.cli import main
+from ci_lib.load import load_network
+from ci_lib.rubric import load_rubric
+
+from .conftest import NOTEBOOKS, YEAR, make_project
+
+BAD = Path(__file__).parent / "fixtures" / "bad"
+CASES = sorted(p.name for p in BAD.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+
+
+def argv_for(case: Path, tmp: Path) -> list[str]:
+    if (case / "cmd.txt").exists():
+        return (case / "cmd.txt").read_text(encoding="utf-8").format(case=case, tmp=tmp).split()
+    argv = ["validate", str(case)]
+    if (case / "params").is_dir():
+        argv += ["--year", str(YEAR), "--params", str(case / "params")]
+    return argv
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def no_shell(monkeypatch):
+    """Nothing in a data or params file may run a command (e.g. a `!!python/object/apply:os.system` tag)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"input caused os.system{args}")
+
+    monkeypatch.setattr(os, "system", refuse)
+
+
+def test_corpus_is_large_enough():
+    assert len(CASES) >= 32
+    assert len([c for c in CASES if not c.startswith("valid_")]) >= 32
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input_case(name, tmp_path, capsys, monkeypatch):
+    case = BAD / name
+    monkeypatch.chdir(tmp_path)  # a relative path written by a case would land here, and is checked below
+    expected = [line for line in (case / "expected.txt").read_text(encoding="utf-8").splitlines() if line]
+    assert expected, f"{name}: expected.txt is empty"
+    before = snapshot(case)
+
+    code = main(argv_for(case, tmp_path))
+
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    if name.startswith("valid_"):
+        assert code == 0, err
+        for substring in expected:
+            assert substring in out + err
+    else:
+        assert code == 2, out + err
+        for substring in expected:
+            assert substring in err, f"{substring!r} not in:\n{err}"
+        assert not (tmp_path / "reports").exists(), "an invalid input wrote reports"
+    assert snapshot(case) == before, "the command changed its input"
+    assert list(tmp_path.iterdir()) == [], "the command wrote files"
+
+
+def test_every_problem_line_names_file_row_and_column(capsys):
+    """Each line of an invalid-data report reads `path:row:column: message` (row and column may be blank)."""
+    for name in ("numerator_over_denominator", "duplicate_benchmark", "excel_bad_cell", "missing_file"):
+        assert main(["validate", str(BAD / name)]) == 2
+        err = capsys.readouterr().err
+        problems = [line for line in err.splitlines() if not line.endswith("nothing was written.")]
+        assert problems
+        for line in problems:
+            path, row, column, message = line.split(":", 3)
+            assert path.startswith(str(BAD / name))
+            assert row == "" or int(row) >= 1
+            assert message.startswith(" ") and message.strip()
+
+
+def test_html_and_non_latin_text_is_loaded_verbatim():
+    """The loader keeps text as written: escaping is the job of the pages that show it."""
+    rubric = load_rubric("toa-2019")
+    html = load_network(BAD / "valid_html_in_text", rubric, set())
+    names = set(html.communities["name"])
+    assert "<script>alert('x')</script> North Hills & <b>Promise</b>" in names
+    assert '<img src=x onerror="alert(1)"> vision, draft' in set(html.benchmarks["evidence"].dropna())
+    names = set(load_network(BAD / "valid_non_latin", rubric, set()).communities["name"])
+    assert {"Ciudad Juárez Promesa", "東京"} <= names
+    latin = load_network(BAD / "valid_latin1", rubric, set())
+    assert "Peñasco Niños Promesa" in set(latin.communities["name"])
+    assert any("Windows-1252" in note for note in latin.notes)
+
+
+def test_odd_encodings_and_formats_load_the_same_values():
+    rubric = load_rubric("toa-2019")
+    base = load_network(BAD / "_valid", rubric, set())
+    for name in ("valid_utf8_bom", "valid_semicolon", "valid_excel", "valid_crlf_and_blank_rows"):
+        other = load_network(BAD / name, rubric, set())
+        for table in ("communities", "benchmarks", "outcomes"):
+            left, right = getattr(base, table), getattr(other, table)
+            assert left.astype(str).equals(right.astype(str)), f"{name}: {table} differs"
+
+
+def test_committed_corpus_matches_the_generator(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_fixtures", BAD / "make_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    names = module.generate(tmp_path)
+    assert sorted(names) == CASES
+    for name in names:
+        assert snapshot(tmp_path / name) == snapshot(BAD / name), f"{name}: rerun make_fixtures.py"
+
+
+def break_outcomes(project) -> None:
+    path = project.data / "outcomes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = "not,a,valid,row"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def break_params(project) -> None:
+    network = project.params / str(YEAR) / "network.yml"
+    network.write_text(network.read_text(encoding="utf-8") + "title: !!python/object/apply:os.system ['true']\n",
+                       encoding="utf-8")
+
+
+def break_community_params(project) -> None:
+    (project.params / str(YEAR) / "no-such-place.yml").write_text("rules:\n  min_cell: 5\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("breaker", [break_outcomes, break_params, break_community_params])
+def test_run_on_bad_input_leaves_reports_untouched(tmp_path, capsys, breaker):
+    project = make_project(tmp_path)
+    report = project.report_dir
+    for relative, content in {"manifest.json": '{"year": 2025}\n', "scores/a.json": "{}\n",
+                              "communities/a.ipynb": "{}\n", "_site/index.html": "<p>old</p>\n"}.items():
+        (report / relative).parent.mkdir(parents=True, exist_ok=True)
+        (report / relative).write_text(content, encoding="utf-8")
+    before = snapshot(project.reports)
+    breaker(project)
+
+    code = main(["run", "--year", str(YEAR), "--data", str(project.data), "--params", str(project.params),
+                 "--reports", str(project.reports), "--notebooks", str(NOTEBOOKS), "--quiet", "--jobs", "1"])
+
+    out, err = capsys.readouterr()
+    assert code == 2, out + err
+    assert "Traceback" not in out + err
+    assert f"{project.data / 'outcomes.csv'}:3:" in err or ".yml" in err
+    assert snapshot(project.reports) == before

@@ -1,0 +1,126 @@
+"""Fuzzing the loader: whatever the bytes, `load_network` returns data or raises a located KitError.
+
+(a) random bytes (and CSV-like random text) in place of a table, as CSV or as an Excel workbook;
+(b) random edits of the valid base network: delete, duplicate or swap lines, replace a cell, truncate at a
+byte, insert a delimiter, change the encoding.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ci_lib.errors import InvalidInput, KitError
+from ci_lib.load import load_network
+from ci_lib.rubric import load_rubric
+
+VALID = Path(__file__).parent / "fixtures" / "bad" / "_valid"
+EXCEL = Path(__file__).parent / "fixtures" / "bad" / "valid_excel" / "outcomes.xlsx"
+TABLES = ("communities.csv", "benchmarks.csv", "outcomes.csv")
+RUBRIC = load_rubric("toa-2019")
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+CSV_ALPHABET = st.sampled_from([*',;\t"\n\r -_.:/<>&', *"abcxyz0123456789", "é", "東", "\x00", "\ufeff", "\u2028",
+                                "north-hills", "south-bay", "hs_graduation", "2024", "all", "white", "sv-ex-1",
+                                "met", "12.5", "-3", "1e400", "nan", "community_id", "year", "numerator"])
+CSV_TEXT = st.lists(CSV_ALPHABET, max_size=80).map("".join)
+ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16", "latin-1"])
+
+
+@contextmanager
+def network(files: dict[str, bytes]) -> Iterator[Path]:
+    """A fresh copy of the valid base network with some files replaced (None bytes = delete the file)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name in TABLES:
+            shutil.copyfile(VALID / name, root / name)
+        for name, content in files.items():
+            if name.endswith(".xlsx"):
+                (root / name.replace(".xlsx", ".csv")).unlink()
+            (root / name).write_bytes(content)
+        yield root
+
+
+def assert_loads_or_reports(data_dir: Path) -> None:
+    """The property: success, or KitError; an InvalidInput names a file and a 1-based row for every problem."""
+    try:
+        data = load_network(data_dir, RUBRIC, set())
+    except InvalidInput as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.file.startswith(str(data_dir))
+            assert problem.row is None or problem.row >= 1
+            assert problem.message
+            assert str(problem).startswith(f"{problem.file}:")
+    except KitError:
+        pass
+    else:
+        assert len(data.communities) >= 1
+        for table in (data.communities, data.benchmarks, data.outcomes):
+            assert list(table.index) == list(range(len(table)))
+
+
+@FUZZ
+@given(name=st.sampled_from([*TABLES, "communities.xlsx", "outcomes.xlsx"]),
+       content=st.one_of(st.binary(max_size=3000), CSV_TEXT.map(lambda s: s.encode("utf-8"))))
+def test_random_bytes_never_crash_the_loader(name, content):
+    with network({name: content}) as root:
+        assert_loads_or_reports(root)
+
+
+def mutate(data: st.DataObject, raw: bytes) -> bytes:
+    lines = raw.split(b"\n")
+    op = data.draw(st.sampled_from(["delete", "duplicate", "swap", "cell", "truncate", "delimiter", "encoding",
+                                    "quote", "blank"]))
+    index = data.draw(st.integers(0, max(len(lines) - 1, 0)))
+    if op == "delete":
+        del lines[index]
+    elif op == "duplicate":
+        lines.insert(index, lines[index])
+    elif op == "swap":
+        other = data.draw(st.integers(0, max(len(lines) - 1, 0)))
+        lines[index], lines[other] = lines[other], lines[index]
+    elif op == "cell":
+        cells = lines[index].split(b",")
+        position = data.draw(st.integers(0, len(cells) - 1))
+        cells[position] = data.draw(st.one_of(CSV_TEXT, st.text(max_size=20))).encode("utf-8", "surrogatepass")
+        lines[index] = b",".join(cells)
+    elif op == "truncate":
+        return raw[: data.draw(st.integers(0, len(raw)))]
+    elif op == "delimiter":
+        position = data.draw(st.integers(0, len(raw)))
+        return raw[:position] + data.draw(st.sampled_from([b",", b";", b"\t", b'"', b"\r", b"\n"])) + raw[position:]
+    elif op == "encoding":
+        return raw.decode("utf-8").replace("North", "Ñorth").encode(data.draw(ENCODINGS))
+    elif op == "quote":
+        position = data.draw(st.integers(0, len(raw)))
+        return raw[:position] + b'"' + raw[position:]
+    elif op == "blank":
+        lines.insert(index, b"")
+    return b"\n".join(lines)
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_valid_files_never_crash_the_loader(data):
+    files: dict[str, bytes] = {}
+    for _ in range(data.draw(st.integers(1, 3))):
+        name = data.draw(st.sampled_from(TABLES))
+        files[name] = mutate(data, files.get(name, (VALID / name).read_bytes()))
+    with network(files) as root:
+        assert_loads_or_reports(root)
+
+
+@FUZZ
+@given(cut=st.integers(0, 10_000), flip=st.integers(0, 10_000), byte=st.integers(0, 255))
+def test_damaged_workbooks_never_crash_the_loader(cut, flip, byte):
+    raw = bytearray(EXCEL.read_bytes())
+    raw[flip % len(raw)] = byte
+    with network({"outcomes.xlsx": bytes(raw[: len(raw) - cut % len(raw)] if cut % 3 else raw)}) as root:
+        assert_loads_or_reports(root)
