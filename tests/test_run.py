@@ -1,0 +1,124 @@
+"""Execution: cache, failure isolation, resume after kill -9, Dask, shards and merge."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from ci_lib.cli import main
+from ci_lib.execute.run import run_year
+from ci_lib.site.build import render
+
+from .conftest import NOTEBOOKS, YEAR, make_project
+
+
+def statuses(report) -> dict[str, str]:
+    return {r.name: r.status for r in report.results}
+
+
+def test_rerun_is_cached_and_one_changed_community_reexecutes_alone(tmp_path):
+    project = make_project(tmp_path, n=3)
+    first = run_year(project.options())
+    ids = sorted(first.manifest["communities"])
+    assert set(statuses(first).values()) == {"ok"}
+    again = run_year(project.options())
+    assert set(statuses(again).values()) == {"cached"}
+    outcomes = pd.read_csv(project.data / "outcomes.csv")
+    row = outcomes.index[(outcomes["community_id"] == ids[1]) & (outcomes["group"] == "all")][0]
+    outcomes.loc[row, "numerator"] = outcomes.loc[row, "numerator"] - 1
+    outcomes.to_csv(project.data / "outcomes.csv", index=False)
+    changed = run_year(project.options())
+    assert statuses(changed) == {"_network": "ok", ids[0]: "cached", ids[1]: "ok", ids[2]: "cached"}
+    forced = run_year(project.options(force=True))
+    assert set(statuses(forced).values()) == {"ok"}
+
+
+def failing_templates(tmp_path: Path, victim: str) -> Path:
+    folder = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, folder)
+    nb = nbformat.read(folder / "community.ipynb", as_version=4)
+    boom = nbformat.v4.new_code_cell(f"if community_id == {victim!r}:\n    raise RuntimeError('broken slice')")
+    nb.cells.insert(2, boom)
+    nbformat.write(nb, folder / "community.ipynb")
+    return folder
+
+
+def test_a_failing_notebook_is_kept_reported_and_isolated(tmp_path, capsys):
+    project = make_project(tmp_path, n=3)
+    ids = sorted(pd.read_csv(project.data / "communities.csv")["community_id"])
+    notebooks = failing_templates(tmp_path, ids[0])
+    code = main(["run", "--year", str(YEAR), "--data", str(project.data), "--params", str(project.params),
+                 "--reports", str(project.reports), "--notebooks", str(notebooks), "--jobs", "2", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "failed 1" in out and "RuntimeError: broken slice" in out
+    rd = project.report_dir
+    kept = nbformat.read(rd / "failed" / f"{ids[0]}.ipynb", as_version=4)
+    errors = [o for c in kept.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors[0].evalue == "broken slice"
+    assert not (rd / "communities" / f"{ids[0]}.ipynb").exists()
+    assert all((rd / "scores" / f"{cid}.json").exists() for cid in ids[1:])
+    manifest = json.loads((rd / "manifest.json").read_text())
+    assert manifest["notebooks"][ids[0]]["status"] == "failed"
+    info = render(rd, "builtin")
+    assert info["failed"] == [ids[0]] and info["communities"] == 2
+    listing = (rd / "_site" / "communities.html").read_text()
+    assert "Not published this run" in listing and ids[0] in listing
+
+
+def test_kill_9_then_resume_recomputes_only_what_is_missing(tmp_path):
+    project = make_project(tmp_path, n=6)
+    command = [sys.executable, "-m", "ci_lib.cli", "run", "--year", str(YEAR), "--data", str(project.data),
+               "--params", str(project.params), "--reports", str(project.reports), "--notebooks", str(NOTEBOOKS),
+               "--jobs", "1", "--quiet"]
+    proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    work = project.report_dir / "_work"
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list(work.glob("*.done"))) < 3:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = {p.stem for p in work.glob("*.done")}
+    assert 3 <= len(done) < 7, done
+    # no partially written file is visible under reports/
+    visible = [p for p in project.reports.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    for path in visible:
+        if path.suffix == ".ipynb":
+            nbformat.read(path, as_version=4)
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+    resumed = run_year(project.options(jobs=1))
+    cached = {r.name for r in resumed.results if r.status == "cached"}
+    assert cached == done
+    assert {r.status for r in resumed.results} <= {"ok", "cached"}
+
+
+def test_dask_local_cluster_executor(tmp_path):
+    project = make_project(tmp_path, n=2)
+    report = run_year(project.options(executor="dask", jobs=2))
+    assert set(statuses(report).values()) == {"ok"} and len(report.results) == 3
+    for cid in report.manifest["communities"]:
+        assert json.loads((project.report_dir / "scores" / f"{cid}.json").read_text())["community_id"] == cid
+
+
+def test_shards_then_merge_cover_every_community_once(tmp_path):
+    project = make_project(tmp_path, n=3)
+    for index in range(2):
+        report = run_year(project.options(shard=(index, 2), jobs=1))
+        assert not report.failed
+    rd = project.report_dir
+    assert not (rd / "manifest.json").exists()
+    assert main(["merge", "--year", str(YEAR), "--reports", str(project.reports)]) == 0
+    merged = json.loads((rd / "manifest.json").read_text())
+    assert sorted(merged["notebooks"]) == sorted(["_network", *merged["communities"]])
+    assert {n["status"] for n in merged["notebooks"].values()} == {"ok"}
+    assert render(rd, "builtin")["communities"] == 3
