@@ -1,0 +1,124 @@
+"""Scoring the whole network: golden demo scores, framework versions, params overrides, `ci-assess score`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ci_lib import demo
+from ci_lib.cli import main
+from ci_lib.load import load_network
+from ci_lib.params import load_params
+from ci_lib.rubric import load_rubric
+from ci_lib.scoring import score_network
+
+GOLDEN = Path(__file__).parent / "golden" / "demo_scores.json"
+DESIGN_KEYS = {"community_id", "name", "year", "framework", "gateway", "pillars", "benchmarks", "outcomes",
+               "disparities", "summary", "provenance"}
+
+
+@pytest.fixture(scope="module")
+def demo_network(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    info = demo.generate(root / "data")
+    demo.write_demo_params(root / "params", 2025, str(root / "data"), info["local"])
+    params = load_params(2025, root / "params")
+    rubric = load_rubric(params.framework)
+    data = load_network(root / "data", rubric, params.all_local_indicator_ids())
+    return root, params, rubric, data
+
+
+def digest(scores: dict) -> dict:
+    """What the golden file keeps per community: the headline, plus a hash of the full scores."""
+    body = {k: v for k, v in scores.items() if k != "provenance"}
+    return {"gateway": scores["gateway"]["reached"], "summary": scores["summary"],
+            "sha256": hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()}
+
+
+def test_golden_scores_of_the_demo_network(demo_network):
+    """Any change to scoring shows up here; regenerate with CI_UPDATE_GOLDEN=1 after checking the diff."""
+    import os
+
+    _, params, rubric, data = demo_network
+    scores = score_network(data, rubric, params, 2025).scores
+    got = {cid: digest(s) for cid, s in scores.items()}
+    if os.environ.get("CI_UPDATE_GOLDEN"):
+        GOLDEN.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
+    expected = json.loads(GOLDEN.read_text())
+    changed = sorted(cid for cid in expected if expected[cid] != got.get(cid))
+    assert not changed, f"{len(changed)} communities changed, e.g. {changed[:3]}: {got.get(changed[0])}"
+    assert set(got) == set(expected)
+
+
+def test_every_score_has_the_design_schema(demo_network):
+    _, params, rubric, data = demo_network
+    for s in score_network(data, rubric, params, 2025).scores.values():
+        assert DESIGN_KEYS <= set(s)
+        assert set(s["gateway"]) == {"reached", "next", "missing"}
+        assert set(s["summary"]) == {"indicators_improving_share", "gaps_closing_share", "proof_point"}
+        assert set(s["provenance"]) == {"kit_version", "rubric_sha256", "data_sha256", "params_sha256"}
+        for o in s["outcomes"]:
+            assert o["trend"] in {"improving", "declining", "flat", "insufficient_data"}
+            for key in ("baseline", "latest", "change_pp"):
+                assert o[key] is None or round(o[key], 1) == o[key]
+        for d in s["disparities"]:
+            assert d["gap_trend"] in {"narrowing", "widening", "reversed", "flat", "insufficient_data"}
+
+
+def test_later_framework_adds_systems_transformation(demo_network):
+    _, params, _, data = demo_network
+    old, new = load_rubric("toa-2019"), load_rubric("toa-2024")
+    assert new.gateway_ids == ["exploring", "emerging", "sustaining", "systems_change", "systems_transformation",
+                               "proof_point"]
+    renamed = [b.id for b in new.benchmarks if b.id in {o.id for o in old.benchmarks}
+               and b.title != next(o.title for o in old.benchmarks if o.id == b.id)]
+    assert len(renamed) >= 4
+    # demo ratings follow toa-2019: under toa-2024 the new benchmarks are unrated -> flagged and not started
+    scores = score_network(data, new, params, 2025).scores
+    s = next(iter(scores.values()))
+    assert s["framework"] == "toa-2024" and s["provenance"]["rubric_sha256"] == new.sha256
+    added = {b.id for b in new.benchmarks} - {b.id for b in old.benchmarks}
+    assert added <= set(s["missing_ratings"])
+    assert "systems_transformation" in s["pillars"]["shared_vision"]
+
+
+def test_params_overrides_change_scores_and_are_listed(demo_network, tmp_path):
+    root, _, rubric, data = demo_network
+    folder = tmp_path / "params" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "network.yml").write_text(yaml.safe_dump({"year": 2025, "framework": "toa-2019",
+                                                        "rules": {"min_cell": 30}}))
+    cid = sorted(data.communities["community_id"])[0]
+    (folder / f"{cid}.yml").write_text(yaml.safe_dump({"community_id": cid, "rules": {"reference_group": "all",
+                                                                                      "trend": {"method": "prior"}}}))
+    local = [i for p in (root / "params" / "2025").glob("*.yml") if p.name != "network.yml"
+             for i in yaml.safe_load(p.read_text()).get("local_indicators", [])]
+    (folder / "network.yml").write_text(yaml.safe_dump({"year": 2025, "framework": "toa-2019",
+                                                        "rules": {"min_cell": 30}, "local_indicators": local}))
+    params = load_params(2025, tmp_path / "params")
+    base = score_network(data, rubric, None, 2025).scores
+    over = score_network(data, rubric, params, 2025).scores
+    s = over[cid]
+    listed = {(o["rule"], o["source"]) for o in s["overrides"]}
+    assert {("min_cell", "network"), ("reference_group", "community"), ("trend.method", "community")} <= listed
+    assert {d["reference_group"] for d in s["disparities"]} == {"all"}
+    other = sorted(over)[1]
+    assert sum(o["suppressed"] for o in over[other]["outcomes"]) > sum(o["suppressed"] for o in base[other]["outcomes"])
+    assert {o["rule"] for o in over[other]["overrides"]} == {"min_cell"}
+
+
+def test_score_cli_prints_the_schema_as_json(demo_network, capsys):
+    root, _, _, data = demo_network
+    cid = sorted(data.communities["community_id"])[2]
+    code = main(["score", str(root / "data"), "--year", "2025", "--community", cid, "--json",
+                 "--params", str(root / "params")])
+    assert code == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["community_id"] == cid and DESIGN_KEYS <= set(s)
+    assert main(["score", str(root / "data"), "--year", "2025", "--params", str(root / "params")]) == 0
+    table = capsys.readouterr().out
+    assert "Scores 2025 (toa-2019)" in table and "gateway" in table
