@@ -122,3 +122,38 @@ def test_shards_then_merge_cover_every_community_once(tmp_path):
     assert sorted(merged["notebooks"]) == sorted(["_network", *merged["communities"]])
     assert {n["status"] for n in merged["notebooks"].values()} == {"ok"}
     assert render(rd, "builtin")["communities"] == 3
+
+
+def test_local_section_runs_after_the_standard_notebook_and_shows_on_the_page(tmp_path, monkeypatch):
+    project = make_project(tmp_path, n=2)
+    monkeypatch.chdir(tmp_path)
+    ids = sorted(pd.read_csv(project.data / "communities.csv")["community_id"])
+    local = tmp_path / "notebooks" / "local"
+    local.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('community_id = ""\nyear = 0\nreport_dir = ".."')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_markdown_cell("Our attendance campaign"),
+                nbformat.v4.new_code_cell("import json, pathlib\n"
+                                          "s = json.loads((pathlib.Path(report_dir) / 'scores' / f'{community_id}.json')"
+                                          ".read_text())\nprint('LOCAL', s['name'])")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, local / "good.ipynb")
+    broken = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell("1 / 0")], metadata=nb.metadata)
+    nbformat.write(broken, local / "broken.ipynb")
+    for cid, name in zip(ids, ("good", "broken"), strict=True):
+        (project.params / str(YEAR) / f"{cid}.yml").write_text(
+            f"community_id: {cid}\nextra_notebook: notebooks/local/{name}.ipynb\n")
+    report = run_year(project.options())
+    got = statuses(report)
+    assert got[f"{ids[0]}:local"] == "ok" and got[f"{ids[1]}:local"] == "failed"
+    assert got[ids[0]] == got[ids[1]] == "ok"
+    assert (project.report_dir / "failed" / f"{ids[1]}.local.ipynb").exists()
+    render(project.report_dir, "builtin")
+    page = (project.site / "communities" / f"{ids[0]}.html").read_text()
+    name = json.loads((project.report_dir / "scores" / f"{ids[0]}.json").read_text())["name"]
+    assert "Local section" in page and "Our attendance campaign" in page and f"LOCAL {name}" in page
+    assert "Local section" not in (project.site / "communities" / f"{ids[1]}.html").read_text()
+    assert "Published without their local section" in (project.site / "communities.html").read_text()
+    again = statuses(run_year(project.options()))
+    assert again[f"{ids[0]}:local"] == "cached" and again[ids[0]] == "cached"

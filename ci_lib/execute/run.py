@@ -20,6 +20,7 @@ from ..rubric import load_rubric
 from ..scoring import NetworkScores, score_network
 from . import cache
 from .executors import make_executor
+from .local_sections import extra_notebook, merge_local
 from .merge import shard_manifest_path
 from .prepare import prepare
 from .tasks import NotebookTask, TaskResult
@@ -149,9 +150,30 @@ def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] 
     for result in results:
         if progress:
             progress(result, len(results), total)
+    local = local_section_tasks(report_dir, params, [t for t in tasks if t.name != "_network"], keys, opts)
+    total += len(local)
     executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
     for result in executor.map(pending):
         if result.status == "ok":
+            cache.mark_done(report_dir, result.name, keys[result.name])
+        results.append(result)
+        if progress:
+            progress(result, len(results), total)
+    ok = {r.name for r in results if r.status in {"ok", "cached"}}
+    local_pending = []
+    for task, main_name in local:
+        if main_name not in ok:
+            results.append(TaskResult(task.name, "failed", 0.0, "skipped: the standard notebook failed"))
+        elif not opts.force and cache.is_fresh(report_dir, task.name, keys[task.name], [Path(task.output)]) and \
+                main_name not in {t.name for t in pending}:
+            results.append(TaskResult(task.name, "cached", 0.0, "", task.output))
+        else:
+            cache.clear(report_dir, task.name)
+            local_pending.append(task)
+    for result in executor.map(local_pending):
+        main_name = result.name.removesuffix(":local")
+        if result.status == "ok":
+            merge_local(report_dir / "communities" / f"{main_name}.ipynb", Path(result.output))
             cache.mark_done(report_dir, result.name, keys[result.name])
         results.append(result)
         if progress:
@@ -160,6 +182,23 @@ def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] 
     manifest = write_manifest(report_dir, opts, params, scores, data, results, keys,
                               {"score_s": round(scored - started, 3), "execute_s": round(finished - scored, 3)})
     return RunReport(report_dir, sorted(results, key=lambda r: r.name), manifest)
+
+
+def local_section_tasks(report_dir: Path, params: YearParams, community_tasks: list[NotebookTask],
+                        keys: dict[str, str], opts: RunOptions) -> list[tuple[NotebookTask, str]]:
+    """One task per community whose params name an `extra_notebook`, keyed on it and its main notebook."""
+    found = []
+    for main in community_tasks:
+        path = extra_notebook(params.community(main.name), main.name)
+        if path is None:
+            continue
+        name = f"{main.name}:local"
+        keys[name] = cache.cache_key(str(path), main.parameters, keys[main.name].encode(), cache.lock_sha256())
+        task = NotebookTask(name, str(path), str(report_dir / "local" / f"{main.name}.ipynb"),
+                            str(report_dir / "failed" / f"{main.name}.local.ipynb"), main.parameters, {},
+                            opts.timeout, opts.warm)
+        found.append((task, main.name))
+    return found
 
 
 def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
@@ -172,7 +211,7 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
             previous = json.loads(path.read_text()).get("notebooks", {})
         except ValueError:
             previous = {}
-    current = set(scores.scores) | {"_network"}
+    current = set(scores.scores) | {f"{cid}:local" for cid in scores.scores} | {"_network"}
     notebooks = {name: entry for name, entry in previous.items() if name in current}
     for r in results:
         notebooks[r.name] = {"status": r.status, "cache_key": keys.get(r.name, ""), "seconds": r.seconds,

@@ -66,7 +66,9 @@ def page_keys(content: YearContent, engine: str) -> dict[str, str]:
     every = ",".join(f"{cid}:{notebooks[cid]['cache_key']}" for cid in sorted(content.scores))
     keys = {"index.html": key(notebooks.get("_network", {}).get("cache_key", "")),
             "communities.html": key(every), "methods.html": key(every), "downloads.html": key(every)}
-    keys.update({f"communities/{cid}.html": key(notebooks[cid]["cache_key"]) for cid in content.scores})
+    keys.update({f"communities/{cid}.html": key(notebooks[cid]["cache_key"],
+                                                 notebooks.get(f"{cid}:local", {}).get("cache_key", ""))
+                 for cid in content.scores})
     return keys
 
 

@@ -123,7 +123,8 @@ class BuiltinSite:
         states = sorted({e["state"] for e in entries})
         return Markup(self.env.from_string(LISTING).render(entries=entries, gateways=[("none", "Not yet Exploring"),
                                                                                        *gateways],
-                                                           states=states, failed=self.content.failed()))
+                                                           states=states, failed=self.content.failed(),
+                                                           failed_local=self.content.failed_local_sections()))
 
 
 LISTING = """
@@ -143,6 +144,7 @@ LISTING = """
 <a href="{{ e.href }}">{{ e.name }}</a><div class="meta">{{ e.gateway_label }} · {{ e.state }}</div></li>
 {% endfor %}</ul>
 {% if failed %}<p class="notice">Not published this run (their notebooks failed): {{ failed|join(', ') }}</p>{% endif %}
+{% if failed_local %}<p class="notice">Published without their local section (it failed): {{ failed_local|join(', ') }}</p>{% endif %}
 """
 
 

@@ -68,7 +68,12 @@ class YearContent:
         } for cid, s in sorted(self.scores.items(), key=lambda kv: kv[1]["name"])]
 
     def failed(self) -> list[str]:
-        return sorted(n for n, v in self.manifest["notebooks"].items() if v["status"] == "failed")
+        """Communities whose page could not be published (their standard notebook failed)."""
+        return sorted(n for n, v in self.manifest["notebooks"].items() if v["status"] == "failed" and ":" not in n)
+
+    def failed_local_sections(self) -> list[str]:
+        return sorted(n.removesuffix(":local") for n, v in self.manifest["notebooks"].items()
+                      if v["status"] == "failed" and n.endswith(":local"))
 
     def methods_markdown(self) -> str:
         r = self.rubric
