@@ -201,7 +201,10 @@ def do_run(args: argparse.Namespace) -> int:
 def do_render(year: int, reports: str, engine: str) -> None:
     from .site.build import render
 
+    from .site.build import refresh_other_years
+
     info = render(Path(reports) / str(year), engine)
+    refresh_other_years(Path(reports) / str(year))
     print(f"site ({info['engine']}, {info['communities']} community pages, {info['seconds']:.1f} s): "
           f"{Path(info['site']) / 'index.html'}")
     if info["failed"]:
@@ -275,17 +278,21 @@ def do_score(args: argparse.Namespace) -> int:
 def do_demo(args: argparse.Namespace) -> int:
     from . import demo
 
-    info = demo.generate(args.out, seed=args.seed, n=args.communities)
-    written = demo.write_demo_params("params", args.year, args.out, info["local"])
+    info = demo.generate(args.out, seed=args.seed, n=args.communities, year=args.year)
+    years = [args.year - 1, args.year]  # two assessment years: the archive and year-over-year movement
+    written = [p for y in years for p in demo.write_demo_params("params", y, args.out, info["local"])]
     print(f"demo network: {len(info['communities'])} communities in {args.out}"
-          + (f"; created {len(written)} params file(s) in params/{args.year}" if written else ""))
+          + (f"; created {len(written)} params file(s) in params/" if written else ""))
     if args.generate_only:
         return 0
-    ns = argparse.Namespace(year=args.year, data=args.out, params="params", reports="reports", notebooks="notebooks",
-                            jobs=args.jobs, only=[], executor="local", scheduler=None, shard=None, force=False,
-                            timeout=600, cold=False, quiet=args.quiet, log_json=None)
-    code = do_run(ns)
-    do_render(args.year, "reports", args.engine)
+    code = 0
+    for year in years:  # the earlier year first: the later one shows the movement since it
+        print(f"— assessment {year}")
+        ns = argparse.Namespace(year=year, data=args.out, params="params", reports="reports", notebooks="notebooks",
+                                jobs=args.jobs, only=[], executor="local", scheduler=None, shard=None, force=False,
+                                timeout=600, cold=False, quiet=args.quiet, log_json=None)
+        code = max(code, do_run(ns))
+        do_render(year, "reports", args.engine)
     return code
 
 

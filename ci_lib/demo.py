@@ -48,7 +48,6 @@ LOCAL_INDICATORS = [
      "unit": "percent", "indicator": "Share of high school seniors completing the FAFSA"},
 ]
 DEMO_YEAR = 2025
-YEARS = list(range(DEMO_YEAR - 7, DEMO_YEAR + 1))
 
 
 def slug(text: str) -> str:
@@ -78,10 +77,11 @@ def maturity_levels(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.choice([0, 1, 2, 3, 4], size=n, p=[0.12, 0.3, 0.3, 0.2, 0.08])
 
 
-def benchmark_rows(rng: np.random.Generator, rubric: Rubric, ids: list[str], levels: np.ndarray) -> pd.DataFrame:
+def benchmark_rows(rng: np.random.Generator, rubric: Rubric, ids: list[str], levels: np.ndarray,
+                   last_year: int) -> pd.DataFrame:
     order = {g: i for i, g in enumerate(rubric.gateway_ids)}
     rows: list[dict[str, Any]] = []
-    for year, lag in ((DEMO_YEAR - 1, 1), (DEMO_YEAR, 0)):
+    for year, lag in ((last_year - 1, 1), (last_year, 0)):
         for cid, level in zip(ids, levels, strict=True):
             level = max(0, int(level) - (lag if rng.random() < 0.35 else 0))
             for b in rubric.benchmarks:
@@ -106,7 +106,8 @@ def benchmark_rows(rng: np.random.Generator, rubric: Rubric, ids: list[str], lev
 
 
 def outcome_rows(rng: np.random.Generator, ids: list[str], levels: np.ndarray,
-                 local: dict[str, list[str]]) -> pd.DataFrame:
+                 local: dict[str, list[str]], last_year: int) -> pd.DataFrame:
+    years = list(range(last_year - 7, last_year + 1))
     frames = []
     race_ids = list(RACE_GAP)
     for cid, level in zip(ids, levels, strict=True):
@@ -123,9 +124,9 @@ def outcome_rows(rng: np.random.Generator, ids: list[str], levels: np.ndarray,
             base = BASE_RATE.get(indicator, 30.0 if indicator == "fafsa_completion" else 22.0)
             sign = -1 if indicator == "chronic_absence" else 1
             slope = improvement + float(rng.normal(0, 0.5))
-            start_year = YEARS[0] + (int(rng.integers(1, 4)) if rng.random() < 0.15 else 0)
-            for y, year in enumerate(YEARS):
-                if year < start_year or (year == 2020 and rng.random() < 0.4) or rng.random() < 0.02:
+            start_year = years[0] + (int(rng.integers(1, 4)) if rng.random() < 0.15 else 0)
+            for y, year in enumerate(years):
+                if year < start_year or (year == last_year - 5 and rng.random() < 0.4) or rng.random() < 0.02:
                     continue  # missing years: late starts, the pandemic gap, lost files
                 n_all = max(1, int(rng.normal(size, size * 0.05)))
                 race_counts = rng.multinomial(n_all, race_share)
@@ -154,16 +155,17 @@ def outcome_rows(rng: np.random.Generator, ids: list[str], levels: np.ndarray,
 
 
 def generate(out_dir: str | Path = "data/demo", seed: int = 2025, n: int = 70,
-             framework: str = "toa-2019") -> dict[str, Any]:
-    """Write communities/benchmarks/outcomes CSVs and return the params the demo year needs."""
+             framework: str = "toa-2019", year: int = DEMO_YEAR) -> dict[str, Any]:
+    """Write communities/benchmarks/outcomes CSVs (8 school years to `year`; ratings for `year` and the
+    year before) and return what the demo's params need."""
     rng = np.random.default_rng(seed)
     rubric = load_rubric(framework)
     communities = communities_table(rng, n)
     ids = list(communities["community_id"])
     levels = maturity_levels(rng, n)
     local = {cid: [LOCAL_INDICATORS[i % 2]["id"]] for i, cid in enumerate(ids[3:n:9])}
-    benchmarks = benchmark_rows(rng, rubric, ids, levels)
-    outcomes = outcome_rows(rng, ids, levels, local)
+    benchmarks = benchmark_rows(rng, rubric, ids, levels, year)
+    outcomes = outcome_rows(rng, ids, levels, local, year)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in (("communities", communities), ("benchmarks", benchmarks), ("outcomes", outcomes)):

@@ -188,6 +188,15 @@ class CommunityPage:
             '<ul class="downloads"><li><a href="../data/{0}-outcomes.csv" download>Outcomes (CSV, suppressed)</a></li>'
             '<li><a href="../scores/{0}.json" download>Scores (JSON)</a></li></ul>').format(cid)))
 
+    def earlier_years(self) -> HTML:
+        """Links to this community's pages in earlier published years (same reports tree)."""
+        years = self.work.get("earlier_pages") or []
+        if not years:
+            return HTML("<p>This is the first published assessment of this community.</p>")
+        links = html.join(Markup('<li><a href="../../../{0}/_site/communities/{1}.html">{0}</a></li>').format(y, self.cid)
+                          for y in years)
+        return HTML(str(Markup('<ul class="earlier-years">{}</ul>').format(links)))
+
     def provenance(self) -> HTML:
         p = self.scores["provenance"]
         return HTML(str(Markup(
@@ -247,6 +256,34 @@ class NetworkPage:
     def outcome_small_multiples(self) -> HTML:
         fig = plots.network_outcomes(pd.DataFrame(self.work["outcomes_all"]), self.work["indicator_names"])
         return HTML(str(html.figure(fig, "outcome-small-multiples")))
+
+    def movement(self) -> HTML:
+        """Members' gateway now against last year's: how many moved up, stayed, moved down, and where."""
+        previous = self.work.get("previous")
+        if not previous:
+            return HTML("<p>No earlier assessment is published: movement between gateways starts next year.</p>")
+        order = {g: i + 1 for i, g in enumerate(self.work["gateway_order"])}
+        labels = {"none": "Not yet Exploring", **self.work["labels"]["gateways"]}
+        rows = []
+        for m in self.work["members"]:
+            if m["community_id"] not in previous["reached"]:
+                continue
+            then = previous["reached"][m["community_id"]] or "none"
+            now = m["gateway"]["reached"] or "none"
+            rows.append({"then": labels[then], "now": labels[now],
+                         "move": (order.get(now, 0) > order.get(then, 0)) - (order.get(now, 0) < order.get(then, 0))})
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            return HTML("<p>No member was assessed in both years.</p>")
+        ordered = [labels[g] for g in ["none", *self.work["gateway_order"]]]
+        cross = pd.crosstab(frame["then"], frame["now"]).reindex(index=ordered, columns=ordered, fill_value=0)
+        cross = cross.loc[(cross.sum(axis=1) > 0), (cross.sum(axis=0) > 0)]
+        cross.index.name = f"{previous['year']} \\ {self.work['year']}"
+        up, same, down = (int((frame["move"] == k).sum()) for k in (1, 0, -1))
+        summary = Markup("<p>Since {}: <strong>{}</strong> members moved up a gateway or more, {} stayed, {} moved down."
+                         "</p>").format(previous["year"], up, same, down)
+        return HTML(str(summary + html.table(cross, f"Members by gateway in {previous['year']} (rows) and "
+                                                     f"{self.work['year']} (columns)", classes="data movement")))
 
     def members_table(self) -> HTML:
         labels = self.work["labels"]["gateways"]

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -26,6 +28,12 @@ network.headline()
 
 # %%
 network.gateway_distribution()
+
+# %% [markdown]
+# ## Movement since last year
+
+# %%
+network.movement()
 
 # %% [markdown]
 # ## Pillar strengths across members

@@ -42,6 +42,19 @@ def public_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{c: clean(v) for c, v in zip(cols, row, strict=True)} for row in frame[cols].astype(object).to_numpy()]
 
 
+def earlier_years(report_root: Path, year: int) -> list[int]:
+    """Years before `year` whose assessment was published (a built site) under the same reports root."""
+    found = []
+    for folder in report_root.glob("[0-9][0-9][0-9][0-9]"):
+        if int(folder.name) < year and (folder / "_site" / "index.html").exists():
+            found.append(int(folder.name))
+    return sorted(found, reverse=True)
+
+
+def community_pages(report_root: Path, years: list[int], cid: str) -> list[int]:
+    return [y for y in years if (report_root / str(y) / "_site" / "communities" / f"{cid}.html").exists()]
+
+
 def previous_gateways(report_root: Path, year: int) -> dict[str, Any]:
     folder = report_root / str(year - 1) / "scores"
     found = {}
@@ -64,6 +77,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
                     "framework_title": scores.rubric.title}
     communities = data.communities.set_index("community_id")
     previous = previous_gateways(report_dir.parent, scores.year)
+    years = earlier_years(report_dir.parent, scores.year)
     public = scores.public_outcomes
     by_community = dict(tuple(public.groupby("community_id", sort=False)))
     empty = public.iloc[0:0]
@@ -88,6 +102,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
             "rules": {k: v for k, v in effective.items()},
             "overrides": rules,
             "previous": previous.get(cid),
+            "earlier_pages": community_pages(report_dir.parent, years, cid),
             "narrative": (params.community(cid).get("narrative") if params else None),
         }
         payload = dumps(work)
@@ -108,6 +123,9 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         "outcomes_all": [{"community_id": c, "indicator_id": i, "year": int(y), "value": float(v)}
                          for c, i, y, v in totals[["community_id", "indicator_id", "year", "value"]].to_numpy()],
         "indicator_names": {i["id"]: i["name"] for i in inds if not i["local"]},
+        "previous": {"year": scores.year - 1, "reached": {cid: p["reached"] for cid, p in previous.items()}}
+        if previous else None,
+        "gateway_order": scores.rubric.gateway_ids,
     }
     payload = dumps(network)
     write_if_changed(work_dir / "_network.json", payload)

@@ -91,8 +91,11 @@ def check_link(audit: Audit, page: Path, target: str) -> None:
     parsed = urlparse(target)
     if parsed.scheme or target.startswith(("#", "//", "mailto:", "data:")):
         return
-    audit.count("internal links")
     path = (page.parent / unquote(parsed.path)).resolve()
+    if not path.is_relative_to(audit.site.resolve()):
+        audit.count("links to other years")  # the archive's cross-year links leave this year's site
+        return
+    audit.count("internal links")
     if parsed.path and not path.exists():
         audit.fail(page, f"broken internal link: {target}")
 

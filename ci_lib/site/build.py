@@ -16,7 +16,7 @@ from typing import Any
 from .. import __version__
 from ..atomic import write_if_changed, write_text
 from ..errors import KitError
-from .builtin import render_builtin
+from .builtin import render_builtin, write_archive
 from .content import YearContent
 from .quarto import quarto_available, render_quarto, write_project
 
@@ -46,7 +46,7 @@ SITE_CODE = (Path(__file__).parent, Path(__file__).resolve().parents[2] / "_quar
 def chrome_key(content: YearContent, engine: str) -> str:
     """What every page depends on: engine, kit version, templates, assets, the year's title and rubric."""
     digest = hashlib.sha256(f"{engine}|{__version__}|{content.title}|{content.manifest.get('run_date')}|"
-                            f"{content.rubric.sha256}|{content.manifest['data_sha256']}".encode())
+                            f"{content.rubric.sha256}|{content.manifest['data_sha256']}|{content.years}".encode())
     for root in SITE_CODE:
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in files:
@@ -113,5 +113,19 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False) ->
         shutil.rmtree(build, ignore_errors=True)
         raise
     swap_in(build, site)
+    write_archive(report_dir.parent)
     info.update(seconds=round(time.perf_counter() - started, 3))
     return info
+
+
+def refresh_other_years(report_dir: str | Path) -> list[int]:
+    """Re-render the other years' built-in sites so their year switchers list every published year."""
+    report_dir = Path(report_dir)
+    refreshed = []
+    for other in sorted(report_dir.parent.glob("[0-9][0-9][0-9][0-9]")):
+        build_file = other / "_site" / BUILD_FILE
+        if other == report_dir or not build_file.exists() or not (other / "manifest.json").exists():
+            continue
+        if render(other, "builtin").get("rendered", 0):
+            refreshed.append(int(other.name))
+    return refreshed

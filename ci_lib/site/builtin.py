@@ -68,8 +68,9 @@ class BuiltinSite:
         prov = self.content.manifest
         footer = Markup("Civic Infrastructure Assessment Kit {} · run date {} · data sha256 <code>{}</code>").format(
             prov["kit_version"], prov.get("run_date") or "not recorded", prov["data_sha256"][:12])
+        years = [{"year": y, "current": y == self.content.year} for y in sorted(self.content.years, reverse=True)]
         html = self.template.render(title=title, site_title=self.content.title, root=root, nav=nav, current=path,
-                                    body=Markup(body), footer=footer, scripts=scripts)
+                                    body=Markup(body), footer=footer, scripts=scripts, years=years)
         write_text(self.out / path, html)
 
     def notebook_body(self, path: Path) -> Markup:
@@ -125,6 +126,41 @@ class BuiltinSite:
                                                                                        *gateways],
                                                            states=states, failed=self.content.failed(),
                                                            failed_local=self.content.failed_local_sections()))
+
+
+ARCHIVE = """
+<p>Every published yearly assessment of the network. Each year is a complete site of its own.</p>
+<table class="data archive"><caption>Published assessments</caption>
+<thead><tr><th scope="col">Year</th><th scope="col">Members</th><th scope="col">Framework</th>
+<th scope="col">Members by gateway</th></tr></thead><tbody>
+{% for y in years %}<tr><th scope="row"><a href="{{ y.year }}/_site/index.html">{{ y.year }}</a></th><td>{{ y.members }}</td>
+<td>{{ y.framework }}</td><td>{{ y.gateways }}</td></tr>
+{% endfor %}</tbody></table>
+"""
+
+
+def write_archive(reports_root: Path) -> Path | None:
+    """`reports/index.html`: the list of published years, linking each year's site."""
+    import json
+
+    years = []
+    for manifest_path in sorted(reports_root.glob("[0-9][0-9][0-9][0-9]/manifest.json"), reverse=True):
+        if not (manifest_path.parent / "_site" / "index.html").exists():
+            continue
+        m = json.loads(manifest_path.read_text())
+        per = m.get("rollup", {}).get("members_per_gateway", {})
+        years.append({"year": m["year"], "members": m.get("rollup", {}).get("members", len(m["communities"])),
+                      "framework": m["framework"], "gateways": ", ".join(f"{k} {v}" for k, v in per.items() if v)})
+    if not years:
+        return None
+    env = environment()
+    latest = years[0]["year"]
+    body = Markup(env.from_string(ARCHIVE).render(years=years))
+    nav = [{"href": href, "label": label} for href, label in NAV]
+    html = env.get_template("page.html.j2").render(
+        title="Archive of assessments", site_title="Assessment archive", root=f"{latest}/_site/", nav=nav,
+        current="", body=body, footer=Markup("Civic Infrastructure Assessment Kit"), scripts=(), years=[])
+    return write_text(reports_root / "index.html", html)
 
 
 LISTING = """

@@ -47,6 +47,12 @@ class YearContent:
         return cls(report_dir, manifest, scores, load_rubric(manifest["framework"]))
 
     @property
+    def years(self) -> list[int]:
+        """Every year assessed under the same reports root (for the year switcher and the archive)."""
+        root = self.report_dir.parent
+        return sorted(int(p.parent.name) for p in root.glob("[0-9][0-9][0-9][0-9]/manifest.json"))
+
+    @property
     def year(self) -> int:
         return int(self.manifest["year"])
 
