@@ -388,6 +388,12 @@ def main(argv: list[str] | None = None) -> int:
     except KitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = "the disk is full" if exc.errno == 28 else exc.strerror or str(exc)
+        print(f"error: {where}{reason}. Files already written are complete (writes are atomic); "
+              "re-run to resume.", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted; completed notebooks are kept and the next run resumes", file=sys.stderr)
         return 130

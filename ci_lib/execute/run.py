@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,8 +105,21 @@ def score_year(opts: RunOptions) -> tuple[YearParams, NetworkScores, Any]:
     return params, scores, data
 
 
+def check_writable(report_dir: Path) -> None:
+    """Fail early, with a clear message, on a read-only or full output directory."""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        probe = report_dir / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"\0" * 65536)
+        probe.unlink()
+    except OSError as exc:
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+        raise KitError(f"{report_dir}: cannot write the year's outputs ({reason}); nothing was changed") from exc
+
+
 def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None = None) -> RunReport:
     started = time.perf_counter()
+    check_writable(Path(opts.reports_root) / str(opts.year))
     params, scores, data = score_year(opts)
     scored = time.perf_counter()
     report_dir = Path(opts.reports_root) / str(opts.year)
