@@ -47,7 +47,7 @@ class WarmKernel:
     def __init__(self, kernel_name: str = "python3", startup_timeout: float = 60):
         self.kernel_name = kernel_name
         self.km = AsyncKernelManager(kernel_name=kernel_name)
-        run_sync(self.km.start_kernel)()
+        run_sync(self.km.start_kernel)(extra_arguments=["--IPKernelApp.log_level=ERROR"])
         self.kc = self.km.client()
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=startup_timeout)
