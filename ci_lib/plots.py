@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -51,6 +52,11 @@ def render(fig: matplotlib.figure.Figure) -> bytes:
     return buffer.getvalue()
 
 
+def styled() -> Any:
+    """The kit's matplotlib settings for the duration of one figure (nothing global is changed)."""
+    return plt.rc_context(STYLE)  # type: ignore[arg-type]
+
+
 def group_styles(group_ids: list[str]) -> dict[str, tuple[str, str]]:
     """One (colour, line style) per group, the same on every chart of the site, `all` in black."""
     styles = {"all": (ALL_COLOUR, "-")}
@@ -66,7 +72,7 @@ def pct(value: float | None) -> str:
 
 def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
     """`matrix`: rows (pillars, or members) x columns (gateways, or pillars), shares 0-1 or NaN."""
-    with plt.rc_context(STYLE):
+    with styled():
         tall = len(matrix.index) > 12
         height = max(2.6, 0.16 * len(matrix.index) + 1.4)
         bottom = (1.0 if tall else 0.55) / height
@@ -107,7 +113,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
     groups = [g for g in wide.columns if wide[g].notna().any()]
     order = ["all", *sorted(g for g in groups if g != "all")]
     groups = [g for g in order if g in groups]
-    with plt.rc_context(STYLE):
+    with styled():
         # fixed positions instead of tight_layout/bbox_inches="tight": each of those costs a full extra draw
         fig = plt.figure(figsize=(10, 3.1))
         ax = fig.add_axes((0.06, 0.12, 0.5, 0.76))
@@ -153,7 +159,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
 
 def gateway_distribution(counts: dict[str, int], labels: dict[str, str]) -> Figure:
     names = [labels.get(k, k) for k in counts]
-    with plt.rc_context(STYLE):
+    with styled():
         fig = plt.figure(figsize=(7, 2.8))
         ax = fig.add_axes((0.08, 0.14, 0.9, 0.74))
         ax.bar(names, list(counts.values()), color=OKABE_ITO[4])
@@ -171,10 +177,10 @@ def gateway_distribution(counts: dict[str, int], labels: dict[str, str]) -> Figu
 
 
 def share_histogram(values: list[float], title: str) -> Figure:
-    with plt.rc_context(STYLE):
+    with styled():
         fig = plt.figure(figsize=(4.5, 2.6))
         ax = fig.add_axes((0.14, 0.18, 0.82, 0.7))
-        ax.hist([v * 100 for v in values], bins=np.linspace(0, 100, 11), color=OKABE_ITO[2], edgecolor="white")
+        ax.hist([v * 100 for v in values], bins=list(np.linspace(0, 100, 11)), color=OKABE_ITO[2], edgecolor="white")
         ax.set_xlabel("% of member's indicators or gaps")
         ax.set_ylabel("members")
         ax.set_title(title)
@@ -196,7 +202,7 @@ def network_outcomes(outcomes: pd.DataFrame, names: dict[str, str]) -> Figure:
     cols = 4
     rows = max(1, -(-len(indicators) // cols))
     medians = outcomes.groupby(["indicator_id", "year"])["value"].median()
-    with plt.rc_context(STYLE):
+    with styled():
         fig, axes = plt.subplots(rows, cols, figsize=(10, 2.3 * rows), sharex=True, squeeze=False,
                                  gridspec_kw={"left": 0.05, "right": 0.98, "top": 0.9, "bottom": 0.1, "hspace": 0.45,
                                               "wspace": 0.3})

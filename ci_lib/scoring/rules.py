@@ -33,7 +33,7 @@ def rules_table(community_ids: list[str], rubric: Rubric, params: YearParams | N
     rows, overrides = [], {}
     for cid in community_ids:
         if params is None:
-            rules, found = rubric.rules, []
+            rules, found = rubric.rules, list[dict[str, Any]]()
         else:
             rules, found = params.rules_for(rubric, cid)
         rows.append({"community_id": cid, **rules_row(rules)})

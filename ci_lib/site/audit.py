@@ -62,11 +62,11 @@ def check_page(audit: Audit, page: Path, scores: dict[str, dict]) -> None:
     audit.count("pages")
     for img in soup.find_all("img"):
         audit.count("images")
-        if not (img.get("alt") or "").strip():
+        if not str(img.get("alt") or "").strip():
             audit.fail(page, f"image without alt text: {str(img)[:80]}")
     for script in soup.find_all("script"):
         src = script.get("src")
-        if not src or not ALLOWED_SCRIPT.search(src):
+        if not src or not ALLOWED_SCRIPT.search(str(src)):
             audit.fail(page, f"unexpected script: {str(script)[:80]}")
     for tag in soup.find_all(True):
         for attr, value in tag.attrs.items():
@@ -77,7 +77,7 @@ def check_page(audit: Audit, page: Path, scores: dict[str, dict]) -> None:
     for tag in soup.find_all(["a", "link", "img", "script"]):
         target = tag.get("href") or tag.get("src")
         if target:
-            check_link(audit, page, target)
+            check_link(audit, page, str(target))
     cid = page.stem if page.parent.name == "communities" else None
     if cid and cid in scores:
         s = scores[cid]
@@ -150,14 +150,14 @@ def check_blanks_everywhere(audit: Audit, site: Path, published: pd.DataFrame, s
 def check_page_tables(audit: Audit, page: Path, blanks: pd.DataFrame, scores: dict) -> None:
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
     for figure in soup.select("figure.chart[id^=outcome-]"):
-        indicator = figure["id"].removeprefix("outcome-")
+        indicator = str(figure["id"]).removeprefix("outcome-")
         table = figure.select_one("details.data-table table")
         if table is None:
             audit.fail(page, f"chart {indicator} has no data table")
             continue
         headers = [th.get_text(strip=True) for th in table.select("thead th")]
-        rows = {tr.select_one("th").get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
-                for tr in table.select("tbody tr")}
+        rows = {th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+                for tr in table.select("tbody tr") if (th := tr.select_one("th")) is not None}
         for _, cell in blanks[blanks["indicator_id"] == indicator].iterrows():
             audit.count("suppressed cells checked in pages")
             label = group_label(scores, cell["group"])

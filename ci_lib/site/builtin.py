@@ -29,7 +29,7 @@ class PageExporter(HTMLExporter):
     placeholder alt text and tabindex (half the export time). Our figures carry real alt text, and
     `audit-site` fails any image without it."""
 
-    def from_notebook_node(self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None,
+    def from_notebook_node(self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None,  # type: ignore[override]
                            **kw: Any) -> tuple[str, dict[str, Any]]:
         lexer = nb.metadata.get("language_info", {}).get("pygments_lexer", "ipython3")
         self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
