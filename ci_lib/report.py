@@ -148,6 +148,8 @@ class CommunityPage:
         rows["trend"] = rows["trend"].map(lambda t: f"{plots.TREND_ARROW.get(t, '')} {TREND_WORD.get(t, t)}")
         rows["indicator"] = rows["indicator_id"].map(names)
         view = rows.set_index("indicator")[["baseline_year", "baseline", "latest_year", "latest", "change_pp", "trend"]]
+        view = view.rename(columns={"baseline_year": "baseline year", "baseline": "baseline %",
+                                    "latest_year": "latest year", "latest": "latest %", "change_pp": "change (pp)"})
         return HTML(str(html.table(view, "All students: baseline, latest and trend", classes="data outcomes")))
 
     def disparities(self) -> HTML:
@@ -162,6 +164,8 @@ class CommunityPage:
         rows["gap trend"] = rows["gap_trend"].str.replace("_", " ")
         view = rows.set_index("indicator")[["group", "reference", "gap_baseline_pp", "gap_latest_pp", "gap_change_pp",
                                             "gap trend"]]
+        view = view.rename(columns={"gap_baseline_pp": "gap at baseline (pp)", "gap_latest_pp": "gap latest (pp)",
+                                    "gap_change_pp": "change (pp)"})
         return HTML(str(html.table(view, "Disparity gaps (percentage points; positive = group behind the reference)",
                                    classes="data disparities")))
 
