@@ -503,6 +503,53 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None,
     return problems
 
 
+STUDENT_FILES = ("students.parquet", "students.csv")
+
+
+def with_student_rows(data_dir: Path, tables: dict[str, pd.DataFrame], rubric: Rubric | None,
+                      local_indicators: Iterable[str] | None, hashes: dict[str, str], problems: list[Problem],
+                      notes: list[str]) -> pd.DataFrame:
+    """Aggregate optional student-level records (DuckDB) into outcome rows; the records themselves stay here.
+
+    Only counts per community x indicator x year x group come out; no student row is ever copied to reports.
+    """
+    from .importers import ImportFormatError, aggregate_students
+
+    outcomes = tables["outcomes"]
+    found = [data_dir / name for name in STUDENT_FILES if (data_dir / name).exists()]
+    if not found:
+        return outcomes
+    if len(found) > 1:
+        problems.append(Problem(str(found[0]), None, None, "both students.parquet and students.csv exist; keep one"))
+        return outcomes
+    path = found[0]
+    hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        rows = aggregate_students(path)
+    except ImportFormatError as exc:
+        problems.append(Problem(str(exc.file or path), exc.row, exc.column, exc.message))
+        return outcomes
+    known = set(tables["communities"]["community_id"]) if "communities" in tables else set()
+    for cid in sorted(set(rows["community_id"]) - known):
+        problems.append(Problem(str(path), None, "community_id", f"unknown community {cid!r} (not in communities)"))
+    if rubric is not None and local_indicators is not None:
+        indicators = {o.id for o in rubric.outcomes} | set(local_indicators)
+        for indicator in sorted(set(rows["indicator_id"]) - indicators):
+            problems.append(Problem(str(path), 1, indicator, "unknown indicator column (not in the rubric nor "
+                                    "declared as a local indicator in params)"))
+    key = ["community_id", "indicator_id", "year", "group"]
+    clash = rows.merge(outcomes[key].astype({"year": "Int64"}), on=key, how="inner")
+    if len(clash):
+        first = clash.iloc[0]
+        problems.append(Problem(str(path), None, first["indicator_id"], f"{len(clash)} aggregated cells are also in "
+                                f"outcomes.csv (e.g. {first['community_id']} {first['year']} {first['group']}); "
+                                "give each cell once"))
+    notes.append(f"{path}: {len(rows)} outcome cells aggregated from student-level records")
+    combined = pd.concat([outcomes, rows.astype(outcomes[rows.columns].dtypes.to_dict())], ignore_index=True)
+    combined.attrs = dict(outcomes.attrs)
+    return combined
+
+
 def load_network(data_dir: str | Path, rubric: Rubric | None = None,
                  local_indicators: Iterable[str] | None = ()) -> NetworkData:
     """Load and validate a data directory; raise InvalidInput listing every problem.
@@ -524,6 +571,8 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
         if frame is not None:
             tables[name] = frame
     problems += cross_problems(tables, rubric, None if local_indicators is None else set(local_indicators))
+    if not problems and "outcomes" in tables:
+        tables["outcomes"] = with_student_rows(data_dir, tables, rubric, local_indicators, hashes, problems, notes)
     if problems:
         raise InvalidInput(problems)
     for name, frame in tables.items():

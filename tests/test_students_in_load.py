@@ -1,0 +1,48 @@
+"""Student-level records in the data directory are aggregated (DuckDB) and never reach the reports."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from ci_lib.execute.run import run_year
+from ci_lib.load import load_network
+from ci_lib.rubric import load_rubric
+from ci_lib.site.build import render
+
+from .conftest import make_project
+
+
+def students(cid: str) -> pd.DataFrame:
+    rows = []
+    for i in range(40):
+        rows.append({"student_id": f"S{i:05d}", "community_id": cid, "year": 2025,
+                     "race": "black" if i % 2 else "white", "low_income": i % 3 == 0,
+                     "fafsa_completion": int(i % 4 != 0)})
+    return pd.DataFrame(rows)
+
+
+def test_student_records_become_counts_and_stay_out_of_reports(tmp_path):
+    project = make_project(tmp_path, n=2)
+    cid = sorted(pd.read_csv(project.data / "communities.csv")["community_id"])[0]
+    students(cid).to_parquet(project.data / "students.parquet")
+    (project.params / "2025" / "network.yml").write_text(
+        (project.params / "2025" / "network.yml").read_text()
+        + "local_indicators:\n  - {id: fafsa_completion, name: FAFSA completion, polarity: higher_is_better}\n")
+    data = load_network(project.data, load_rubric("toa-2019"), {"fafsa_completion", "chronic_absence"})
+    fafsa = data.outcomes[(data.outcomes["community_id"] == cid) & (data.outcomes["indicator_id"] == "fafsa_completion")
+                          & (data.outcomes["year"] == 2025)].set_index("group")
+    assert (fafsa.loc["all", "numerator"], fafsa.loc["all", "denominator"]) == (30, 40)
+    assert (fafsa.loc["black", "numerator"], fafsa.loc["black", "denominator"]) == (20, 20)  # odd ids: all filed
+    assert (fafsa.loc["white", "numerator"], fafsa.loc["white", "denominator"]) == (10, 20)  # every 4th did not
+    assert "students.parquet" in data.file_sha256
+    report = run_year(project.options())
+    assert not report.failed
+    render(project.report_dir, "builtin")
+    for path in project.reports.rglob("*"):
+        if path.is_file() and path.suffix in {".json", ".csv", ".ipynb", ".html"}:
+            text = path.read_text(errors="replace")
+            assert "S00001" not in text and "student_id" not in text, path
+    scores = json.loads((project.report_dir / "scores" / f"{cid}.json").read_text())
+    assert any(o["indicator_id"] == "fafsa_completion" for o in scores["outcomes"])
