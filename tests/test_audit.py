@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -81,3 +82,30 @@ def test_cli_exit_code_is_one_on_findings(copy_small_run, capsys):
     index.write_text(index.read_text().replace("</main>", "<script>alert(1)</script></main>"))
     assert main(["audit-site", str(copy_small_run.site)]) == 1
     assert "unexpected script" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    """The full 70-community demo year, executed and rendered as `make assess` does."""
+    from ci_lib import demo
+    from ci_lib.execute.run import run_year
+    from ci_lib.site.build import render
+
+    from .conftest import make_project
+
+    project = make_project(tmp_path_factory.mktemp("demo70"), n=70, seed=2025)
+    report = run_year(project.options())
+    assert not report.failed
+    render(project.report_dir, "builtin")
+    assert demo.DEMO_YEAR == YEAR
+    return project
+
+
+def test_the_demo_site_passes_the_audit_with_private_inputs(demo_site, capsys):
+    code = main(["audit-site", str(demo_site.site), "--data", str(demo_site.data), "--year", str(YEAR),
+                 "--params", str(demo_site.params)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    counts = {name: int(n) for n, name in re.findall(r"(\d+) ([a-z ]+?)(?=,|$)", out.strip().removeprefix("audit passed: "))}
+    assert counts["pages"] == 74 and counts["notebooks"] == 70
+    assert counts["private suppressed cells checked"] > 1000 and counts["images"] > 500
