@@ -34,16 +34,21 @@ def test_read_only_reports_directory_is_a_clear_error(tmp_path, capsys):
     assert code == 2 and "cannot write the year's outputs" in capsys.readouterr().err
 
 
-def test_read_only_file_system_is_a_clear_error(tmp_path, capsys, monkeypatch):
-    project = make_project(tmp_path, n=2)
+def failing_probe(monkeypatch, code: int, text: str) -> None:
+    """Make the output directory's write probe fail as a read-only or full file system would."""
     real_write_bytes = Path.write_bytes
 
-    def read_only(self, data):
+    def write_bytes(self, data):
         if ".write-probe" in self.name:
-            raise OSError(errno.EROFS, "Read-only file system", str(self))
+            raise OSError(code, text, str(self))
         return real_write_bytes(self, data)
 
-    monkeypatch.setattr(Path, "write_bytes", read_only)
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+
+
+def test_read_only_file_system_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    project = make_project(tmp_path, n=2)
+    failing_probe(monkeypatch, errno.EROFS, "Read-only file system")
     code = main(["run", "--year", str(YEAR), "--data", str(project.data), "--params", str(project.params),
                  "--reports", str(project.reports), "--quiet"])
     err = capsys.readouterr().err
@@ -55,14 +60,7 @@ def test_full_disk_is_a_clear_error_and_changes_nothing(tmp_path, capsys, monkey
     (project.reports / str(YEAR)).mkdir(parents=True)
     (project.reports / str(YEAR) / "keep.txt").write_text("published earlier")
     before = snapshot(project.reports)
-    real_write_bytes = Path.write_bytes
-
-    def full(self, data):
-        if ".write-probe" in self.name:
-            raise OSError(errno.ENOSPC, "No space left on device", str(self))
-        return real_write_bytes(self, data)
-
-    monkeypatch.setattr(Path, "write_bytes", full)
+    failing_probe(monkeypatch, errno.ENOSPC, "No space left on device")
     code = main(["run", "--year", str(YEAR), "--data", str(project.data), "--params", str(project.params),
                  "--reports", str(project.reports), "--quiet"])
     assert code == 2 and "the disk is full" in capsys.readouterr().err
