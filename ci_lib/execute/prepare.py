@@ -16,7 +16,7 @@ import pandas as pd
 from ..atomic import write_if_changed
 from ..load import NetworkData
 from ..params import YearParams
-from ..scoring import NetworkScores, clean
+from ..scoring import NetworkScores, clean, to_records
 
 
 def labels(scores: NetworkScores) -> dict[str, dict[str, str]]:
@@ -38,8 +38,7 @@ def dumps(data: Any) -> bytes:
 
 
 def public_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    cols = ["indicator_id", "group", "year", "value", "suppressed"]
-    return [{c: clean(v) for c, v in zip(cols, row, strict=True)} for row in frame[cols].astype(object).to_numpy()]
+    return to_records(frame, ["indicator_id", "group", "year", "value", "suppressed"])
 
 
 def earlier_years(report_root: Path, year: int) -> list[int]:

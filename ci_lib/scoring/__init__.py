@@ -48,13 +48,28 @@ def clean(value: Any) -> Any:
     return value
 
 
+def json_columns(frame: pd.DataFrame, columns: list[str]) -> list[list[Any]]:
+    """Columns as lists of JSON-safe Python values (None for missing), converted column-wise, not per cell."""
+    out = []
+    for column in columns:
+        series = frame[column]
+        missing = series.isna().to_numpy()
+        values = series.tolist()  # Python scalars, not numpy ones
+        out.append([None if m else v for v, m in zip(values, missing, strict=True)])
+    return out
+
+
+def to_records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    return [dict(zip(columns, row, strict=True)) for row in zip(*json_columns(frame, columns), strict=True)] \
+        if len(frame) else []
+
+
 def records_by_community(frame: pd.DataFrame, columns: list[str], order: list[str]) -> dict[str, list[dict[str, Any]]]:
     """JSON-ready rows grouped by community, in one pass over the whole network's table."""
     out: dict[str, list[dict[str, Any]]] = {}
     ordered = frame.sort_values(["community_id", *order], kind="stable")
-    values = ordered[columns].astype(object).to_numpy()
-    for cid, row in zip(ordered["community_id"].to_numpy(), values, strict=True):
-        out.setdefault(cid, []).append({c: clean(v) for c, v in zip(columns, row, strict=True)})
+    for cid, record in zip(ordered["community_id"].tolist(), to_records(ordered, columns), strict=True):
+        out.setdefault(cid, []).append(record)
     return out
 
 
