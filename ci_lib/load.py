@@ -1,6 +1,15 @@
 """Read a data directory (CSV or Excel), convert types and validate it against the contract.
 
 Every problem is collected and reported as `file:row:column: message`; nothing is raised on the first.
+Bad input never escapes as anything but `InvalidInput`:
+
+- rows are numbered as the user sees them: the line in the CSV file where the record starts (quoted
+  fields may span lines; blank lines count) or the spreadsheet row; frames keep `index + 2 == row`;
+- the header must be on row 1: a title or merged title cells above it are reported with the row where
+  the header was found (not skipped silently), on the first worksheet of a workbook;
+- UTF-8 with or without BOM; UTF-16 with BOM and Windows-1252/Latin-1 are read with a note; binary data
+  or a workbook under a `.csv` name is reported; `,` `;` or tab delimiters (`;` files may use a decimal comma);
+- blank rows are skipped; a communities file with no rows is an error, empty benchmarks/outcomes are valid.
 """
 
 from __future__ import annotations
@@ -142,6 +151,8 @@ def excel_rows(path: Path, notes: list[str]) -> tuple[Rows, str, list[Problem]]:
         sheet = sheets[0]
         if len(sheets) > 1:
             notes.append(f"{path}: read the first sheet {sheet.title!r} only ({len(sheets)} sheets)")
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # a stale <dimension> (e.g. A1:XFD1048576) would pad every row to 16384 cells
         rows: Rows = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = [cell_text(v) for v in values]
@@ -523,7 +534,11 @@ def with_student_rows(data_dir: Path, tables: dict[str, pd.DataFrame], rubric: R
         problems.append(Problem(str(found[0]), None, None, "both students.parquet and students.csv exist; keep one"))
         return outcomes
     path = found[0]
-    hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        problems.append(Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}"))
+        return outcomes
     try:
         rows = aggregate_students(path)
     except ImportFormatError as exc:
@@ -586,3 +601,17 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
     outcomes["value"] = outcomes["value"].astype("Float64")
     return NetworkData(data_dir=data_dir, communities=tables["communities"], benchmarks=tables["benchmarks"],
                        outcomes=outcomes, file_sha256=hashes, notes=notes)
+
+
+def read_community_ids(data_dir: str | Path) -> set[str] | None:
+    """The community ids of a data directory, or None when communities cannot be read (reported elsewhere)."""
+    path, problems = find_table(Path(data_dir), "communities")
+    if path is None or problems:
+        return None
+    try:
+        frame, found = read_text_table(path, [])
+    except Exception:  # any unreadable file is reported by load_network with its location
+        return None
+    if frame is None or found or "community_id" not in frame.columns:
+        return None
+    return set(frame["community_id"].dropna().astype(str))

@@ -97,7 +97,8 @@ def mutate(data: st.DataObject, raw: bytes) -> bytes:
         position = data.draw(st.integers(0, len(raw)))
         return raw[:position] + data.draw(st.sampled_from([b",", b";", b"\t", b'"', b"\r", b"\n"])) + raw[position:]
     elif op == "encoding":
-        return raw.decode("utf-8").replace("North", "Ñorth").encode(data.draw(ENCODINGS))
+        text = raw.decode("utf-8", errors="replace").replace("North", "Ñorth")
+        return text.encode(data.draw(ENCODINGS), errors="replace")
     elif op == "quote":
         position = data.draw(st.integers(0, len(raw)))
         return raw[:position] + b'"' + raw[position:]
@@ -117,10 +118,46 @@ def test_mutated_valid_files_never_crash_the_loader(data):
         assert_loads_or_reports(root)
 
 
-@FUZZ
+@settings(FUZZ, max_examples=60)
 @given(cut=st.integers(0, 10_000), flip=st.integers(0, 10_000), byte=st.integers(0, 255))
 def test_damaged_workbooks_never_crash_the_loader(cut, flip, byte):
     raw = bytearray(EXCEL.read_bytes())
     raw[flip % len(raw)] = byte
     with network({"outcomes.xlsx": bytes(raw[: len(raw) - cut % len(raw)] if cut % 3 else raw)}) as root:
         assert_loads_or_reports(root)
+
+
+YAML_ALPHABET = st.sampled_from([*" \n\t:-[]{},'\"#&*!|>%@`?", *"abc0123456789", "year", "rules", "min_cell", "trend",
+                                 "method", "share", "local_indicators", "id", "polarity", "baseline_year", "2025",
+                                 "!!python/object/apply:os.system", "<<", "&a", "*a", "null", "~", "1e400", "\x00"])
+YAML_TEXT = st.one_of(st.lists(YAML_ALPHABET, max_size=60).map("".join),
+                      st.builds("rules:\n  {}: {}\n".format, st.sampled_from(sorted(RUBRIC.rules)),
+                                st.one_of(st.integers(), st.floats(), st.text(max_size=5), st.none(),
+                                          st.lists(st.integers(), max_size=2),
+                                          st.dictionaries(st.sampled_from(["method", "threshold", "periods", "x"]),
+                                                          st.one_of(st.integers(), st.text(max_size=5)),
+                                                          max_size=2))))
+
+
+@FUZZ
+@given(network=st.one_of(YAML_TEXT, st.just("year: 2025\n")), community=st.one_of(st.none(), YAML_TEXT),
+       raw=st.booleans(), garbage=st.binary(max_size=50))
+def test_random_params_never_crash(network, community, raw, garbage):
+    from ci_lib.params import load_params
+    from ci_lib.scoring.rules import rules_row
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "2025"
+        folder.mkdir()
+        (folder / "network.yml").write_bytes(garbage if raw else network.encode("utf-8"))
+        if community is not None:
+            (folder / "north-hills.yml").write_text(community, encoding="utf-8")
+        try:
+            params = load_params(2025, tmp, known_communities={"north-hills"})
+        except KitError as exc:
+            assert str(exc).startswith(str(folder))
+        else:
+            for cid in ("north-hills", "south-bay"):
+                rules_row(params.rules_for(RUBRIC, cid)[0])  # the scoring pass can use every accepted rule
+                params.local_indicators_for(cid)
+            params.all_local_indicator_ids()

@@ -46,6 +46,7 @@ class RunOptions:
     force: bool = False
     timeout: float | None = None
     warm: bool = True
+    project_root: str | None = None  # paths in the manifest are relative to it (default: the reports root's parent)
 
 
 @dataclass
@@ -86,9 +87,25 @@ def front_matter(s: dict[str, Any], labels: dict[str, str], run_date: str | None
     return matter
 
 
+def project_root(opts: RunOptions) -> Path:
+    return Path(opts.project_root) if opts.project_root else Path(opts.reports_root).parent
+
+
+def relative_path(path: str | Path, root: Path) -> str:
+    """`path` relative to `root` (POSIX separators): manifests name no machine-specific absolute path."""
+    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
+
+
+def params_data_dir(params: YearParams, params_root: str | Path) -> str | None:
+    """`data:` of network.yml; a relative one is relative to the project (the folder holding params/)."""
+    if not params.data or Path(params.data).is_absolute():
+        return params.data
+    return str(Path(params_root).parent / params.data)
+
+
 def score_year(opts: RunOptions) -> tuple[YearParams, NetworkScores, Any]:
     params = load_params(opts.year, opts.params_root)
-    data_dir = opts.data or params.data
+    data_dir = opts.data or params_data_dir(params, opts.params_root)
     if not data_dir:
         raise KitError(f"{opts.params_root}/{opts.year}/network.yml: no `data:` directory; pass --data DIR")
     rubric = load_rubric(params.framework)
@@ -119,8 +136,8 @@ def check_writable(report_dir: Path) -> None:
 
 def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None = None) -> RunReport:
     started = time.perf_counter()
+    params, scores, data = score_year(opts)  # invalid input stops here, before anything is written
     check_writable(Path(opts.reports_root) / str(opts.year))
-    params, scores, data = score_year(opts)
     scored = time.perf_counter()
     report_dir = Path(opts.reports_root) / str(opts.year)
     work = prepare(report_dir, data, scores, params)
@@ -216,9 +233,17 @@ def local_section_tasks(report_dir: Path, params: YearParams, community_tasks: l
     return found
 
 
+def timings_path(report_dir: Path, shard: tuple[int, int] | None) -> Path:
+    return report_dir / (f"timings.shard-{shard[0]}-of-{shard[1]}.json" if shard else "timings.json")
+
+
 def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
                    results: list[TaskResult], keys: dict[str, str], timings: dict[str, float]) -> dict[str, Any]:
-    """Provenance of the year: inputs by hash, params, rubric, packages, and each notebook's status."""
+    """Provenance of the year: inputs by hash, params, rubric, packages, and each notebook's status.
+
+    Deterministic: the same inputs give the same bytes (no clock, no absolute path). How this run went
+    (seconds per notebook, cached or executed) goes to `timings.json` beside it.
+    """
     path = shard_manifest_path(report_dir, opts.shard) if opts.shard else report_dir / "manifest.json"
     previous: dict[str, Any] = {}
     if path.exists():
@@ -227,11 +252,13 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         except ValueError:
             previous = {}
     current = set(scores.scores) | {f"{cid}:local" for cid in scores.scores} | {"_network"}
-    notebooks = {name: entry for name, entry in previous.items() if name in current}
-    for r in results:
-        notebooks[r.name] = {"status": r.status, "cache_key": keys.get(r.name, ""), "seconds": r.seconds,
+    notebooks = {name: {k: v for k, v in entry.items() if k != "seconds"}  # (older kits kept run times here)
+                 for name, entry in previous.items() if name in current}
+    for r in results:  # a cached notebook is an ok one: the manifest says what the year is, not how it ran
+        notebooks[r.name] = {"status": "ok" if r.status == "cached" else r.status, "cache_key": keys.get(r.name, ""),
                              "error": r.error, "output": Path(r.output).relative_to(report_dir).as_posix()
                              if r.output else ""}
+    root = project_root(opts)
     manifest = {
         "kit_version": __version__,
         "year": opts.year,
@@ -239,7 +266,8 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         "run_date": params.run_date,
         "framework": scores.rubric.framework,
         "rubric_sha256": scores.rubric.sha256,
-        "data_dir": str(opts.data or params.data),
+        "data_dir": relative_path(opts.data or params_data_dir(params, opts.params_root) or ".", root),
+        "params_dir": relative_path(opts.params_root, root),
         "inputs": data.file_sha256,
         "data_sha256": data.sha256,
         "params_sha256": params.sha256,
@@ -250,7 +278,10 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         "communities": sorted(scores.scores),
         "notebooks": dict(sorted(notebooks.items())),
         "rollup": scores.rollup,
-        "timings": timings,
     }
     write_json(path, manifest)
+    write_json(timings_path(report_dir, opts.shard), {
+        "year": opts.year, **timings,
+        "notebooks": {r.name: {"status": r.status, "seconds": r.seconds, "attempts": r.attempts}
+                      for r in sorted(results, key=lambda r: r.name)}})
     return manifest
