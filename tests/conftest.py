@@ -45,7 +45,8 @@ class Project:
 def make_project(root: Path, n: int = 5, seed: int = 7) -> Project:
     data = root / "data"
     info = demo.generate(data, seed=seed, n=n)
-    demo.write_demo_params(root / "params", YEAR, str(data), info["local"])
+    # `data:` relative to the project (as a real project has it): nothing in the outputs names the tmp dir
+    demo.write_demo_params(root / "params", YEAR, "data", info["local"])
     return Project(root, data, root / "params", root / "reports")
 
 

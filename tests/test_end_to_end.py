@@ -49,7 +49,12 @@ def test_manifest_records_inputs_packages_params_and_timings(small_run):
     assert manifest["rubric_sha256"] == load_rubric("toa-2019").sha256
     assert {"pandas", "papermill", "nbclient"} <= set(manifest["packages"])
     assert "network.yml" in manifest["params"]
-    assert manifest["timings"]["execute_s"] > 0
+    assert manifest["data_dir"] == "data" and manifest["params_dir"] == "params"  # relative to the project
+    assert "timings" not in manifest and not any("seconds" in n for n in manifest["notebooks"].values())
+    timings = json.loads((project.report_dir / "timings.json").read_text())  # how the run went, kept apart
+    assert timings["execute_s"] > 0 and timings["score_s"] >= 0
+    assert set(timings["notebooks"]) == set(manifest["notebooks"])
+    assert all(n["seconds"] > 0 and n["status"] == "ok" for n in timings["notebooks"].values())
     assert all(n["status"] == "ok" for n in manifest["notebooks"].values())
 
 
@@ -72,7 +77,8 @@ def test_site_links_every_community_page_with_gateway_matrix_and_charts(small_ru
         soup = BeautifulSoup(page, "html.parser")
         charts = {f["id"].removeprefix("outcome-"): f.img for f in soup.select("figure.chart[id^=outcome-]")}
         assert set(charts) == {o["indicator_id"] for o in scores["outcomes"]}
-        assert all(img["src"].startswith("data:image/svg+xml;base64,") and len(img["alt"]) > 40 for img in charts.values())
+        assert all(img["src"].startswith("data:image/svg+xml;base64,") and len(img["alt"]) > 40
+                   for img in charts.values())
         assert all(f.select_one("details.data-table table") for f in soup.select("figure.chart"))
 
 

@@ -1,8 +1,9 @@
 """Cache keys: a notebook is skipped when nothing that shapes its output changed.
 
 key = sha256(template code cells, parameters, work file bytes (its data slice, scores, params and
-rubric hashes), kit version and the kit's own source code, locked environment). A stamp `_work/<name>.done` holding the key is
-written only after the notebook itself was written, so an interrupted run leaves no false stamp.
+rubric hashes), kit version and the kit's own source code, locked environment). A stamp `_work/<name>.done`
+holding the key is written only after the notebook itself was written, so an interrupted run leaves no false
+stamp.
 """
 
 from __future__ import annotations
@@ -39,7 +40,20 @@ def kit_code_sha256() -> str:
     return digest.hexdigest()
 
 
-def lock_sha256(root: Path = Path(".")) -> str:
+KIT_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def lock_root(root: Path | None = None) -> Path:
+    """Where the environment lock lives: `root`, else the working directory, else the kit's own checkout."""
+    if root is not None:
+        return root
+    here = Path(".")
+    return here if (here / LOCK_FILES[0]).exists() or not (KIT_CHECKOUT / LOCK_FILES[0]).exists() else KIT_CHECKOUT
+
+
+def lock_sha256(root: Path | None = None) -> str:
+    """sha256 of the locked environment: `requirements.lock` (pip) then `environment.yml` (conda)."""
+    root = lock_root(root)
     digest = hashlib.sha256()
     for name in LOCK_FILES:
         path = root / name

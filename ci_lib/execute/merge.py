@@ -36,7 +36,22 @@ def merge_shards(report_dir: Path) -> dict[str, Any]:
     for m in manifests:
         merged["notebooks"].update(m["notebooks"])
     merged["notebooks"] = dict(sorted(merged["notebooks"].items()))
-    merged["timings"] = {"execute_s": round(sum(m["timings"]["execute_s"] for m in manifests), 3),
-                         "score_s": max(m["timings"]["score_s"] for m in manifests), "shards": count}
+    merged.pop("timings", None)  # manifests of older kits carried their timings
     write_json(report_dir / "manifest.json", merged)
+    write_json(report_dir / "timings.json", merge_timings(report_dir, manifests, count))
     return merged
+
+
+def merge_timings(report_dir: Path, manifests: list[dict[str, Any]], count: int) -> dict[str, Any]:
+    """`timings.json` of the whole year from the shards' `timings.shard-I-of-N.json`."""
+    parts = []
+    for m in manifests:
+        index, total = m["shard"]
+        path = report_dir / f"timings.shard-{index}-of-{total}.json"
+        parts.append(json.loads(path.read_text()) if path.exists() else m.get("timings") or {})
+    notebooks: dict[str, Any] = {}
+    for part in parts:
+        notebooks.update(part.get("notebooks", {}))
+    return {"year": manifests[0]["year"], "score_s": max((p.get("score_s", 0) for p in parts), default=0),
+            "execute_s": round(sum(p.get("execute_s", 0) for p in parts), 3), "shards": count,
+            "notebooks": dict(sorted(notebooks.items()))}

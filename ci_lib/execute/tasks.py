@@ -63,13 +63,20 @@ def shutdown_worker_kernel() -> None:
 
 
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop run-time noise (timings, durations) so identical inputs give identical notebooks."""
+    """Drop run-time noise (timings, durations, paths, random cell ids): identical inputs, identical bytes."""
     nb = copy.deepcopy(nb)
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
         pm.pop(key, None)
+    errors = 0
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags:  # cells papermill inserts get random ids
+            cell.id = "injected-parameters"
+        elif "papermill-error-cell-tag" in tags:
+            cell.id = f"papermill-error-cell-{errors}"
+            errors += 1
         cpm = cell.metadata.get("papermill")
         if cpm is not None:
             for key in ("start_time", "end_time", "duration"):
