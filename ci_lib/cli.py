@@ -116,6 +116,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="private inputs: recompute suppression to prove the blanks are complete")
     p.add_argument("--year", type=int)
     p.add_argument("--params", default="params")
+
+    p = sub.add_parser("doctor", help="compare the installed packages with requirements.lock (exit 1 on drift)")
+    p.add_argument("--lock", help="lock file (default: requirements.lock here, else the kit's checkout)")
+    p = sub.add_parser("verify", help="re-derive a published year from its manifest; compare byte for byte")
+    p.add_argument("report_dir", help="a published year, e.g. reports/2025")
+    p.add_argument("--notebooks", help="notebook templates (default: notebooks/ of the project root)")
+    p.add_argument("--params", help="params root (default: the manifest's params_dir)")
+    p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--keep", action="store_true", help="keep the re-derived year (its path is printed)")
+    p = sub.add_parser("publish", help="release bundle ci-assessment-<year>.tar.gz (site, manifest, SHA256SUMS)")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--reports", default="reports")
+    p.add_argument("--out", help="directory for the bundle (default: the reports root)")
+    p = sub.add_parser("lab", help="JupyterLab in the project root (needs the [lab] extra)")
+    p.add_argument("lab_args", nargs=argparse.REMAINDER, help="after --: passed on to jupyter lab")
+    p = sub.add_parser("check-notebooks", help="notebook rules: parameters, paths, network, plots, pairing, outputs")
+    p.add_argument("--notebooks", default="notebooks", help="folder of templates (default: notebooks)")
+    p = sub.add_parser("docs", help="regenerate docs/data-contract.md from the schemas")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when a generated page is out of date")
+    p.add_argument("--root", help="folder holding docs/ (default: the kit's checkout)")
     return parser
 
 
@@ -220,7 +240,9 @@ def do_validate(args: argparse.Namespace) -> int:
     if args.year:
         from .params import load_params
 
-        params = load_params(args.year, args.params)
+        from .load import read_community_ids
+
+        params = load_params(args.year, args.params, known_communities=read_community_ids(args.data_dir))
         rubric = load_rubric(args.framework or params.framework)
         local = params.all_local_indicator_ids()
     elif args.framework:
@@ -297,12 +319,13 @@ def do_demo(args: argparse.Namespace) -> int:
 
 
 def do_params(args: argparse.Namespace) -> int:
+    from .execute.run import params_data_dir
     from .load import load_network
     from .params import load_params
     from .scaffold import missing_params
 
     params = load_params(args.year, args.params)
-    data_dir = args.data or params.data
+    data_dir = args.data or params_data_dir(params, args.params)
     if not data_dir:
         raise KitError("no data directory: pass --data")
     data = load_network(data_dir, None, None)
@@ -376,10 +399,21 @@ def main(argv: list[str] | None = None) -> int:
             from .execute.merge import merge_shards
 
             merged = merge_shards(Path(args.reports) / str(args.year))
-            print(f"merged {merged['timings']['shards']} shards: {len(merged['notebooks'])} notebooks")
+            shards = json.loads((Path(args.reports) / str(args.year) / "timings.json").read_text())["shards"]
+            print(f"merged {shards} shards: {len(merged['notebooks'])} notebooks")
             return 0
         if args.command == "audit-site":
             return do_audit(args)
+        if args.command in {"doctor", "verify", "publish"}:
+            import importlib
+
+            module = {"doctor": "environment", "verify": "verify", "publish": "publish"}[args.command]
+            return int(importlib.import_module(f".{module}", __package__).command(args))
+        if args.command in {"lab", "check-notebooks", "docs"}:
+            import importlib
+
+            module = {"lab": "lab", "check-notebooks": "notebook_checks", "docs": "docs"}[args.command]
+            return int(importlib.import_module(f".{module}", __package__).command(args))
     except InvalidInput as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -229,3 +229,69 @@ def network_outcomes(outcomes: pd.DataFrame, names: dict[str, str]) -> Figure:
     table = medians.unstack("indicator_id").rename(columns=names).round(1)
     table.index.name = "year"
     return Figure(image, alt, table, "Outcomes across members (median in black)")
+
+
+def explore_chart(series: pd.DataFrame, name: str, styles: dict[str, tuple[str, str]], labels: dict[str, str],
+                  distribution: pd.DataFrame | None = None, year: int | None = None, unit: str = "%") -> Figure:
+    """The explorer's view: the chosen groups over the chosen years (left) and the network in one year (right).
+
+    `series`: columns group, year, value (suppressed or missing -> NaN). `distribution`: one row per member
+    with a published value in `year`: columns name, value, selected (the explored community), rank.
+    """
+    wide = series.pivot(index="year", columns="group", values="value").sort_index() if len(series) else \
+        pd.DataFrame(dtype=float)
+    groups = [g for g in wide.columns if wide[g].notna().any()]
+    groups = [g for g in ["all", *sorted(g for g in groups if g != "all")] if g in groups]
+    dist = distribution if distribution is not None else pd.DataFrame(columns=["name", "value", "selected", "rank"])
+    dist = dist.dropna(subset=["value"])
+    with styled():
+        fig = plt.figure(figsize=(10, 3.1))
+        ax = fig.add_axes((0.06, 0.12, 0.42, 0.76))
+        nx = fig.add_axes((0.69, 0.22, 0.29, 0.66))
+        for group in groups:
+            colour, style = styles.get(group, ("#999999", ":"))
+            ax.plot(wide.index, wide[group], color=colour, linestyle=style, marker="o", markersize=3,
+                    linewidth=2.4 if group == "all" else 1.2, label=labels.get(group, group))
+        if groups:
+            ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        else:
+            ax.text(0.5, 0.5, "no published values", ha="center", va="center", transform=ax.transAxes)
+        ax.set_ylim(0, 100)
+        ax.set_ylabel(unit)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_title(name)
+        if len(dist):
+            offsets = (np.arange(len(dist)) % 7 - 3) * 0.08  # a fixed jitter: the same picture every time
+            others = ~dist["selected"].astype(bool).to_numpy()
+            nx.scatter(dist["value"].to_numpy()[others], offsets[others], color="#999999", s=12)
+            nx.axvline(float(dist["value"].median()), color=ALL_COLOUR, linewidth=1, linestyle="--")
+            chosen = dist[dist["selected"].astype(bool)]
+            if len(chosen):
+                nx.scatter(chosen["value"], [0.0] * len(chosen), color=OKABE_ITO[5], marker="D", s=48, zorder=3)
+        else:
+            nx.text(0.5, 0.5, "no network values", ha="center", va="center", transform=nx.transAxes)
+        nx.set_xlim(0, 100)
+        nx.set_ylim(-0.5, 0.5)
+        nx.set_yticks([])
+        nx.set_xlabel(unit)
+        nx.set_title(f"Members in {year} (◆ this community, -- median)" if year else "Members", fontsize=9)
+        image = render(fig)
+    if groups:
+        first, last = int(wide.index.min()), int(wide.index.max())
+        lines = []
+        for group in groups:
+            known = wide[group].dropna()
+            lines.append(f"{labels.get(group, group)} {pct(known.iloc[0])} in {known.index[0]} to "
+                         f"{pct(known.iloc[-1])} in {known.index[-1]}")
+        text = f"{name}: line chart of {len(groups)} groups, {first} to {last}. " + "; ".join(lines) + "."
+    else:
+        text = f"{name}: no published values for the chosen groups and years."
+    if len(dist):
+        text += f" In {year}, {len(dist)} members have a published value; median {pct(dist['value'].median())}."
+        chosen = dist[dist["selected"].astype(bool)]
+        if len(chosen):
+            row = chosen.iloc[0]
+            text += f" {row['name']}: {pct(row['value'])}, rank {int(row['rank'])} of {len(dist)}."
+    table = wide.rename(columns=labels).round(1)
+    table.index.name = "year"
+    return Figure(image, text, table, name)

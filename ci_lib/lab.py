@@ -1,0 +1,48 @@
+"""`ci-assess lab`: JupyterLab in the project root, where `notebooks/`, `params/` and `reports/` live."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import KitError
+
+INSTALL_HINT = "JupyterLab is not installed: pip install -e '.[lab]' (in the kit's checkout), then ci-assess lab again"
+
+
+def project_root(start: str | Path | None = None) -> Path:
+    """The nearest folder, from `start` (default: here) upwards, that holds `notebooks/` beside `params/`,
+    `reports/` or `pyproject.toml`; `start` itself when there is none."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "notebooks").is_dir() and any((folder / name).exists()
+                                                   for name in ("params", "reports", "pyproject.toml")):
+            return folder
+    return here
+
+
+def find_jupyter_lab() -> str | None:
+    """`jupyter-lab` of this environment first (a venv need not be activated), then the PATH."""
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return shutil.which("jupyter-lab", path=search)
+
+
+def lab_argv(root: Path, extra: list[str] | None = None) -> list[str]:
+    """The command `ci-assess lab` runs: `jupyter lab` serving the project root."""
+    exe = find_jupyter_lab()
+    if exe is None:
+        raise KitError(INSTALL_HINT)
+    return [exe, f"--ServerApp.root_dir={root}", *(extra or [])]
+
+
+def command(args: Any) -> int:
+    root = project_root()
+    extra = [a for a in getattr(args, "lab_args", []) or [] if a != "--"]
+    argv = lab_argv(root, extra)
+    print(f"JupyterLab in {root} (notebooks/explore.ipynb: explore a published year)", flush=True)
+    os.chdir(root)
+    os.execvp(argv[0], argv)  # replaces this process; returns only in tests that stub it
+    return 0

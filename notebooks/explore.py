@@ -1,0 +1,52 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Explore a published year
+#
+# Pick a community, an indicator, groups and years: the chart and the table follow, and the network's
+# distribution shows where the community stands among the members. Only published values are read
+# (`reports/<year>/scores/` and `reports/<year>/data/`): suppressed cells stay blank here too.
+# Open it with `ci-assess lab` (or `make lab`) after `ci-assess run --year <year>`.
+
+# %% tags=["parameters"]
+report_dir = "../reports/2025"
+year = 2025
+community_id = ""  # optional: the community to start on (default: the first by name)
+
+# %%
+from ci_lib.explore import build_widgets, load_year
+
+explorer = load_year(report_dir, year)
+explorer.communities()
+
+# %% [markdown]
+# ## Explorer
+
+# %%
+build_widgets(explorer, community_id or None)
+
+# %% [markdown]
+# ## Without widgets
+#
+# The widgets only call these functions: use them directly for a table to copy or a figure to keep.
+
+# %%
+chosen = community_id or explorer.default_community()
+indicator = next(iter(explorer.indicators(chosen)))
+explorer.table(chosen, indicator)
+
+# %%
+explorer.network_distribution(indicator, explorer.compare_year(chosen, indicator), chosen).head(10)
