@@ -219,9 +219,7 @@ def do_run(args: argparse.Namespace) -> int:
 
 
 def do_render(year: int, reports: str, engine: str) -> None:
-    from .site.build import render
-
-    from .site.build import refresh_other_years
+    from .site.build import refresh_other_years, render
 
     info = render(Path(reports) / str(year), engine)
     refresh_other_years(Path(reports) / str(year))
@@ -238,9 +236,8 @@ def do_validate(args: argparse.Namespace) -> int:
     local: set[str] | None = None
     rubric = None
     if args.year:
-        from .params import load_params
-
         from .load import read_community_ids
+        from .params import load_params
 
         params = load_params(args.year, args.params, known_communities=read_community_ids(args.data_dir))
         rubric = load_rubric(args.framework or params.framework)

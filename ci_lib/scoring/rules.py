@@ -29,7 +29,10 @@ def rules_row(rules: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def rules_table(community_ids: list[str], rubric: Rubric, params: YearParams | None) -> tuple[pd.DataFrame, dict[str, list[dict[str, Any]]]]:
+Overrides = dict[str, list[dict[str, Any]]]
+
+
+def rules_table(community_ids: list[str], rubric: Rubric, params: YearParams | None) -> tuple[pd.DataFrame, Overrides]:
     rows, overrides = [], {}
     for cid in community_ids:
         if params is None:
