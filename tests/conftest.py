@@ -71,3 +71,13 @@ def copy_small_run(small_run, tmp_path) -> Project:
     shutil.copytree(project.root, tmp_path / "copy", symlinks=True)
     root = tmp_path / "copy"
     return Project(root, root / "data", root / "params", root / "reports")
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Project:
+    """The full 70-community demo year, executed and rendered as `make assess` does (audit, browser tests)."""
+    project = make_project(tmp_path_factory.mktemp("demo70"), n=70, seed=2025)
+    report = run_year(project.options())
+    assert not report.failed, [r.error for r in report.failed]
+    render(project.report_dir, "builtin")
+    return project

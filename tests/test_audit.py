@@ -84,23 +84,6 @@ def test_cli_exit_code_is_one_on_findings(copy_small_run, capsys):
     assert "unexpected script" in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory):
-    """The full 70-community demo year, executed and rendered as `make assess` does."""
-    from ci_lib import demo
-    from ci_lib.execute.run import run_year
-    from ci_lib.site.build import render
-
-    from .conftest import make_project
-
-    project = make_project(tmp_path_factory.mktemp("demo70"), n=70, seed=2025)
-    report = run_year(project.options())
-    assert not report.failed
-    render(project.report_dir, "builtin")
-    assert demo.DEMO_YEAR == YEAR
-    return project
-
-
 def test_the_demo_site_passes_the_audit_with_private_inputs(demo_site, capsys):
     code = main(["audit-site", str(demo_site.site), "--data", str(demo_site.data), "--year", str(YEAR),
                  "--params", str(demo_site.params)])

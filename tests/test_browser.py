@@ -1,7 +1,7 @@
 """The built-in site in a real browser: Debian chromium driven by Playwright over a local HTTP server.
 
-Playwright never downloads a browser here: it launches /usr/bin/chromium. The site is the `small_run`
-fixture's (5 communities, built-in renderer), served from 127.0.0.1 on an ephemeral port; nothing else
+Playwright never downloads a browser here: it launches /usr/bin/chromium. The site is the full demo
+(`demo_site`: 70 communities, built-in renderer), served from 127.0.0.1 on an ephemeral port; nothing else
 may be requested. Full-page screenshots land in test-artifacts/screenshots/ (an artifact, not an assertion).
 Accessibility is checked with axe-core from node_modules (`npm install` at the repository root).
 """
@@ -45,9 +45,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site(small_run) -> Iterator[dict[str, Any]]:
-    """The small run's site over HTTP, plus what the tests compare it with (scores JSON, manifest)."""
-    project = small_run[0]
+def site(demo_site) -> Iterator[dict[str, Any]]:
+    """The demo site over HTTP, plus what the tests compare it with (scores JSON, manifest)."""
+    project = demo_site
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler,
                                                                               directory=str(project.site)))
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
