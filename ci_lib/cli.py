@@ -176,17 +176,21 @@ def progress_printer(quiet: bool, log_json: str | None, total_hint: int = 0):
 
 
 def print_summary(report: Any) -> None:
+    """One line of counts, then a table of the notebooks worth a look (all of them for small runs)."""
     from rich.console import Console
     from rich.table import Table
 
     counts = Counter(r.status for r in report.results)
     console = Console()
-    table = Table(title=f"{report.report_dir}: ok {counts['ok']} · cached {counts['cached']} · failed {counts['failed']}")
+    console.print(f"{report.report_dir}: ok {counts['ok']} · cached {counts['cached']} · failed {counts['failed']}")
+    shown = report.results if len(report.results) <= 25 else [r for r in report.results if r.status == "failed"]
+    if not shown:
+        return
+    table = Table()
     table.add_column("notebook")
     table.add_column("status")
     table.add_column("seconds", justify="right")
     table.add_column("error")
-    shown = report.results if len(report.results) <= 25 else [r for r in report.results if r.status == "failed"]
     for r in shown:
         style = {"failed": "red", "cached": "dim"}.get(r.status, "")
         table.add_row(r.name, f"[{style}]{r.status}[/]" if style else r.status, f"{r.seconds:.2f}", r.error)
