@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def progress_printer(quiet: bool, log_json: str | None, total_hint: int = 0):
+def progress_printer(quiet: bool, log_json: str | None):
     """A rich progress bar with live ok/cached/failed counts and ETA, plus optional JSON lines."""
     counts: Counter[str] = Counter()
     log = open(log_json, "a", encoding="utf-8") if log_json else None  # noqa: SIM115 - closed by caller

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import pandas as pd
 from markupsafe import Markup, escape
 
-from .plots import Figure
+from .plots import DASHES, Figure
 
 URL = re.compile(r"https?://[^\s<>\"']+$")
 
@@ -68,7 +68,7 @@ def legend(styles: dict[str, tuple[str, str]], labels: dict[str, str], groups: I
     items = []
     for group in groups:
         colour, style = styles[group]
-        dash = {"-": "", "--": "6 3", "-.": "6 2 1 2", ":": "1 2"}.get(style, "")
+        dash = DASHES.get(style, "")
         width = 3 if group == "all" else 2
         items.append(Markup(
             '<li><svg width="28" height="10" aria-hidden="true" focusable="false"><line x1="0" y1="5" x2="28" y2="5" '

@@ -57,6 +57,15 @@ def styled() -> Any:
     return plt.rc_context(STYLE)  # type: ignore[arg-type]
 
 
+def group_series(series: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Years x groups of a long (group, year, value) table, and the groups with any value, `all` first."""
+    if not len(series):
+        return pd.DataFrame(dtype=float), []
+    wide = series.pivot(index="year", columns="group", values="value").sort_index()
+    shown = [g for g in wide.columns if wide[g].notna().any()]
+    return wide, [g for g in ["all", *sorted(g for g in shown if g != "all")] if g in shown]
+
+
 def group_styles(group_ids: list[str]) -> dict[str, tuple[str, str]]:
     """One (colour, line style) per group, the same on every chart of the site, `all` in black."""
     styles = {"all": (ALL_COLOUR, "-")}
@@ -109,10 +118,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
     arrowhead on the line's last point. `gaps`: columns group, gap_baseline_pp, gap_latest_pp, gap_trend.
     The legend is shared by every chart of a page (`group_styles`), so charts carry none.
     """
-    wide = series.pivot(index="year", columns="group", values="value").sort_index()
-    groups = [g for g in wide.columns if wide[g].notna().any()]
-    order = ["all", *sorted(g for g in groups if g != "all")]
-    groups = [g for g in order if g in groups]
+    wide, groups = group_series(series)
     with styled():
         # fixed positions instead of tight_layout/bbox_inches="tight": each of those costs a full extra draw
         fig = plt.figure(figsize=(10, 3.1))
@@ -238,10 +244,7 @@ def explore_chart(series: pd.DataFrame, name: str, styles: dict[str, tuple[str, 
     `series`: columns group, year, value (suppressed or missing -> NaN). `distribution`: one row per member
     with a published value in `year`: columns name, value, selected (the explored community), rank.
     """
-    wide = series.pivot(index="year", columns="group", values="value").sort_index() if len(series) else \
-        pd.DataFrame(dtype=float)
-    groups = [g for g in wide.columns if wide[g].notna().any()]
-    groups = [g for g in ["all", *sorted(g for g in groups if g != "all")] if g in groups]
+    wide, groups = group_series(series)
     dist = distribution if distribution is not None else pd.DataFrame(columns=["name", "value", "selected", "rank"])
     dist = dist.dropna(subset=["value"])
     with styled():

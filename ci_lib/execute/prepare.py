@@ -6,7 +6,6 @@ no notebook re-reads the network's files and nothing private can reach an execut
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -83,7 +82,6 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
     written: dict[str, bytes] = {}
     for cid, s in scores.scores.items():
         row = communities.loc[cid]
-        rules = s["overrides"]
         effective = params.rules_for(scores.rubric, cid)[0] if params else scores.rubric.rules
         slice_ = by_community.get(cid, empty)
         local_ids = {i["id"] for i in (params.local_indicators_for(cid) if params else [])}
@@ -98,8 +96,8 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
             "gateway_order": scores.rubric.gateway_ids,
             "pillar_order": scores.rubric.pillar_ids,
             "benchmark_titles": titles,
-            "rules": {k: v for k, v in effective.items()},
-            "overrides": rules,
+            "rules": dict(effective),
+            "overrides": s["overrides"],
             "previous": previous.get(cid),
             "earlier_pages": community_pages(report_dir.parent, years, cid),
             "narrative": (params.community(cid).get("narrative") if params else None),
@@ -130,7 +128,3 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
     write_if_changed(work_dir / "_network.json", payload)
     written["_network"] = payload
     return written
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -193,11 +193,12 @@ def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] 
             progress(result, len(results), total)
     ok = {r.name for r in results if r.status in {"ok", "cached"}}
     local_pending = []
+    rerun = {t.name for t in pending}  # a re-executed page lost its merged local section
     for task, main_name in local:
         if main_name not in ok:
             results.append(TaskResult(task.name, "failed", 0.0, "skipped: the standard notebook failed"))
         elif not opts.force and cache.is_fresh(report_dir, task.name, keys[task.name], [Path(task.output)]) and \
-                main_name not in {t.name for t in pending}:
+                main_name not in rerun:
             results.append(TaskResult(task.name, "cached", 0.0, "", task.output))
         else:
             cache.clear(report_dir, task.name)

@@ -113,11 +113,11 @@ def published_outcomes(site: Path) -> pd.DataFrame:
 def check_derivable(audit: Audit, published: pd.DataFrame, scores: dict[str, dict]) -> None:
     """Within a partition that adds up to `all`, exactly one blank group beside a shown total is derivable."""
     frameworks = {s["framework"] for s in scores.values()} or {"toa-2019"}
+    totals = published[published["group"] == "all"].set_index(["community_id", "indicator_id", "year"])["value"]
     for framework in frameworks:
         partitions = load_rubric(framework).partitions
         for name, groups in partitions.items():
             part = published[published["group"].isin(groups)]
-            totals = published[published["group"] == "all"].set_index(["community_id", "indicator_id", "year"])["value"]
             for key, cells in part.groupby(["community_id", "indicator_id", "year"]):
                 audit.count("partition cells checked")
                 blanks = cells["value"].isna().sum()
@@ -168,9 +168,7 @@ def check_page_tables(audit: Audit, page: Path, blanks: pd.DataFrame, scores: di
 
 
 def group_label(scores: dict, group: str) -> str:
-    from ..rubric import load_rubric as _load
-
-    return _load(scores["framework"]).group_label(group)
+    return load_rubric(scores["framework"]).group_label(group)
 
 
 def check_notebooks(audit: Audit, folder: Path, published: pd.DataFrame) -> None:
