@@ -200,7 +200,7 @@ def print_summary(report: Any) -> None:
 
 
 def run_options(args: argparse.Namespace):
-    from .execute.run import RunOptions
+    from .execute.results import RunOptions
 
     return RunOptions(year=args.year, data=args.data, params_root=args.params, reports_root=args.reports,
                       notebooks=args.notebooks, jobs=args.jobs, only=args.only, executor=args.executor,
@@ -209,12 +209,17 @@ def run_options(args: argparse.Namespace):
 
 
 def do_run(args: argparse.Namespace) -> int:
-    from .execute.run import run_year
+    from .execute.unchanged import unchanged_run
 
     callback = progress_printer(args.quiet, args.log_json)
     started = time.perf_counter()
     try:
-        report = run_year(run_options(args), progress=callback)
+        opts = run_options(args)
+        report = unchanged_run(opts, callback)  # nothing changed: done without importing pandas or papermill
+        if report is None:
+            from .execute.run import run_year
+
+            report = run_year(opts, progress=callback)
     finally:
         callback.close()  # type: ignore[attr-defined]
     print_summary(report)

@@ -42,6 +42,41 @@ def test_rerun_is_cached_and_one_changed_community_reexecutes_alone(tmp_path):
     assert set(statuses(forced).values()) == {"ok"}
 
 
+def test_a_no_change_rerun_is_answered_from_the_inputs_key_without_scoring(tmp_path, monkeypatch):
+    import ci_lib.execute.run as run_module
+
+    project = make_project(tmp_path, n=2)
+    first = run_year(project.options())
+    ids = sorted(first.manifest["communities"])
+    rd = project.report_dir
+    assert (rd / "_work" / "inputs.key").exists()
+    before = {p: p.read_bytes() for p in rd.rglob("*") if p.is_file() and p.name != "timings.json"}
+
+    def no_scoring(opts):
+        raise AssertionError("a no-change re-run must not validate or score again")
+
+    monkeypatch.setattr(run_module, "score_year", no_scoring)
+    again = run_year(project.options())
+    assert set(statuses(again).values()) == {"cached"} and len(again.results) == 3
+    assert json.loads((rd / "timings.json").read_text())["unchanged"] is True
+    assert {p: p.read_bytes() for p in rd.rglob("*") if p.is_file() and p.name != "timings.json"} == before
+    monkeypatch.undo()
+
+    # any change in the data directory (here a new file the loader ignores) means a full run, whose
+    # notebooks are still cached by their own keys
+    (project.data / "README.txt").write_text("notes from the data steward\n")
+    edited = run_year(project.options())
+    assert set(statuses(edited).values()) == {"cached"}
+    assert "unchanged" not in json.loads((rd / "timings.json").read_text())
+    # a missing output also means a full run, which re-executes only that notebook
+    (rd / "communities" / f"{ids[0]}.ipynb").unlink()
+    assert statuses(run_year(project.options())) == {"_network": "cached", ids[0]: "ok", ids[1]: "cached"}
+    # and the CLI answers a no-change re-run the same way
+    code = main(["run", "--year", str(YEAR), "--data", str(project.data), "--params", str(project.params),
+                 "--reports", str(project.reports), "--notebooks", str(NOTEBOOKS), "--quiet"])
+    assert code == 0 and json.loads((rd / "timings.json").read_text())["unchanged"] is True
+
+
 def failing_templates(tmp_path: Path, victim: str) -> Path:
     folder = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, folder)
@@ -69,6 +104,7 @@ def test_a_failing_notebook_is_kept_reported_and_isolated(tmp_path, capsys):
     assert all((rd / "scores" / f"{cid}.json").exists() for cid in ids[1:])
     manifest = json.loads((rd / "manifest.json").read_text())
     assert manifest["notebooks"][ids[0]]["status"] == "failed"
+    assert not (rd / "_work" / "inputs.key").exists()  # a year with a failure is never taken as done
     info = render(rd, "builtin")
     assert info["failed"] == [ids[0]] and info["communities"] == 2
     listing = (rd / "_site" / "communities.html").read_text()

@@ -14,8 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from .. import __version__
 from ..atomic import write_text
 
@@ -24,6 +22,8 @@ LOCK_FILES = ("requirements.lock", "environment.yml")
 
 @cache
 def template_sha256(path: str) -> str:
+    import nbformat  # here, not at the top: the no-change check imports this module and must stay light
+
     nb = nbformat.read(path, as_version=4)
     code = "\n\x1e".join(c.source for c in nb.cells if c.cell_type == "code")
     return hashlib.sha256(code.encode()).hexdigest()

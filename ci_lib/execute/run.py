@@ -7,7 +7,6 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,44 +19,16 @@ from ..load import load_network
 from ..params import YearParams, load_params
 from ..rubric import load_rubric
 from ..scoring import NetworkScores, score_network
-from . import cache
+from . import cache, unchanged
 from .executors import make_executor
 from .local_sections import extra_notebook, merge_local
 from .merge import shard_manifest_path
 from .prepare import prepare
-from .tasks import NotebookTask, TaskResult
+from .results import RunOptions, RunReport, TaskResult
+from .tasks import NotebookTask
 
 PACKAGES = ("pandas", "numpy", "pandera", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "matplotlib",
             "seaborn", "jupytext", "duckdb", "PyYAML")
-
-
-@dataclass
-class RunOptions:
-    year: int
-    data: str | None = None
-    params_root: str = "params"
-    reports_root: str = "reports"
-    notebooks: str = "notebooks"
-    jobs: int | None = None
-    only: list[str] = field(default_factory=list)
-    executor: str = "local"
-    scheduler: str | None = None
-    shard: tuple[int, int] | None = None
-    force: bool = False
-    timeout: float | None = None
-    warm: bool = True
-    project_root: str | None = None  # paths in the manifest are relative to it (default: the reports root's parent)
-
-
-@dataclass
-class RunReport:
-    report_dir: Path
-    results: list[TaskResult]
-    manifest: dict[str, Any]
-
-    @property
-    def failed(self) -> list[TaskResult]:
-        return [r for r in self.results if r.status == "failed"]
 
 
 def package_versions() -> dict[str, str]:
@@ -98,9 +69,7 @@ def relative_path(path: str | Path, root: Path) -> str:
 
 def params_data_dir(params: YearParams, params_root: str | Path) -> str | None:
     """`data:` of network.yml; a relative one is relative to the project (the folder holding params/)."""
-    if not params.data or Path(params.data).is_absolute():
-        return params.data
-    return str(Path(params_root).parent / params.data)
+    return unchanged.data_dir_for(params.data, params_root)
 
 
 def score_year(opts: RunOptions) -> tuple[YearParams, NetworkScores, Any]:
@@ -135,9 +104,14 @@ def check_writable(report_dir: Path) -> None:
 
 
 def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None = None) -> RunReport:
+    known = unchanged.unchanged_run(opts, progress)
+    if known is not None:
+        return known
     started = time.perf_counter()
-    params, scores, data = score_year(opts)  # invalid input stops here, before anything is written
+    inputs_key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None  # before reading: edits made
+    params, scores, data = score_year(opts)  # during the run must not be remembered as done
     check_writable(Path(opts.reports_root) / str(opts.year))
+    unchanged.forget(opts)
     scored = time.perf_counter()
     report_dir = Path(opts.reports_root) / str(opts.year)
     work = prepare(report_dir, data, scores, params)
@@ -214,7 +188,9 @@ def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] 
     finished = time.perf_counter()
     manifest = write_manifest(report_dir, opts, params, scores, data, results, keys,
                               {"score_s": round(scored - started, 3), "execute_s": round(finished - scored, 3)})
-    return RunReport(report_dir, sorted(results, key=lambda r: r.name), manifest)
+    report = RunReport(report_dir, sorted(results, key=lambda r: r.name), manifest)
+    unchanged.remember(opts, inputs_key, report)
+    return report
 
 
 def local_section_tasks(report_dir: Path, params: YearParams, community_tasks: list[NotebookTask],

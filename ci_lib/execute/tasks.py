@@ -6,7 +6,6 @@ process runs one notebook at a time. A dead kernel is replaced and the notebook 
 
 from __future__ import annotations
 
-import copy
 import multiprocessing.util
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import yaml
 
 from ..atomic import write_text
 from .engine import KernelFailure, WarmKernel, execute, first_error_line
+from .results import TaskResult
 
 _KERNEL: WarmKernel | None = None
 
@@ -32,16 +32,6 @@ class NotebookTask:
     front_matter: dict[str, Any] = field(default_factory=dict)
     timeout: float | None = None
     warm: bool = True
-
-
-@dataclass
-class TaskResult:
-    name: str
-    status: str  # ok | failed | cached
-    seconds: float = 0.0
-    error: str = ""
-    output: str = ""
-    attempts: int = 1
 
 
 def worker_kernel(restart: bool = False) -> WarmKernel:
@@ -63,8 +53,10 @@ def shutdown_worker_kernel() -> None:
 
 
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop run-time noise (timings, durations, paths, random cell ids): identical inputs, identical bytes."""
-    nb = copy.deepcopy(nb)
+    """Drop run-time noise (timings, durations, paths, random cell ids): identical inputs, identical bytes.
+
+    Changes `nb` in place (it is this run's own copy) and returns it.
+    """
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
         pm.pop(key, None)

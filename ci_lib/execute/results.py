@@ -1,0 +1,46 @@
+"""What a run is asked to do and what it reports: plain records, importable without the heavy machinery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class RunOptions:
+    year: int
+    data: str | None = None
+    params_root: str = "params"
+    reports_root: str = "reports"
+    notebooks: str = "notebooks"
+    jobs: int | None = None
+    only: list[str] = field(default_factory=list)
+    executor: str = "local"
+    scheduler: str | None = None
+    shard: tuple[int, int] | None = None
+    force: bool = False
+    timeout: float | None = None
+    warm: bool = True
+    project_root: str | None = None  # paths in the manifest are relative to it (default: the reports root's parent)
+
+
+@dataclass
+class TaskResult:
+    name: str
+    status: str  # ok | failed | cached
+    seconds: float = 0.0
+    error: str = ""
+    output: str = ""
+    attempts: int = 1
+
+
+@dataclass
+class RunReport:
+    report_dir: Path
+    results: list[TaskResult]
+    manifest: dict[str, Any]
+
+    @property
+    def failed(self) -> list[TaskResult]:
+        return [r for r in self.results if r.status == "failed"]

@@ -1,0 +1,73 @@
+"""Charts drawn on a kept frame are the charts a fresh figure would give, byte for byte."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ci_lib import plots
+
+LABELS = {"all": "All students", "black": "Black", "low_income": "Low income", "ell": "English learners"}
+
+
+def series(shift: float, groups: list[str], missing_year: int | None = None) -> pd.DataFrame:
+    rows = []
+    for i, group in enumerate(groups):
+        for year in range(2019, 2025):
+            value = None if year == missing_year and group != "all" else 40 + shift + i * 3 + (year - 2019)
+            rows.append({"group": group, "year": year, "value": value})
+    return pd.DataFrame(rows).astype({"value": float})
+
+
+def gaps(groups: list[str], spread: float) -> pd.DataFrame:
+    return pd.DataFrame([{"group": g, "gap_baseline_pp": spread * (i + 1), "gap_latest_pp": spread * i,
+                          "gap_trend": "closing"} for i, g in enumerate(groups) if g != "all"])
+
+
+def chart_a() -> bytes:
+    groups = ["all", "black", "low_income", "ell"]
+    return plots.outcome_chart(series(0, groups, 2022), "Kindergarten readiness",
+                               {"all": "improving", "black": "declining"}, gaps(groups, 4.0), LABELS,
+                               plots.group_styles(groups)).image
+
+
+def chart_b() -> bytes:
+    groups = ["all", "low_income"]
+    empty_gaps = pd.DataFrame(columns=["group", "gap_baseline_pp", "gap_latest_pp", "gap_trend"])
+    return plots.outcome_chart(series(20, groups), "Postsecondary enrollment — lower is better", {"all": "flat"},
+                               empty_gaps, LABELS, plots.group_styles(groups)).image
+
+
+def heatmap(values: list[list[float]]) -> bytes:
+    matrix = pd.DataFrame(values, index=["Vision", "Evidence"], columns=["Exploring", "Emerging", "Sustaining"])
+    return plots.pillar_heatmap(matrix, "Benchmark credit").image
+
+
+def test_a_kept_frame_draws_what_a_new_frame_draws():
+    plots._FRAMES.clear()
+    first_a = chart_a()
+    first_heat = heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]])
+    chart_b()  # different groups, no gaps, other title and years: all of it must be cleared
+    heatmap([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    assert chart_a() == first_a
+    assert heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]]) == first_heat
+    plots._FRAMES.clear()
+    assert chart_a() == first_a  # and a new frame again gives the same bytes
+
+
+def test_the_chart_shows_its_data_and_nothing_left_over():
+    plots._FRAMES.clear()
+    chart_a()
+    svg = chart_b().decode()
+    assert "Postsecondary enrollment" in svg and "Kindergarten readiness" not in svg
+    assert "no gaps to show" in svg and "English learners" not in svg
+    svg = chart_a().decode()
+    assert "English learners" in svg and "no gaps to show" not in svg
+    assert "2019" in svg and "2024" in svg
+
+
+def test_runs_split_lines_at_missing_values():
+    x = np.array([2019.0, 2020, 2021, 2022, 2023])
+    parts = plots.runs(x, np.array([1.0, np.nan, 3, 4, np.nan]))
+    assert [p[:, 0].tolist() for p in parts] == [[2019.0], [2021.0, 2022.0]]
+    assert plots.runs(x, np.full(5, np.nan)) == []
