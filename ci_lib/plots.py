@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib
@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.markers import MarkerStyle  # noqa: E402
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
@@ -66,12 +67,14 @@ class Frame:
 
     figure: matplotlib.figure.Figure
     axes: list[Any]
+    permanent: list[Any] = field(default_factory=list)  # drawn on every chart of the kind (a zero line)
 
     def clear(self) -> Frame:
         """Remove what the previous chart drew; each chart sets every title, limit and tick it shows."""
         for ax in self.axes:
             for artist in [*ax.lines, *ax.collections, *ax.texts, *ax.patches, *ax.images]:
-                artist.remove()
+                if not any(artist is kept for kept in self.permanent):
+                    artist.remove()
             ax.set_title("")
             ax.set_xlabel("")
             ax.set_ylabel("")
@@ -158,7 +161,7 @@ def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
         ax.set_ylabel("")
         ax.set_title(title)
         ax.tick_params(axis="y", labelsize=7 if tall else 9)
-        ax.set_xticks(ax.get_xticks(), [textwrap.fill(str(c), 16) for c in matrix.columns], rotation=0,
+        ax.set_xticks(ax.get_xticks(), [textwrap.fill(str(c), 16 if tall else 10) for c in matrix.columns], rotation=0,
                       fontsize=8 if tall else 9)
         image = chart.render()
     stacked = matrix.stack().dropna().astype(float)
@@ -183,9 +186,23 @@ def outcome_frame() -> Frame:
         gx = fig.add_axes((0.76, 0.12, 0.22, 0.76))
         ax.yaxis.set_label_coords(-0.07, 0.5)  # fixed: saves measuring every tick label at each draw
         gx.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
-        return Frame(fig, [ax, gx])
+        gx.tick_params(axis="y", left=False)  # group names need no tick marks
+        gx.set_title("Gap, pp (● baseline ◆ latest)", fontsize=9)
+        zero = gx.axvline(0, color="#000000", linewidth=0.8)
+        return Frame(fig, [ax, gx], [zero])
 
     return frame(("outcome",), build)
+
+
+def marks(ax: Any, x: Any, y: Any, shapes: Any, colours: Any, size: float) -> None:
+    """Points with a marker shape each, as one collection (a scatter per shape costs a collection each)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    if not keep.any():
+        return
+    points = ax.scatter(x[keep], y[keep], s=size, c=list(np.asarray(colours)[keep]), linewidths=0, zorder=3)
+    styles = [MarkerStyle(shape) for shape in np.asarray(shapes)[keep]]
+    points.set_paths([style.get_path().transformed(style.get_transform()) for style in styles])
 
 
 def runs(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
@@ -210,7 +227,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         ax, gx = chart.axes
         years = wide.index.to_numpy(dtype=float)
         segments, colours, dashes, widths = [], [], [], []
-        ends: dict[str, list[tuple[float, float, str]]] = {}
+        ends: list[tuple[float, float, str, str]] = []
         for group in groups:
             colour, style = styles.get(group, ("#999999", ":"))
             values = wide[group].to_numpy(dtype=float)
@@ -220,12 +237,11 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
                 dashes.append(style)
                 widths.append(2.4 if group == "all" else 1.2)
             last = np.flatnonzero(~np.isnan(values))[-1]
-            mark = TREND_MARKER.get(trends.get(group, "insufficient_data"), "o")
-            ends.setdefault(mark, []).append((years[last], values[last], colour))
+            ends.append((years[last], values[last], TREND_MARKER.get(trends.get(group, "insufficient_data"), "o"), colour))
         ax.add_collection(LineCollection(segments, colors=colours, linestyles=dashes, linewidths=widths))
-        for mark, points in ends.items():
-            xs, ys, cs = zip(*points, strict=True)
-            ax.scatter(xs, ys, marker=mark, s=49, c=list(cs), zorder=3, linewidths=0)
+        if ends:
+            xs, ys, shapes, cs = zip(*ends, strict=True)
+            marks(ax, xs, ys, shapes, cs, 49)
         if len(years):
             ax.set_xlim(years.min() - 0.3, years.max() + 0.3)
         ax.set_xticks(years, [str(int(y)) for y in years])
@@ -236,9 +252,11 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         shown = gaps.dropna(subset=["gap_latest_pp"]).sort_values("gap_latest_pp")
         rows = np.arange(len(shown))
         if len(shown):
-            gx.hlines(rows, shown["gap_baseline_pp"], shown["gap_latest_pp"], color="#999999", linewidth=1.5)
-            gx.scatter(shown["gap_baseline_pp"], rows, color="#56B4E9", s=18, zorder=3)
-            gx.scatter(shown["gap_latest_pp"], rows, color="#D55E00", s=18, marker="D", zorder=3)
+            base, latest = shown["gap_baseline_pp"].to_numpy(dtype=float), shown["gap_latest_pp"].to_numpy(dtype=float)
+            gx.add_collection(LineCollection([((b, r), (v, r)) for b, v, r in zip(base, latest, rows, strict=True)
+                                              if not np.isnan(b)], colors="#999999", linewidths=1.5), autolim=False)
+            marks(gx, [*base, *latest], [*rows, *rows], ["o"] * len(rows) + ["D"] * len(rows),
+                  ["#56B4E9"] * len(rows) + ["#D55E00"] * len(rows), 18)
             gx.set_yticks(rows, [labels.get(g, g) for g in shown["group"]], fontsize=7)
             gx.set_ylim(-0.6, len(shown) - 0.4)
             ends_pp = np.concatenate([[0.0], shown["gap_baseline_pp"].dropna(), shown["gap_latest_pp"]])
@@ -249,7 +267,6 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
             gx.set_yticks([])
             gx.set_ylim(0, 1)
             gx.set_xlim(-1, 1)
-        gx.axvline(0, color="#000000", linewidth=0.8)
         gx.set_title("Gap, pp (● baseline ◆ latest)", fontsize=9)
         image = chart.render()
     total = wide["all"].dropna() if "all" in wide.columns else pd.Series(dtype=float)

@@ -16,7 +16,6 @@ from typing import Any
 from .. import __version__
 from ..atomic import write_if_changed, write_text
 from ..errors import KitError
-from .builtin import render_builtin, write_archive
 from .content import YearContent
 from .quarto import quarto_available, render_quarto, write_project
 
@@ -93,6 +92,8 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False) ->
     if old == keys and (site / "index.html").exists():
         info.update(seconds=round(time.perf_counter() - started, 3), pages=len(keys), rendered=0)
         return info
+    from .builtin import render_builtin, write_archive  # nbconvert and Jinja: only when a page is built
+
     write_if_changed(report_dir / "downloads" / "scores.csv", content.scores_csv().encode())
     write_project(content)
     build = report_dir / f".site-build-{os.getpid()}"
