@@ -19,9 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.markers import MarkerStyle  # noqa: E402
+from seaborn.utils import relative_luminance  # noqa: E402
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
@@ -142,27 +142,44 @@ def heatmap_frame(rows: int, cols: int) -> Frame:
         fig = new_figure((8, height))
         ax = fig.add_axes((0.36, bottom, 0.52, 1 - bottom - 0.4 / height))
         cax = fig.add_axes((0.9, bottom, 0.02, 1 - bottom - 0.4 / height))
-        scale = matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(0, 100), cmap="cividis")
-        fig.colorbar(scale, cax=cax, label="% of benchmark credit")
+        fig.colorbar(matplotlib.cm.ScalarMappable(HEAT_NORM, cmap=HEAT_CMAP), cax=cax, label="% of benchmark credit")
+        ax.spines[:].set_visible(False)
         return Frame(fig, [ax])
 
     return frame(("heatmap", rows, cols), build)
 
 
+HEAT_CMAP = "cividis"
+HEAT_NORM = matplotlib.colors.Normalize(0, 100)
+
+
 def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
-    """`matrix`: rows (pillars, or members) x columns (gateways, or pillars), shares 0-1 or NaN."""
+    """`matrix`: rows (pillars, or members) x columns (gateways, or pillars), shares 0-1 or NaN.
+
+    Drawn with matplotlib's `pcolormesh` and a text per cell (annotated for small matrices, dark text on
+    light cells as seaborn does), not `seaborn.heatmap`: that forces a full draw of the figure to check
+    label overlap, which for a network of hundreds of members costs seconds and gigabytes.
+    """
+    rows, cols = len(matrix.index), len(matrix.columns)
+    values = matrix.astype(float).to_numpy() * 100
     with styled():
-        tall = len(matrix.index) > 12
-        chart = heatmap_frame(len(matrix.index), len(matrix.columns)).clear()
+        tall = rows > 12
+        chart = heatmap_frame(rows, cols).clear()
         ax = chart.axes[0]
-        sns.heatmap(matrix.astype(float) * 100, annot=not tall, fmt=".0f", vmin=0, vmax=100, cmap="cividis", cbar=False,
-                    linewidths=0.5, ax=ax)
-        ax.set_xlabel("")
-        ax.set_ylabel("")
-        ax.set_title(title)
-        ax.tick_params(axis="y", labelsize=7 if tall else 9)
-        ax.set_xticks(ax.get_xticks(), [textwrap.fill(str(c), 16 if tall else 10) for c in matrix.columns], rotation=0,
+        mesh = ax.pcolormesh(np.ma.masked_invalid(values), cmap=HEAT_CMAP, norm=HEAT_NORM, edgecolors="white",
+                             linewidth=0.5)
+        if not tall:
+            colours = mesh.cmap(HEAT_NORM(values))
+            for (row, col), value in np.ndenumerate(values):
+                if not np.isnan(value):
+                    ax.text(col + 0.5, row + 0.5, f"{value:.0f}", ha="center", va="center",
+                            color=".15" if relative_luminance(colours[row, col]) > 0.408 else "w")
+        ax.set_xlim(0, cols)
+        ax.set_ylim(rows, 0)  # first row at the top
+        ax.set_xticks(np.arange(cols) + 0.5, [textwrap.fill(str(c), 16 if tall else 10) for c in matrix.columns],
                       fontsize=8 if tall else 9)
+        ax.set_yticks(np.arange(rows) + 0.5, [str(r) for r in matrix.index], fontsize=7 if tall else 9)
+        ax.set_title(title)
         image = chart.render()
     stacked = matrix.stack().dropna().astype(float)
     if stacked.empty:
@@ -337,7 +354,9 @@ def network_outcomes(outcomes: pd.DataFrame, names: dict[str, str]) -> Figure:
         for ax, indicator in zip(axes.flat, indicators, strict=False):
             part = outcomes[outcomes["indicator_id"] == indicator]
             wide = part.pivot(index="year", columns="community_id", values="value").sort_index()
-            ax.plot(wide.index, wide.to_numpy(), color="#BBBBBB", linewidth=0.5)
+            years = wide.index.to_numpy(dtype=float)
+            members = [seg for column in wide.to_numpy(dtype=float).T for seg in runs(years, column)]
+            ax.add_collection(LineCollection(members, colors="#BBBBBB", linewidths=0.5))  # one artist, any size
             median = medians.loc[indicator]
             ax.plot(median.index, median.to_numpy(), color=ALL_COLOUR, linewidth=2.2)
             ax.set_title(names[indicator], fontsize=8)

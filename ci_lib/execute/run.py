@@ -20,7 +20,7 @@ from ..params import YearParams, load_params
 from ..rubric import load_rubric
 from ..scoring import NetworkScores, score_network
 from . import cache, unchanged
-from .executors import make_executor
+from .executors import Executor, make_executor
 from .local_sections import extra_notebook, merge_local
 from .merge import shard_manifest_path
 from .prepare import prepare
@@ -72,7 +72,8 @@ def params_data_dir(params: YearParams, params_root: str | Path) -> str | None:
     return unchanged.data_dir_for(params.data, params_root)
 
 
-def score_year(opts: RunOptions) -> tuple[YearParams, NetworkScores, Any]:
+def score_year(opts: RunOptions, valid: Callable[[], None] | None = None) -> tuple[YearParams, NetworkScores, Any]:
+    """Validate and score the year; `valid` is called once the input is known to be valid, before scoring."""
     params = load_params(opts.year, opts.params_root)
     data_dir = opts.data or params_data_dir(params, opts.params_root)
     if not data_dir:
@@ -87,6 +88,8 @@ def score_year(opts: RunOptions) -> tuple[YearParams, NetworkScores, Any]:
         check_community_id(cid)
         if cid not in known:
             raise KitError(f"--only {cid}: not a community in {data_dir}/communities.csv")
+    if valid is not None:
+        valid()
     scores = score_network(data, rubric, params, opts.year)
     return params, scores, data
 
@@ -107,10 +110,24 @@ def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] 
     known = unchanged.unchanged_run(opts, progress)
     if known is not None:
         return known
+    executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
+    try:
+        return execute_year(opts, progress, executor)
+    finally:
+        executor.close()
+
+
+def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None,
+                 executor: Executor) -> RunReport:
     started = time.perf_counter()
-    inputs_key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None  # before reading: edits made
-    params, scores, data = score_year(opts)  # during the run must not be remembered as done
-    check_writable(Path(opts.reports_root) / str(opts.year))
+    # hashed before anything is read: an input edited during the run must not be remembered as done
+    inputs_key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None
+
+    def valid() -> None:  # the input is valid: workers start their kernels while the network is scored
+        check_writable(Path(opts.reports_root) / str(opts.year))
+        executor.start(warm=opts.warm)
+
+    params, scores, data = score_year(opts, valid)  # invalid input stops here, before anything is written
     unchanged.forget(opts)
     scored = time.perf_counter()
     report_dir = Path(opts.reports_root) / str(opts.year)
@@ -158,7 +175,6 @@ def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] 
             progress(result, len(results), total)
     local = local_section_tasks(report_dir, params, [t for t in tasks if t.name != "_network"], keys, opts)
     total += len(local)
-    executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
     for result in executor.map(pending):
         if result.status == "ok":
             cache.mark_done(report_dir, result.name, keys[result.name])
