@@ -12,8 +12,10 @@ community at each size. It prints times and ratios, and the peak memory of the w
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,6 +109,19 @@ def kit(opts: RunOptions) -> tuple[float, float, float]:
     return time.perf_counter() - started, executed - started, time.perf_counter() - executed
 
 
+def timings(opts: RunOptions) -> dict:
+    return json.loads((Path(opts.reports_root) / str(YEAR) / "timings.json").read_text())
+
+
+def phase(opts: RunOptions, name: str) -> float:
+    return float(timings(opts)[name])
+
+
+def median_notebook(opts: RunOptions) -> float:
+    """Seconds of the median notebook (one worker's view, kernel start excluded by the median)."""
+    return statistics.median(v["seconds"] for v in timings(opts)["notebooks"].values())
+
+
 def cli_rerun(opts: RunOptions) -> float:
     """What staff see: `ci-assess assess` again on an unchanged year, as a new process."""
     script = shutil.which("ci-assess", path=str(Path(sys.executable).parent)) or "ci-assess"
@@ -136,8 +151,9 @@ def main() -> None:
             print(f"naive papermill CLI loop, 70 communities: {naive_s:7.1f} s ({naive_s / 70:.2f} s each)")
         with PeakMemory() as memory:
             total, execute_s, render_s = kit(opts)
-        print(f"kit end to end, 70 communities:          {total:7.1f} s (execute {execute_s:.1f} s, "
-              f"render {render_s:.1f} s); peak memory {memory.peak / 2**30:.2f} GiB")
+        print(f"kit end to end, 70 communities:          {total:7.1f} s (run {execute_s:.1f} s, of which scoring "
+              f"{phase(opts, 'score_s'):.1f} s; render {render_s:.1f} s; median notebook {median_notebook(opts):.2f} s); "
+              f"peak memory {memory.peak / 2**30:.2f} GiB")
         if naive_s:
             print(f"speed-up over the naive loop:            {naive_s / total:7.1f}x (target >= 8x)")
         started = time.perf_counter()
@@ -155,9 +171,11 @@ def main() -> None:
                 o = project(root / f"n{n}", n)
                 o.jobs = args.jobs
                 with PeakMemory() as memory:
-                    t, _, _ = kit(o)
+                    t, execute_s, render_s = kit(o)
                 per = t / n
-                print(f"kit end to end, {n} communities: {t:7.1f} s; peak memory {memory.peak / 2**30:.2f} GiB")
+                print(f"kit end to end, {n} communities: {t:7.1f} s (run {execute_s:.1f} s, of which scoring "
+                      f"{phase(o, 'score_s'):.1f} s; render {render_s:.1f} s; median notebook {median_notebook(o):.2f} s); "
+                      f"peak memory {memory.peak / 2**30:.2f} GiB")
             print(f"time per community at {n:5d}: {per:.3f} s")
 
 
