@@ -209,17 +209,18 @@ def run_options(args: argparse.Namespace):
 
 
 def do_run(args: argparse.Namespace) -> int:
-    from .execute.unchanged import unchanged_run
+    from .execute import unchanged
 
     callback = progress_printer(args.quiet, args.log_json)
     started = time.perf_counter()
     try:
         opts = run_options(args)
-        report = unchanged_run(opts, callback)  # nothing changed: done without importing pandas or papermill
+        key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None
+        report = unchanged.unchanged_run(opts, key, callback)  # nothing changed: no pandas or papermill import
         if report is None:
             from .execute.run import run_year
 
-            report = run_year(opts, progress=callback)
+            report = run_year(opts, progress=callback, inputs_key=key)
     finally:
         callback.close()  # type: ignore[attr-defined]
     print_summary(report)

@@ -49,11 +49,17 @@ class Figure:
     mime: str = "image/svg+xml"
 
 
-def render(fig: matplotlib.figure.Figure) -> bytes:
+def svg(fig: matplotlib.figure.Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
-    plt.close(fig)
     return buffer.getvalue()
+
+
+def render(fig: matplotlib.figure.Figure) -> bytes:
+    """The SVG of a one-off pyplot figure, which is then closed."""
+    image = svg(fig)
+    plt.close(fig)
+    return image
 
 
 def new_figure(size: tuple[float, float]) -> matplotlib.figure.Figure:
@@ -83,9 +89,7 @@ class Frame:
         return self
 
     def render(self) -> bytes:
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
-        return buffer.getvalue()
+        return svg(self.figure)
 
 
 _FRAMES: dict[tuple[Any, ...], Frame] = {}
@@ -204,7 +208,6 @@ def outcome_frame() -> Frame:
         ax.yaxis.set_label_coords(-0.07, 0.5)  # fixed: saves measuring every tick label at each draw
         gx.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
         gx.tick_params(axis="y", left=False)  # group names need no tick marks
-        gx.set_title("Gap, pp (● baseline ◆ latest)", fontsize=9)
         zero = gx.axvline(0, color="#000000", linewidth=0.8)
         return Frame(fig, [ax, gx], [zero])
 
@@ -236,7 +239,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
     `series`: columns group, year, value (suppressed -> NaN). `trends`: group -> trend, drawn as an
     arrowhead on the line's last point. `gaps`: columns group, gap_baseline_pp, gap_latest_pp, gap_trend.
     The legend is shared by every chart of a page (`group_styles`), so charts carry none. All groups'
-    lines are one collection and the end marks one scatter per mark: a chart has a handful of artists.
+    lines are one collection and the end marks another (`marks`): a chart has a handful of artists.
     """
     wide, groups = group_series(series)
     with styled():
@@ -276,7 +279,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
                   ["#56B4E9"] * len(rows) + ["#D55E00"] * len(rows), 18)
             gx.set_yticks(rows, [labels.get(g, g) for g in shown["group"]], fontsize=7)
             gx.set_ylim(-0.6, len(shown) - 0.4)
-            ends_pp = np.concatenate([[0.0], shown["gap_baseline_pp"].dropna(), shown["gap_latest_pp"]])
+            ends_pp = np.concatenate([[0.0], base[~np.isnan(base)], latest])
             pad = max(1.0, 0.08 * float(np.ptp(ends_pp)))
             gx.set_xlim(float(ends_pp.min()) - pad, float(ends_pp.max()) + pad)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,11 @@ class RunOptions:
     timeout: float | None = None
     warm: bool = True
     project_root: str | None = None  # paths in the manifest are relative to it (default: the reports root's parent)
+
+    def relative(self, path: str | Path) -> str:
+        """`path` relative to the project (POSIX separators): manifests name no machine-specific absolute path."""
+        root = Path(self.project_root) if self.project_root else Path(self.reports_root).parent
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
 
 
 @dataclass

@@ -58,15 +58,6 @@ def front_matter(s: dict[str, Any], labels: dict[str, str], run_date: str | None
     return matter
 
 
-def project_root(opts: RunOptions) -> Path:
-    return Path(opts.project_root) if opts.project_root else Path(opts.reports_root).parent
-
-
-def relative_path(path: str | Path, root: Path) -> str:
-    """`path` relative to `root` (POSIX separators): manifests name no machine-specific absolute path."""
-    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
-
-
 def params_data_dir(params: YearParams, params_root: str | Path) -> str | None:
     """`data:` of network.yml; a relative one is relative to the project (the folder holding params/)."""
     return unchanged.data_dir_for(params.data, params_root)
@@ -106,22 +97,25 @@ def check_writable(report_dir: Path) -> None:
         raise KitError(f"{report_dir}: cannot write the year's outputs ({reason}); nothing was changed") from exc
 
 
-def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None = None) -> RunReport:
-    known = unchanged.unchanged_run(opts, progress)
+def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None = None,
+             inputs_key: str | None = None) -> RunReport:
+    """Run the year; `inputs_key`, when the caller already has it (`unchanged.inputs_key`), is not hashed again."""
+    # hashed before anything is read: an input edited during the run must not be remembered as done
+    if inputs_key is None and unchanged.applies(opts):
+        inputs_key = unchanged.inputs_key(opts)
+    known = unchanged.unchanged_run(opts, inputs_key, progress)
     if known is not None:
         return known
     executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
     try:
-        return execute_year(opts, progress, executor)
+        return execute_year(opts, progress, executor, inputs_key)
     finally:
         executor.close()
 
 
 def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None,
-                 executor: Executor) -> RunReport:
+                 executor: Executor, inputs_key: str | None) -> RunReport:
     started = time.perf_counter()
-    # hashed before anything is read: an input edited during the run must not be remembered as done
-    inputs_key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None
 
     def valid() -> None:  # the input is valid: workers start their kernels while the network is scored
         check_writable(Path(opts.reports_root) / str(opts.year))
@@ -251,7 +245,6 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         notebooks[r.name] = {"status": "ok" if r.status == "cached" else r.status, "cache_key": keys.get(r.name, ""),
                              "error": r.error, "output": Path(r.output).relative_to(report_dir).as_posix()
                              if r.output else ""}
-    root = project_root(opts)
     manifest = {
         "kit_version": __version__,
         "year": opts.year,
@@ -259,8 +252,8 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         "run_date": params.run_date,
         "framework": scores.rubric.framework,
         "rubric_sha256": scores.rubric.sha256,
-        "data_dir": relative_path(opts.data or params_data_dir(params, opts.params_root) or ".", root),
-        "params_dir": relative_path(opts.params_root, root),
+        "data_dir": opts.relative(opts.data or params_data_dir(params, opts.params_root) or "."),
+        "params_dir": opts.relative(opts.params_root),
         "inputs": data.file_sha256,
         "data_sha256": data.sha256,
         "params_sha256": params.sha256,

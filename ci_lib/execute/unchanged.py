@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,11 +81,6 @@ def earlier_years(reports_root: Path, year: int) -> dict[str, Any]:
     return state
 
 
-def relative(path: str, opts: RunOptions) -> str:
-    root = opts.project_root or str(Path(opts.reports_root).parent)
-    return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
-
-
 def inputs_key(opts: RunOptions) -> str | None:
     """One key over everything the year's outputs depend on; None when an input cannot be read."""
     params_dir = Path(opts.params_root) / str(opts.year)
@@ -101,7 +95,7 @@ def inputs_key(opts: RunOptions) -> str | None:
             "code": cache.kit_code_sha256(),
             "lock": cache.lock_sha256(),
             # paths as the manifest records them (relative to the project): a moved project keeps its key
-            "options": {"year": opts.year, "data": relative(data, opts), "params": relative(opts.params_root, opts)},
+            "options": {"year": opts.year, "data": opts.relative(data), "params": opts.relative(opts.params_root)},
             "data": tree_sha256(Path(data)),
             "params": tree_sha256(params_dir),
             "templates": {name: file_sha256(notebooks / name) for name in ("community.ipynb", "network.ipynb")},
@@ -132,9 +126,13 @@ def remember(opts: RunOptions, key: str | None, report: RunReport) -> None:
         write_text(key_path(opts), key + "\n")
 
 
-def unchanged_run(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None = None) -> RunReport | None:
-    """The report of a run that would find everything cached, or None when a full run is needed."""
-    if not applies(opts):
+def unchanged_run(opts: RunOptions, key: str | None,
+                  progress: Callable[[TaskResult, int, int], None] | None = None) -> RunReport | None:
+    """The report of a run that would find everything cached, or None when a full run is needed.
+
+    `key` is `inputs_key(opts)`, computed by the caller, which also remembers it after a full run.
+    """
+    if not applies(opts) or key is None:
         return None
     report_dir = Path(opts.reports_root) / str(opts.year)
     try:
@@ -142,7 +140,7 @@ def unchanged_run(opts: RunOptions, progress: Callable[[TaskResult, int, int], N
         manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if inputs_key(opts) != stored:
+    if key != stored:
         return None
     results = []
     for name, entry in manifest.get("notebooks", {}).items():
