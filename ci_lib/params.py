@@ -17,7 +17,7 @@ import yaml
 
 from .errors import KitError
 from .ids import SNAKE_ID, is_community_id
-from .rubric import DEFAULT_RULES, Rubric, merge_rules
+from .rubric import DEFAULT_RULES, Rubric, local_definition, merge_rules
 
 RULE_KEYS = set(DEFAULT_RULES)
 COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "extra_notebook", "baseline_year"}
@@ -192,6 +192,22 @@ def check_local_indicators(path: Path, items: Any) -> None:
                 raise KitError(f"{path}::local_indicators: {item['id']}: {key} must be text")
 
 
+def check_local_agreement(declared: list[tuple[Path, dict[str, Any]]]) -> None:
+    """One id, one definition: scoring and the network's pages use a single polarity, name and unit per id."""
+    first: dict[str, tuple[Path, dict[str, str]]] = {}
+    for path, item in declared:
+        definition = local_definition(item)
+        if item["id"] not in first:
+            first[item["id"]] = (path, definition)
+            continue
+        where, earlier = first[item["id"]]
+        for key, value in definition.items():
+            if value != earlier[key]:
+                raise KitError(f"{path}::local_indicators: {item['id']}: {key} {value!r} differs from {earlier[key]!r} "
+                               f"in {where}; a local indicator id has one definition across the network "
+                               "(use another id, or the same definition)")
+
+
 def check_text(path: Path, data: dict[str, Any], key: str) -> None:
     if data.get(key) is not None and not isinstance(data[key], (str, int, float, datetime.date)):
         raise KitError(f"{path}::{key}: must be text, not {type(data[key]).__name__}")
@@ -247,6 +263,8 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         check_local_indicators(path, data["local_indicators"])
         communities[community_id] = data
         files[path.name] = path.read_text(encoding="utf-8-sig")
+    check_local_agreement([(network_file, i) for i in network["local_indicators"]]
+                          + [(folder / f"{cid}.yml", i) for cid, c in communities.items() for i in c["local_indicators"]])
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
         year=year,

@@ -102,24 +102,30 @@ class Rubric:
         return [g.id for g in self.groups]
 
     def with_local_outcomes(self, local: list[dict[str, Any]]) -> Rubric:
-        """A copy that also knows the local indicators declared in params."""
+        """A copy that also knows the local indicators declared in params, once per id.
+
+        Several communities may declare the same local indicator (params checks that they agree): it is
+        still one indicator, with one chart on each page that has it.
+        """
         new = copy.copy(self)
         known = {o.id for o in self.outcomes}
-        extra = [
-            Outcome(
-                id=str(o["id"]),
-                name=str(o.get("name", o["id"])),
-                stage=str(o.get("stage", "local")),
-                polarity=str(o.get("polarity", "higher_is_better")),
-                unit=str(o.get("unit", "percent")),
-                indicator=str(o.get("indicator", "")),
-                local=True,
-            )
-            for o in local
-            if o["id"] not in known
-        ]
+        extra = []
+        for o in local:
+            if o["id"] in known:
+                continue
+            known.add(o["id"])
+            extra.append(Outcome(id=str(o["id"]), local=True, **local_definition(o)))
         new.outcomes = [*self.outcomes, *extra]
         return new
+
+
+LOCAL_DEFAULTS = {"stage": "local", "polarity": "higher_is_better", "unit": "percent", "indicator": ""}
+
+
+def local_definition(item: dict[str, Any]) -> dict[str, str]:
+    """What scoring and charts read of a local indicator, with the defaults they apply."""
+    return {"name": str(item.get("name", item["id"])),
+            **{key: str(item.get(key, default)) for key, default in LOCAL_DEFAULTS.items()}}
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 import nbformat
 import pandas as pd
+import yaml
 from bs4 import BeautifulSoup
 
 from ci_lib.rubric import load_rubric
@@ -75,11 +77,27 @@ def test_site_links_every_community_page_with_gateway_matrix_and_charts(small_ru
         assert rubric.gateway_label(scores["gateway"]["reached"]) in page
         assert 'id="pillar-matrix"' in page
         soup = BeautifulSoup(page, "html.parser")
-        charts = {f["id"].removeprefix("outcome-"): f.img for f in soup.select("figure.chart[id^=outcome-]")}
-        assert set(charts) == {o["indicator_id"] for o in scores["outcomes"]}
+        figures = soup.select("figure.chart[id^=outcome-]")
+        charts = {f["id"].removeprefix("outcome-"): f.img for f in figures}
+        assert set(charts) == {o["indicator_id"] for o in scores["outcomes"]} and len(charts) == len(figures)
         assert all(img["src"].startswith("data:image/svg+xml;base64,") and len(img["alt"]) > 40
                    for img in charts.values())
         assert all(f.select_one("details.data-table table") for f in soup.select("figure.chart"))
+
+
+def test_a_local_indicator_shared_by_communities_is_charted_once_per_page(demo_site):
+    """The demo has communities declaring the same local indicator: still one chart each (it was one per declarer)."""
+    params = {p.stem: yaml.safe_load(p.read_text()) for p in (demo_site.params / str(YEAR)).glob("*.yml")
+              if p.name != "network.yml"}
+    declared = Counter(i["id"] for p in params.values() for i in p.get("local_indicators") or [])
+    assert max(declared.values()) >= 2
+    for cid, p in params.items():
+        local = {i["id"] for i in p.get("local_indicators") or []}
+        if not local:
+            continue
+        page = BeautifulSoup((demo_site.site / "communities" / f"{cid}.html").read_text(), "html.parser")
+        ids = [f["id"].removeprefix("outcome-") for f in page.select("figure.chart[id^=outcome-]")]
+        assert len(ids) == len(set(ids)) and local <= set(ids)
 
 
 def test_community_page_shows_the_numbers_of_the_json(small_run):

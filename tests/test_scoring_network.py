@@ -11,6 +11,7 @@ import yaml
 
 from ci_lib import demo
 from ci_lib.cli import main
+from ci_lib.errors import KitError
 from ci_lib.load import load_network
 from ci_lib.params import load_params
 from ci_lib.rubric import load_rubric
@@ -122,3 +123,27 @@ def test_score_cli_prints_the_schema_as_json(demo_network, capsys):
     assert main(["score", str(root / "data"), "--year", "2025", "--params", str(root / "params")]) == 0
     table = capsys.readouterr().out
     assert "Scores 2025 (toa-2019)" in table and "gateway" in table
+
+
+def test_a_local_indicator_declared_by_several_communities_is_one_indicator(demo_network):
+    _, params, rubric, _ = demo_network
+    declared = [i["id"] for cid in params.communities for i in params.local_indicators_for(cid)]
+    assert len(declared) > len(set(declared))  # the demo shares its local indicators between communities
+    ids = [o.id for o in score_network(demo_network[3], rubric, params, 2025).rubric.outcomes]
+    assert len(ids) == len(set(ids)) and set(declared) <= set(ids)
+
+
+def test_a_local_indicator_id_has_one_definition(tmp_path):
+    folder = tmp_path / "params" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "network.yml").write_text("year: 2025\n")
+    same = {"id": "chronic_absence", "name": "Chronic absence", "polarity": "lower_is_better"}
+    (folder / "ashford.yml").write_text(yaml.safe_dump({"local_indicators": [same]}))
+    (folder / "juniper.yml").write_text(yaml.safe_dump({"local_indicators": [same]}))
+    assert len(load_params(2025, tmp_path / "params").all_local_indicator_ids()) == 1
+    (folder / "red-rock.yml").write_text(yaml.safe_dump({"local_indicators": [{**same, "polarity": "higher_is_better"}]}))
+    with pytest.raises(KitError) as caught:
+        load_params(2025, tmp_path / "params")
+    message = str(caught.value)
+    assert message.startswith(f"{folder / 'red-rock.yml'}::local_indicators: chronic_absence: polarity")
+    assert str(folder / "ashford.yml") in message
