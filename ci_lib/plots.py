@@ -19,8 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
 from matplotlib.markers import MarkerStyle  # noqa: E402
+from matplotlib.transforms import IdentityTransform  # noqa: E402
 from seaborn.utils import relative_luminance  # noqa: E402
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
@@ -109,6 +110,12 @@ def frame(key: tuple[Any, ...], build: Callable[[], Frame]) -> Frame:
     return _FRAMES[key]
 
 
+def fixed_labels(*axes: Any) -> None:
+    """Axis labels at a fixed place: matplotlib otherwise measures every tick label at each draw to place them."""
+    for axis in axes:
+        axis.set_label_coords(*((0.5, -0.1) if axis.axis_name == "x" else (-0.1, 0.5)))
+
+
 def styled() -> Any:
     """The kit's matplotlib settings for the duration of one figure (nothing global is changed)."""
     return plt.rc_context(STYLE)  # type: ignore[arg-type]
@@ -148,6 +155,8 @@ def heatmap_frame(rows: int, cols: int) -> Frame:
         cax = fig.add_axes((0.9, bottom, 0.02, 1 - bottom - 0.4 / height))
         fig.colorbar(matplotlib.cm.ScalarMappable(HEAT_NORM, cmap=HEAT_CMAP), cax=cax, label="% of benchmark credit")
         ax.spines[:].set_visible(False)
+        fixed_labels(ax.xaxis, ax.yaxis)
+        ax.tick_params(left=False, bottom=False)  # each cell is labelled; tick marks would only cost
         return Frame(fig, [ax])
 
     return frame(("heatmap", rows, cols), build)
@@ -205,24 +214,37 @@ def outcome_frame() -> Frame:
         fig = new_figure((10, 3.1))
         ax = fig.add_axes((0.06, 0.12, 0.5, 0.76))
         gx = fig.add_axes((0.76, 0.12, 0.22, 0.76))
-        ax.yaxis.set_label_coords(-0.07, 0.5)  # fixed: saves measuring every tick label at each draw
+        fixed_labels(ax.xaxis, gx.xaxis, gx.yaxis)  # these show no label
+        ax.yaxis.set_label_coords(-0.07, 0.5)
         gx.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
-        gx.tick_params(axis="y", left=False)  # group names need no tick marks
+        for axes in (ax, gx):  # labels without tick marks: a line per tick is drawn for nothing
+            axes.tick_params(left=False, bottom=False)
         zero = gx.axvline(0, color="#000000", linewidth=0.8)
         return Frame(fig, [ax, gx], [zero])
 
     return frame(("outcome",), build)
 
 
+MARKER_PATHS = {shape: MarkerStyle(shape).get_path().transformed(MarkerStyle(shape).get_transform())
+                for shape in ["o", "D", *TREND_MARKER.values()]}
+
+
 def marks(ax: Any, x: Any, y: Any, shapes: Any, colours: Any, size: float) -> None:
-    """Points with a marker shape each, as one collection (a scatter per shape costs a collection each)."""
+    """Points with a marker shape each (`size` in points²), as one collection added to `ax`.
+
+    What `ax.scatter` draws, without its argument handling and data-limit update (each chart sets its
+    limits), which cost more than drawing the points; a scatter per shape would cost a collection each.
+    """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     keep = ~(np.isnan(x) | np.isnan(y))
     if not keep.any():
         return
-    points = ax.scatter(x[keep], y[keep], s=size, c=list(np.asarray(colours)[keep]), linewidths=0, zorder=3)
-    styles = [MarkerStyle(shape) for shape in np.asarray(shapes)[keep]]
-    points.set_paths([style.get_path().transformed(style.get_transform()) for style in styles])
+    paths = [MARKER_PATHS[shape] for shape in np.asarray(shapes)[keep]]
+    points = PathCollection(paths, sizes=[size], offsets=np.column_stack([x[keep], y[keep]]),
+                            offset_transform=ax.transData, facecolors=list(np.asarray(colours)[keep]),
+                            edgecolors="face", linewidths=0, zorder=3)
+    points.set_transform(IdentityTransform())
+    ax.add_collection(points, autolim=False)
 
 
 def runs(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
