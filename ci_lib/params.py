@@ -17,7 +17,7 @@ import yaml
 
 from .errors import KitError
 from .ids import SNAKE_ID, is_community_id
-from .rubric import DEFAULT_RULES, Rubric, local_definition, merge_rules
+from .rubric import DEFAULT_RULES, LOCAL_DEFAULTS, Rubric, merge_rules
 
 RULE_KEYS = set(DEFAULT_RULES)
 COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "extra_notebook", "baseline_year"}
@@ -193,18 +193,20 @@ def check_local_indicators(path: Path, items: Any) -> None:
 
 
 def check_local_agreement(declared: list[tuple[Path, dict[str, Any]]]) -> None:
-    """One id, one definition: scoring and the network's pages use a single polarity, name and unit per id."""
-    first: dict[str, tuple[Path, dict[str, str]]] = {}
+    """One id, one indicator: where two declarations of an id both give a field, they must give the same value.
+
+    Scoring uses one polarity per indicator across the network and each page shows one name and unit;
+    a field left out of a declaration is taken from the others.
+    """
+    first: dict[tuple[str, str], tuple[Path, str]] = {}
     for path, item in declared:
-        definition = local_definition(item)
-        if item["id"] not in first:
-            first[item["id"]] = (path, definition)
-            continue
-        where, earlier = first[item["id"]]
-        for key, value in definition.items():
-            if value != earlier[key]:
-                raise KitError(f"{path}::local_indicators: {item['id']}: {key} {value!r} differs from {earlier[key]!r} "
-                               f"in {where}; a local indicator id has one definition across the network "
+        for key in ("name", *LOCAL_DEFAULTS):
+            if key not in item:
+                continue
+            where, value = first.setdefault((item["id"], key), (path, str(item[key])))
+            if str(item[key]) != value:
+                raise KitError(f"{path}::local_indicators: {item['id']}: {key} {str(item[key])!r} differs from "
+                               f"{value!r} in {where}; a local indicator id has one definition across the network "
                                "(use another id, or the same definition)")
 
 

@@ -104,17 +104,18 @@ class Rubric:
     def with_local_outcomes(self, local: list[dict[str, Any]]) -> Rubric:
         """A copy that also knows the local indicators declared in params, once per id.
 
-        Several communities may declare the same local indicator (params checks that they agree): it is
-        still one indicator, with one chart on each page that has it.
+        Several communities may declare the same local indicator (params checks that they agree where
+        both give a field): it is still one indicator, with one chart on each page that has it, defined
+        by every field any declaration gives.
         """
         new = copy.copy(self)
         known = {o.id for o in self.outcomes}
-        extra = []
-        for o in local:
-            if o["id"] in known:
-                continue
-            known.add(o["id"])
-            extra.append(Outcome(id=str(o["id"]), local=True, **local_definition(o)))
+        merged: dict[str, dict[str, Any]] = {}
+        for declared in local:
+            if declared["id"] not in known:
+                for key, value in declared.items():
+                    merged.setdefault(declared["id"], {}).setdefault(key, value)
+        extra = [Outcome(id=str(i), local=True, **local_definition(item)) for i, item in merged.items()]
         new.outcomes = [*self.outcomes, *extra]
         return new
 

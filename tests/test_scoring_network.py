@@ -139,8 +139,13 @@ def test_a_local_indicator_id_has_one_definition(tmp_path):
     (folder / "network.yml").write_text("year: 2025\n")
     same = {"id": "chronic_absence", "name": "Chronic absence", "polarity": "lower_is_better"}
     (folder / "ashford.yml").write_text(yaml.safe_dump({"local_indicators": [same]}))
-    (folder / "juniper.yml").write_text(yaml.safe_dump({"local_indicators": [same]}))
-    assert len(load_params(2025, tmp_path / "params").all_local_indicator_ids()) == 1
+    (folder / "juniper.yml").write_text(yaml.safe_dump({"local_indicators": [{"id": "chronic_absence",
+                                                                              "polarity": "lower_is_better"}]}))
+    params = load_params(2025, tmp_path / "params")  # a field left out is taken from the other declaration
+    local = [i for cid in sorted(params.communities) for i in params.local_indicators_for(cid)]
+    outcome = load_rubric("toa-2019").with_local_outcomes(local[::-1]).outcomes[-1]
+    assert (outcome.id, outcome.name, outcome.polarity, outcome.local) == ("chronic_absence", "Chronic absence",
+                                                                           "lower_is_better", True)
     (folder / "red-rock.yml").write_text(yaml.safe_dump({"local_indicators": [{**same, "polarity": "higher_is_better"}]}))
     with pytest.raises(KitError) as caught:
         load_params(2025, tmp_path / "params")
