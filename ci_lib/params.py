@@ -17,7 +17,7 @@ import yaml
 
 from .errors import KitError
 from .ids import SNAKE_ID, is_community_id
-from .rubric import DEFAULT_RULES, LOCAL_DEFAULTS, Rubric, merge_rules
+from .rubric import DEFAULT_RULES, LOCAL_DEFAULTS, Rubric, available_frameworks, load_rubric, merge_rules
 
 RULE_KEYS = set(DEFAULT_RULES)
 COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "extra_notebook", "baseline_year"}
@@ -210,6 +210,17 @@ def check_local_agreement(declared: list[tuple[Path, dict[str, Any]]]) -> None:
                                "(use another id, or the same definition)")
 
 
+def check_not_in_rubric(declared: list[tuple[Path, dict[str, Any]]], framework: str) -> None:
+    """A local indicator must not reuse a rubric indicator's id: it would be silently the rubric's indicator."""
+    if framework not in available_frameworks():
+        return  # reported where the rubric is loaded
+    rubric_ids = {o.id for o in load_rubric(framework).outcomes}
+    for path, item in declared:
+        if item["id"] in rubric_ids:
+            raise KitError(f"{path}::local_indicators: {item['id']}: already an indicator of the {framework} rubric; "
+                           "report it in outcomes.csv without declaring it, or give your own measure another id")
+
+
 def check_text(path: Path, data: dict[str, Any], key: str) -> None:
     if data.get(key) is not None and not isinstance(data[key], (str, int, float, datetime.date)):
         raise KitError(f"{path}::{key}: must be text, not {type(data[key]).__name__}")
@@ -265,8 +276,10 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         check_local_indicators(path, data["local_indicators"])
         communities[community_id] = data
         files[path.name] = path.read_text(encoding="utf-8-sig")
-    check_local_agreement([(network_file, i) for i in network["local_indicators"]]
-                          + [(folder / f"{cid}.yml", i) for cid, c in communities.items() for i in c["local_indicators"]])
+    declared = ([(network_file, i) for i in network["local_indicators"]]
+                + [(folder / f"{cid}.yml", i) for cid, c in communities.items() for i in c["local_indicators"]])
+    check_local_agreement(declared)
+    check_not_in_rubric(declared, str(network.get("framework", "toa-2019")))
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
         year=year,

@@ -152,3 +152,14 @@ def test_a_local_indicator_id_has_one_definition(tmp_path):
     message = str(caught.value)
     assert message.startswith(f"{folder / 'red-rock.yml'}::local_indicators: chronic_absence: polarity")
     assert str(folder / "ashford.yml") in message
+
+
+def test_a_local_indicator_cannot_reuse_a_rubric_indicator_id(tmp_path):
+    folder = tmp_path / "params" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "network.yml").write_text("year: 2025\nframework: toa-2019\n")
+    (folder / "ashford.yml").write_text(yaml.safe_dump({"local_indicators": [
+        {"id": "hs_graduation", "name": "Graduation (our count)", "polarity": "lower_is_better"}]}))
+    with pytest.raises(KitError, match=r"ashford\.yml::local_indicators: hs_graduation: already an indicator of the "
+                                       r"toa-2019 rubric"):
+        load_params(2025, tmp_path / "params")
