@@ -28,6 +28,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .contract import TABLES, TableSpec
+from .digest import file_sha256
 from .errors import InvalidInput, Problem
 from .rubric import Rubric
 
@@ -433,7 +434,7 @@ def read_table(data_dir: Path, name: str, notes: list[str],
     if path is None:
         return None, problems
     try:
-        hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        hashes[path.name] = file_sha256(path)
     except OSError as exc:
         return None, [Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")]
     frame, problems = read_text_table(path, notes)
@@ -535,7 +536,7 @@ def with_student_rows(data_dir: Path, tables: dict[str, pd.DataFrame], rubric: R
         return outcomes
     path = found[0]
     try:
-        hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        hashes[path.name] = file_sha256(path)
     except OSError as exc:
         problems.append(Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}"))
         return outcomes

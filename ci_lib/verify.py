@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .digest import file_sha256
 from .errors import KitError
 
 ARTIFACTS = ("manifest.json", "index.ipynb", "scores/*.json", "communities/*.ipynb", "data/*.csv", "_site/**/*")
@@ -40,10 +40,6 @@ class Verification:
     @property
     def ok(self) -> bool:
         return not (self.problems or self.differing)
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_manifest(report_dir: Path) -> dict[str, Any]:
@@ -73,7 +69,7 @@ def check_inputs(manifest: dict[str, Any], data_dir: Path, params_dir: Path) -> 
         path = data_dir / name
         if not path.is_file():
             problems.append(f"input missing: {path} (recorded sha256 {recorded[:12]})")
-        elif (now := sha256_file(path)) != recorded:
+        elif (now := file_sha256(path)) != recorded:
             problems.append(f"input changed: {path} (sha256 {recorded[:12]} recorded, {now[:12]} now)")
     recorded_params: dict[str, str] = manifest["params"]
     on_disk = {p.name: p for p in sorted(params_dir.glob("*.yml"))} if params_dir.is_dir() else {}

@@ -23,6 +23,7 @@ import yaml
 
 from .. import __version__
 from ..atomic import write_json, write_text
+from ..digest import file_sha256
 from . import cache
 from .results import RunOptions, RunReport, TaskResult
 
@@ -34,14 +35,6 @@ def data_dir_for(data: str | None, params_root: str | Path) -> str | None:
     if not data or Path(data).is_absolute():
         return data
     return str(Path(params_root).parent / data)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def tree_sha256(root: Path) -> dict[str, str]:
