@@ -326,13 +326,12 @@ def do_demo(args: argparse.Namespace) -> int:
 
 
 def do_params(args: argparse.Namespace) -> int:
-    from .execute.run import params_data_dir
     from .load import load_network
-    from .params import load_params
+    from .params import data_dir_for, load_params
     from .scaffold import missing_params
 
     params = load_params(args.year, args.params)
-    data_dir = args.data or params_data_dir(params, args.params)
+    data_dir = args.data or data_dir_for(params.data, args.params)
     if not data_dir:
         raise KitError("no data directory: pass --data")
     data = load_network(data_dir, None, None)

@@ -226,6 +226,13 @@ def check_text(path: Path, data: dict[str, Any], key: str) -> None:
         raise KitError(f"{path}::{key}: must be text, not {type(data[key]).__name__}")
 
 
+def data_dir_for(data: str | None, params_root: str | Path) -> str | None:
+    """`data:` of network.yml; a relative one is relative to the project (the folder holding params/)."""
+    if not data or Path(data).is_absolute():
+        return data
+    return str(Path(params_root).parent / data)
+
+
 def load_params(year: int, root: str | Path = "params", known_communities: set[str] | None = None) -> YearParams:
     """Read a year's params; unknown keys, communities and rules are errors naming the file."""
     folder = Path(root) / str(year)

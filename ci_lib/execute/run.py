@@ -16,7 +16,7 @@ from ..atomic import write_json
 from ..errors import KitError
 from ..ids import check_community_id
 from ..load import load_network
-from ..params import YearParams, load_params
+from ..params import YearParams, data_dir_for, load_params
 from ..rubric import load_rubric
 from ..scoring import NetworkScores, score_network
 from . import cache, unchanged
@@ -58,15 +58,10 @@ def front_matter(s: dict[str, Any], labels: dict[str, str], run_date: str | None
     return matter
 
 
-def params_data_dir(params: YearParams, params_root: str | Path) -> str | None:
-    """`data:` of network.yml; a relative one is relative to the project (the folder holding params/)."""
-    return unchanged.data_dir_for(params.data, params_root)
-
-
 def score_year(opts: RunOptions, valid: Callable[[], None] | None = None) -> tuple[YearParams, NetworkScores, Any]:
     """Validate and score the year; `valid` is called once the input is known to be valid, before scoring."""
     params = load_params(opts.year, opts.params_root)
-    data_dir = opts.data or params_data_dir(params, opts.params_root)
+    data_dir = opts.data or data_dir_for(params.data, opts.params_root)
     if not data_dir:
         raise KitError(f"{opts.params_root}/{opts.year}/network.yml: no `data:` directory; pass --data DIR")
     rubric = load_rubric(params.framework)
@@ -252,7 +247,7 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         "run_date": params.run_date,
         "framework": scores.rubric.framework,
         "rubric_sha256": scores.rubric.sha256,
-        "data_dir": opts.relative(opts.data or params_data_dir(params, opts.params_root) or "."),
+        "data_dir": opts.relative(opts.data or data_dir_for(params.data, opts.params_root) or "."),
         "params_dir": opts.relative(opts.params_root),
         "inputs": data.file_sha256,
         "data_sha256": data.sha256,

@@ -24,17 +24,11 @@ import yaml
 from .. import __version__
 from ..atomic import write_json, write_text
 from ..digest import file_sha256
+from ..params import data_dir_for
 from . import cache
 from .results import RunOptions, RunReport, TaskResult
 
 KEY_FILE = "inputs.key"
-
-
-def data_dir_for(data: str | None, params_root: str | Path) -> str | None:
-    """`data:` of network.yml; a relative one is relative to the project (the folder holding params/)."""
-    if not data or Path(data).is_absolute():
-        return data
-    return str(Path(params_root).parent / data)
 
 
 def tree_sha256(root: Path) -> dict[str, str]:
