@@ -225,8 +225,13 @@ def outcome_frame() -> Frame:
     return frame(("outcome",), build)
 
 
-MARKER_PATHS = {shape: MarkerStyle(shape).get_path().transformed(MarkerStyle(shape).get_transform())
-                for shape in ["o", "D", *TREND_MARKER.values()]}
+def marker_path(shape: str) -> Any:
+    """A marker's outline in points, as `scatter` draws it."""
+    style = MarkerStyle(shape)
+    return style.get_path().transformed(style.get_transform())
+
+
+MARKER_PATHS = {shape: marker_path(shape) for shape in ["o", "D", *TREND_MARKER.values()]}
 
 
 def marks(ax: Any, x: Any, y: Any, shapes: Any, colours: Any, size: float) -> None:
