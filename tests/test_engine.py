@@ -40,6 +40,7 @@ def test_warm_kernel_output_equals_fresh_kernel(copy_small_run, kernel):
     assert warm_status.status == fresh_status.status == "ok"
     assert comparable(warm) == comparable(fresh)
     kernel.run("assert 'leftover' not in globals()")  # the namespace was reset between notebooks
+    kernel.run("assert not get_ipython().history_manager.enabled")  # nothing written to a shared history.sqlite
 
 
 def test_failing_notebook_keeps_its_error_cell(tmp_path, kernel):

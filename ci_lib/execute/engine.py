@@ -4,6 +4,8 @@ Kernel start and `import pandas, seaborn, matplotlib` dominate a small notebook.
 once per worker process with the kit's imports loaded; between notebooks its namespace, history and
 execution counter are reset (`InteractiveShell.reset(new_session=True)`), figures are closed and the
 working directory is set, so a notebook sees what a fresh kernel would show (proven in the tests).
+The kernel keeps no input history: IPython would write every cell to one `history.sqlite` shared by all
+workers' kernels (a commit per notebook, and a lock to wait for), which no batch run ever reads back.
 
 `WarmEngine` is a papermill engine (registered as `ci-warm`), so parameter injection, error cells and
 papermill metadata are papermill's own.
@@ -48,7 +50,8 @@ class WarmKernel:
     def __init__(self, kernel_name: str = "python3", startup_timeout: float = 60):
         self.kernel_name = kernel_name
         self.km = AsyncKernelManager(kernel_name=kernel_name)
-        run_sync(self.km.start_kernel)(extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        run_sync(self.km.start_kernel)(extra_arguments=["--IPKernelApp.log_level=ERROR",
+                                                        "--HistoryManager.enabled=False"])
         self.kc = self.km.client()
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=startup_timeout)
