@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_svg import RendererSVG
+from matplotlib.font_manager import FontProperties
 
 from ci_lib import plots
 
@@ -71,3 +75,24 @@ def test_runs_split_lines_at_missing_values():
     parts = plots.runs(x, np.array([1.0, np.nan, 3, 4, np.nan]))
     assert [p[:, 0].tolist() for p in parts] == [[2019.0], [2021.0, 2022.0]]
     assert plots.runs(x, np.full(5, np.nan)) == []
+
+
+def test_text_measured_once_gives_the_bytes_of_measuring_at_each_draw(monkeypatch):
+    plots._FRAMES.clear()
+    plots._text_extent.cache_clear()
+    shared = [chart_a(), chart_b(), heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]]), chart_a()]
+    assert plots._text_extent.cache_info().hits > 0  # the second chart_a measured nothing again
+    assert RendererSVG.get_text_width_height_descent is plots._SVG_MEASURE  # only while the kit writes an SVG
+    monkeypatch.setattr(plots, "text_measured_once", contextlib.nullcontext)
+    plots._FRAMES.clear()
+    assert [chart_a(), chart_b(), heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]]), chart_a()] == shared
+
+
+def test_a_font_setting_is_part_of_what_a_measured_text_is_remembered_by():
+    plots._text_extent.cache_clear()
+    regular = plots._text_extent("Kindergarten readiness", FontProperties(size=9), False, ("a",))
+    assert plots._text_extent("Kindergarten readiness", FontProperties(size=9), False, ("a",)) == regular
+    assert plots._text_extent("Kindergarten readiness", FontProperties(size=12), False, ("a",))[0] > regular[0]
+    assert plots._text_extent.cache_info().hits == 1
+    plots._text_extent("Kindergarten readiness", FontProperties(size=9), False, ("b",))
+    assert plots._text_extent.cache_info().misses == 3  # other font settings: measured again
