@@ -118,6 +118,22 @@ def test_no_input_code_or_prompts_on_pages(small_run):
     assert "CommunityPage.load" not in page and "In&nbsp;[" not in page and "jp-InputArea" not in page
 
 
+def test_page_export_runs_every_preprocessor_nbconvert_enables(small_run):
+    """The built-in exporter registers only the enabled defaults: a page is what the full list would give."""
+    from ci_lib.site.builtin import PageExporter, exporter
+
+    def enabled(ex):
+        return [type(p).__name__ for p in ex._preprocessors if p.enabled]
+
+    full = PageExporter(template_name="basic")  # nbconvert's whole default list
+    for option in ("exclude_input", "exclude_input_prompt", "exclude_output_prompt", "exclude_raw"):
+        setattr(full, option, True)
+    assert enabled(exporter()) == enabled(full) and len(full._preprocessors) > len(exporter()._preprocessors)
+    project, _, _ = small_run
+    nb = nbformat.read(sorted((project.report_dir / "communities").glob("*.ipynb"))[0], as_version=4)
+    assert exporter().from_notebook_node(nb)[0] == full.from_notebook_node(nb)[0]
+
+
 def test_downloads_are_published_and_hold_only_public_values(small_run):
     project, _, _ = small_run
     cid = json.loads((project.report_dir / "manifest.json").read_text())["communities"][0]
