@@ -120,12 +120,18 @@ class Frame:
     figure: matplotlib.figure.Figure
     axes: list[Any]
     permanent: list[Any] = field(default_factory=list)  # drawn on every chart of the kind (a zero line)
+    labels: dict[tuple[int, str], list[Any]] = field(default_factory=dict)  # tick-label texts (`tick_labels`)
 
     def clear(self) -> Frame:
         """Remove what the previous chart drew; each chart sets every title, limit and tick it shows."""
+        kept = {id(artist) for artist in self.permanent}
+        for pool in self.labels.values():
+            kept.update(id(text) for text in pool)
+            for text in pool:
+                text.set_visible(False)
         for ax in self.axes:
             for artist in [*ax.lines, *ax.collections, *ax.texts, *ax.patches, *ax.images]:
-                if not any(artist is kept for kept in self.permanent):
+                if id(artist) not in kept:
                     artist.remove()
             ax.set_title("")
             ax.set_xlabel("")
@@ -159,6 +165,30 @@ def fixed_labels(*axes: Any) -> None:
     """Axis labels at a fixed place: matplotlib otherwise measures every tick label at each draw to place them."""
     for axis in axes:
         axis.set_label_coords(*((0.5, -0.1) if axis.axis_name == "x" else (-0.1, 0.5)))
+
+
+# Tick labels are drawn above the data, x then y, whatever order their texts were made in (`tick_labels`)
+LABEL_ZORDER = {"x": 3.1, "y": 3.2}
+
+
+def tick_labels(chart: Frame, index: int, axis: str, positions: Any, labels: list[str], **text: Any) -> None:
+    """Tick labels as plain texts, where matplotlib would draw them, for an axis of `chart.axes[index]` that is
+    hidden.
+
+    A drawn axis runs its locator, formatter and tick objects and measures every label twice at each
+    draw: about a third of an outcome chart's time. The texts are kept with the frame and only given new
+    words and places, as the axis does with its ticks: making a text costs more than drawing it.
+    """
+    ax = chart.axes[index]
+    pool = chart.labels.setdefault((index, axis), [])
+    pad = matplotlib.rcParams[f"{axis}tick.major.pad"] + matplotlib.rcParams[f"{axis}tick.major.size"]  # type: ignore[index]
+    transform, va, ha = (ax.get_xaxis_text1_transform if axis == "x" else ax.get_yaxis_text1_transform)(pad)
+    while len(pool) < len(labels):
+        pool.append(ax.text(0, 0, "", transform=transform, va=va, ha=ha, zorder=LABEL_ZORDER[axis], **text))
+    for label, position, word in zip(pool, positions, labels, strict=False):
+        label.set_text(word)
+        label.set_position((position, 0) if axis == "x" else (0, position))
+        label.set_visible(True)
 
 
 def styled() -> Any:
@@ -259,11 +289,11 @@ def outcome_frame() -> Frame:
         fig = new_figure((10, 3.1))
         ax = fig.add_axes((0.06, 0.12, 0.5, 0.76))
         gx = fig.add_axes((0.76, 0.12, 0.22, 0.76))
-        fixed_labels(ax.xaxis, gx.xaxis, gx.yaxis)  # these show no label
-        ax.yaxis.set_label_coords(-0.07, 0.5)
+        for hidden in (ax.xaxis, ax.yaxis, gx.yaxis):  # their labels are texts (`tick_labels`)
+            hidden.set_visible(False)
+        fixed_labels(gx.xaxis)  # it shows no label
         gx.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
-        for axes in (ax, gx):  # labels without tick marks: a line per tick is drawn for nothing
-            axes.tick_params(left=False, bottom=False)
+        gx.tick_params(bottom=False)  # labels without tick marks: a line per tick is drawn for nothing
         zero = gx.axvline(0, color="#000000", linewidth=0.8)
         return Frame(fig, [ax, gx], [zero])
 
@@ -336,10 +366,11 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
             marks(ax, xs, ys, shapes, cs, 49)
         if len(years):
             ax.set_xlim(years.min() - 0.3, years.max() + 0.3)
-        ax.set_xticks(years, [str(int(y)) for y in years])
+        tick_labels(chart, 0, "x", years, [str(int(y)) for y in years])
         ax.set_ylim(0, 100)
-        ax.set_yticks([0, 50, 100])  # every label is a text to lay out: the fewest that still read well
-        ax.set_ylabel(unit)
+        tick_labels(chart, 0, "y", [0, 50, 100], ["0", "50", "100"])  # each label is a text to lay out: the fewest
+        ax.text(-0.07, 0.5, unit, transform=ax.transAxes, rotation=90, va="bottom", ha="center", rotation_mode="anchor",
+                zorder=3.3)
         ax.set_title(name)
         shown = gaps.dropna(subset=["gap_latest_pp"]).sort_values("gap_latest_pp")
         rows = np.arange(len(shown))
@@ -349,14 +380,13 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
                                               if not np.isnan(b)], colors="#999999", linewidths=1.5), autolim=False)
             marks(gx, [*base, *latest], [*rows, *rows], ["o"] * len(rows) + ["D"] * len(rows),
                   ["#56B4E9"] * len(rows) + ["#D55E00"] * len(rows), 18)
-            gx.set_yticks(rows, [labels.get(g, g) for g in shown["group"]], fontsize=7)
+            tick_labels(chart, 1, "y", rows, [labels.get(g, g) for g in shown["group"]], fontsize=7)
             gx.set_ylim(-0.6, len(shown) - 0.4)
             ends_pp = np.concatenate([[0.0], base[~np.isnan(base)], latest])
             pad = max(1.0, 0.08 * float(np.ptp(ends_pp)))
             gx.set_xlim(float(ends_pp.min()) - pad, float(ends_pp.max()) + pad)
         else:
             gx.text(0.5, 0.5, "no gaps to show", ha="center", va="center", transform=gx.transAxes)
-            gx.set_yticks([])
             gx.set_ylim(0, 1)
             gx.set_xlim(-1, 1)
         gx.set_title("Gap, pp (● baseline ◆ latest)", fontsize=9)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import io
 
+import matplotlib.image
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_svg import RendererSVG
@@ -42,6 +44,15 @@ def chart_b() -> bytes:
                                empty_gaps, LABELS, plots.group_styles(groups)).image
 
 
+def chart_c() -> bytes:
+    """More years and more gap rows than chart_a: the frame's label texts must grow, then hide again."""
+    groups = ["all", "black", "low_income", "ell", "hispanic", "white"]
+    rows = [{"group": g, "year": y, "value": 30.0 + i + (y - 2014)} for i, g in enumerate(groups)
+            for y in range(2014, 2025)]
+    return plots.outcome_chart(pd.DataFrame(rows), "Third-grade reading", {"all": "improving"}, gaps(groups, 2.5),
+                               LABELS, plots.group_styles(groups)).image
+
+
 def heatmap(values: list[list[float]]) -> bytes:
     matrix = pd.DataFrame(values, index=["Vision", "Evidence"], columns=["Exploring", "Emerging", "Sustaining"])
     return plots.pillar_heatmap(matrix, "Benchmark credit").image
@@ -57,6 +68,12 @@ def test_a_kept_frame_draws_what_a_new_frame_draws():
     assert heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]]) == first_heat
     plots._FRAMES.clear()
     assert chart_a() == first_a  # and a new frame again gives the same bytes
+    plots._FRAMES.clear()
+    first_c = chart_c()
+    plots._FRAMES.clear()
+    chart_a()
+    assert chart_c() == first_c  # more labels than the kept frame had
+    assert chart_a() == first_a  # fewer again: the extra labels are hidden, not drawn
 
 
 def test_the_chart_shows_its_data_and_nothing_left_over():
@@ -96,3 +113,31 @@ def test_a_font_setting_is_part_of_what_a_measured_text_is_remembered_by():
     assert plots._text_extent.cache_info().hits == 1
     plots._text_extent("Kindergarten readiness", FontProperties(size=9), False, ("b",))
     assert plots._text_extent.cache_info().misses == 3  # other font settings: measured again
+
+
+def test_tick_labels_sit_exactly_where_the_axis_draws_them():
+    years = [2019.0, 2020.0, 2021.0, 2022.0, 2023.0]
+
+    def pixels(as_texts: bool) -> np.ndarray:
+        with plots.styled():
+            fig = plots.new_figure((4, 2))
+            ax = fig.add_axes((0.2, 0.2, 0.7, 0.7))
+            ax.tick_params(left=False, bottom=False)
+            ax.set_xlim(2018.7, 2023.3)
+            ax.set_ylim(0, 100)
+            if as_texts:
+                ax.xaxis.set_visible(False)
+                ax.yaxis.set_visible(False)
+                chart = plots.Frame(fig, [ax])
+                plots.tick_labels(chart, 0, "x", years, [str(int(y)) for y in years])
+                plots.tick_labels(chart, 0, "y", [0, 50, 100], ["0", "50", "100"])
+            else:
+                ax.set_xticks(years, [str(int(y)) for y in years])
+                ax.set_yticks([0, 50, 100], ["0", "50", "100"])
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=100)
+        return matplotlib.image.imread(io.BytesIO(buffer.getvalue()))
+
+    drawn = pixels(as_texts=False)
+    assert (drawn < 1).any()  # something was drawn
+    assert np.array_equal(pixels(as_texts=True), drawn)
