@@ -5,8 +5,9 @@
 For 70 communities it measures (1) the naive baseline: one `papermill` CLI call per community, same
 template and parameters, serial; (2) the kit end to end (score, execute on warm kernels, built-in
 render); (3) the no-change re-run (everything cached, render only what changed), in process and as a
-new `ci-assess assess` process. Then time per
-community at each size. It prints times and ratios, and the peak memory of the whole process tree.
+new `ci-assess assess` process; (4) the CPU a notebook costs in its kernel and its worker, against
+the same cells emptied (what the execution machinery alone costs). Then time per community at each
+size. It prints times and ratios, and the peak memory of the whole process tree.
 """
 
 from __future__ import annotations
@@ -127,6 +128,56 @@ def notebook_spread(opts: RunOptions) -> str:
     return f"notebook median {median:.2f} s, p90 {p90:.2f} s, slowest {times[-1][1]} {times[-1][0]:.2f} s"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def per_notebook_cost(opts: RunOptions, count: int = 30) -> None:
+    """CPU per notebook, one after another on one warm kernel: in the kernel, and in the worker (here).
+
+    Once with the community template and once with the same cells emptied (`None`): the second is the
+    floor that papermill, nbclient and ipykernel cost per notebook of this many cells, whatever it shows.
+    """
+    import nbformat
+
+    from ci_lib.execute.engine import WarmKernel, execute
+
+    report_dir = Path(opts.reports_root) / str(YEAR)
+    ids = sorted(json.loads((report_dir / "manifest.json").read_text())["communities"])[:count + 1]
+    template = REPO / "notebooks" / "community.ipynb"
+    emptied = nbformat.read(template, as_version=4)
+    for cell in emptied.cells:
+        if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+            cell.source = "None"
+    out = report_dir / "_bench"  # `report_dir: ..` from here is the year's folder
+    out.mkdir(exist_ok=True)
+    nbformat.write(emptied, out / "emptied.ipynb")
+    cells = sum(c.cell_type == "code" for c in emptied.cells) + 1  # and papermill's injected parameters
+    kernel = WarmKernel()
+    try:
+        costs = []
+        for path in (template, out / "emptied.ipynb"):
+            def one(cid: str, path: Path = path) -> None:
+                execute(path, out / f"{cid}.ipynb", {"community_id": cid, "year": YEAR, "report_dir": ".."}, kernel)
+
+            one(ids[0])  # first notebook on this kernel: not counted
+            assert kernel.pid is not None
+            in_kernel, in_worker = cpu_seconds(kernel.pid), time.process_time()
+            for cid in ids[1:]:
+                one(cid)
+            n = len(ids) - 1
+            costs.append(((cpu_seconds(kernel.pid) - in_kernel) / n, (time.process_time() - in_worker) / n))
+    finally:
+        kernel.shutdown()
+        shutil.rmtree(out, ignore_errors=True)
+    (page_k, page_w), (floor_k, floor_w) = costs
+    print(f"CPU per notebook, one warm kernel ({cells} code cells): community template {page_k:.3f} s in the kernel "
+          f"+ {page_w:.3f} s in the worker; the same cells emptied {floor_k:.3f} s + {floor_w:.3f} s "
+          f"(the floor of papermill, nbclient and ipykernel)")
+
+
 def cli_rerun(opts: RunOptions) -> float:
     """What staff see: `ci-assess assess` again on an unchanged year, as a new process."""
     script = shutil.which("ci-assess", path=str(Path(sys.executable).parent)) or "ci-assess"
@@ -169,6 +220,7 @@ def main() -> None:
         rerun_cli = cli_rerun(opts)
         print(f"no-change re-run, `ci-assess assess`:    {rerun_cli:7.2f} s (a new process, imports included)")
         print(f"target 70 communities <= 15 s: {'met' if total <= 15 else 'not met'}")
+        per_notebook_cost(opts)
         for n in sizes:
             if n == 70:
                 per = total / 70
