@@ -68,6 +68,9 @@ def _text_extent(text: str, prop: Any, ismath: Any, fonts: tuple[Any, ...]) -> t
     return _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath)  # type: ignore[no-any-return]
 
 
+_SVG_MEASURE = RendererSVG.get_text_width_height_descent
+
+
 def _measure_once(renderer: Any, text: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
     if ismath:
         return _SVG_MEASURE(renderer, text, prop, ismath)  # type: ignore[no-any-return]
@@ -75,15 +78,12 @@ def _measure_once(renderer: Any, text: str, prop: Any, ismath: Any) -> tuple[flo
     return _text_extent(text, prop.copy(), ismath, fonts)
 
 
-_SVG_MEASURE = RendererSVG.get_text_width_height_descent
-
-
 @contextlib.contextmanager
 def text_measured_once() -> Iterator[None]:
     """Text metrics shared by every chart of the process while the kit writes an SVG.
 
     Matplotlib caches a label's size per renderer, that is per `savefig`, so every chart measured its
-    years, ticks, titles and group names again with FreeType (about a third of a chart's time). The SVG
+    years, ticks, titles and group names again with FreeType (about a quarter of a chart's time). The SVG
     renderer's metrics depend only on the text, its font properties and the font settings, which
     together are the key here; the SVG is byte-identical (tested). Only during the kit's own `savefig`.
     """
@@ -167,8 +167,9 @@ def fixed_labels(*axes: Any) -> None:
         axis.set_label_coords(*((0.5, -0.1) if axis.axis_name == "x" else (-0.1, 0.5)))
 
 
-# Tick labels are drawn above the data, x then y, whatever order their texts were made in (`tick_labels`)
-LABEL_ZORDER = {"x": 3.1, "y": 3.2}
+# Labels are drawn above the data, x ticks, y ticks, then the unit, whatever order their texts were made in
+# (`tick_labels` keeps its texts across charts; a kept frame must draw in a new frame's order)
+LABEL_ZORDER = {"x": 3.1, "y": 3.2, "unit": 3.3}
 
 
 def tick_labels(chart: Frame, index: int, axis: str, positions: Any, labels: list[str], **text: Any) -> None:
@@ -176,7 +177,7 @@ def tick_labels(chart: Frame, index: int, axis: str, positions: Any, labels: lis
     hidden.
 
     A drawn axis runs its locator, formatter and tick objects and measures every label twice at each
-    draw: about a third of an outcome chart's time. The texts are kept with the frame and only given new
+    draw: over half of an outcome chart's drawing time. The texts are kept with the frame and only given new
     words and places, as the axis does with its ticks: making a text costs more than drawing it.
     """
     ax = chart.axes[index]
@@ -370,7 +371,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         ax.set_ylim(0, 100)
         tick_labels(chart, 0, "y", [0, 50, 100], ["0", "50", "100"])  # each label is a text to lay out: the fewest
         ax.text(-0.07, 0.5, unit, transform=ax.transAxes, rotation=90, va="bottom", ha="center", rotation_mode="anchor",
-                zorder=3.3)
+                zorder=LABEL_ZORDER["unit"])
         ax.set_title(name)
         shown = gaps.dropna(subset=["gap_latest_pp"]).sort_values("gap_latest_pp")
         rows = np.arange(len(shown))
