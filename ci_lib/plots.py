@@ -167,6 +167,17 @@ def fixed_labels(*axes: Any) -> None:
         axis.set_label_coords(*((0.5, -0.1) if axis.axis_name == "x" else (-0.1, 0.5)))
 
 
+def axis_ticks(axis: Any) -> tuple[list[float], list[str]]:
+    """The ticks a hidden axis would draw, and their labels: its own locator and formatter, as `Axis.draw` uses
+    them (labels formatted over all locations, then those inside the view kept)."""
+    locations = list(axis.get_major_locator()())
+    words = axis.get_major_formatter().format_ticks(locations)
+    low, high = sorted(axis.get_view_interval())
+    tolerance = (high - low) * 1e-10
+    shown = [(x, word) for x, word in zip(locations, words, strict=True) if low - tolerance <= x <= high + tolerance]
+    return [x for x, _ in shown], [word for _, word in shown]
+
+
 # Labels are drawn above the data, x ticks, y ticks, then the unit, whatever order their texts were made in
 # (`tick_labels` keeps its texts across charts; a kept frame must draw in a new frame's order)
 LABEL_ZORDER = {"x": 3.1, "y": 3.2, "unit": 3.3}
@@ -290,11 +301,9 @@ def outcome_frame() -> Frame:
         fig = new_figure((10, 3.1))
         ax = fig.add_axes((0.06, 0.12, 0.5, 0.76))
         gx = fig.add_axes((0.76, 0.12, 0.22, 0.76))
-        for hidden in (ax.xaxis, ax.yaxis, gx.yaxis):  # their labels are texts (`tick_labels`)
+        for hidden in (ax.xaxis, ax.yaxis, gx.xaxis, gx.yaxis):  # their labels are texts (`tick_labels`)
             hidden.set_visible(False)
-        fixed_labels(gx.xaxis)  # it shows no label
-        gx.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
-        gx.tick_params(bottom=False)  # labels without tick marks: a line per tick is drawn for nothing
+        gx.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))  # still chooses the gap ticks
         zero = gx.axvline(0, color="#000000", linewidth=0.8)
         return Frame(fig, [ax, gx], [zero])
 
@@ -390,6 +399,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
             gx.text(0.5, 0.5, "no gaps to show", ha="center", va="center", transform=gx.transAxes)
             gx.set_ylim(0, 1)
             gx.set_xlim(-1, 1)
+        tick_labels(chart, 1, "x", *axis_ticks(gx.xaxis))
         gx.set_title("Gap, pp (● baseline ◆ latest)", fontsize=9)
         image = chart.render()
     total = wide["all"].dropna() if "all" in wide.columns else pd.Series(dtype=float)

@@ -6,8 +6,10 @@ import contextlib
 import io
 
 import matplotlib.image
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.font_manager import FontProperties
 
@@ -141,3 +143,31 @@ def test_tick_labels_sit_exactly_where_the_axis_draws_them():
     drawn = pixels(as_texts=False)
     assert (drawn < 1).any()  # something was drawn
     assert np.array_equal(pixels(as_texts=True), drawn)
+
+
+@pytest.mark.parametrize("limits", [(-1.0, 1.0), (-3.2, 17.5), (0.4, 26.8)])
+def test_gap_ticks_are_the_ones_the_axis_would_choose_and_write(limits):
+    def pixels(as_texts: bool) -> np.ndarray:
+        with plots.styled():
+            fig = plots.new_figure((3, 2))
+            ax = fig.add_axes((0.1, 0.25, 0.8, 0.65))
+            ax.tick_params(bottom=False)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
+            ax.set_xlim(*limits)
+            ax.yaxis.set_visible(False)
+            if as_texts:
+                ax.xaxis.set_visible(False)
+                plots.tick_labels(plots.Frame(fig, [ax]), 0, "x", *plots.axis_ticks(ax.xaxis))
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=100)
+        return matplotlib.image.imread(io.BytesIO(buffer.getvalue()))
+
+    assert np.array_equal(pixels(as_texts=True), pixels(as_texts=False))
+    with plots.styled():
+        fig = plots.new_figure((3, 2))
+        ax = fig.add_axes((0.1, 0.25, 0.8, 0.65))
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
+        ax.set_xlim(*limits)
+        locations, words = plots.axis_ticks(ax.xaxis)
+    assert len(locations) >= 3 and all(limits[0] <= x <= limits[1] for x in locations)
+    assert len(words) == len(locations) and all(words)
