@@ -31,7 +31,8 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def test_two_builds_in_different_directories_are_byte_identical(tmp_path):
-    """Everything under reports/<year>/ (notebooks, figures, scores, site, manifest, cache stamps) but timings.json."""
+    """Everything under reports/<year>/ (notebooks, figures, scores, site, manifest, cache stamps) but how the run
+    went: timings.json, and the state (times, inode) in which each input file was last hashed."""
     builds = []
     for root, jobs in ((tmp_path / "one", 2), (tmp_path / "two" / "deeper", 1)):
         project = make_project(root, n=4, seed=11)
@@ -41,7 +42,7 @@ def test_two_builds_in_different_directories_are_byte_identical(tmp_path):
     first, second = (tree(p.report_dir) for p in builds)
     assert set(first) == set(second)
     differing = sorted(name for name in first if first[name] != second[name])
-    assert differing == ["timings.json"]
+    assert differing == ["_work/inputs.state.json", "timings.json"]
     assert {"manifest.json", "index.ipynb", "_site/index.html", "_site/.build.json"} <= set(first)
     assert sum(name.startswith("_work/") and name.endswith(".done") for name in first) == 5
     for name, data in first.items():  # no machine-specific path anywhere in the outputs

@@ -15,6 +15,7 @@ import nbformat
 import pandas as pd
 
 from ci_lib.cli import main
+from ci_lib.digest import file_sha256
 from ci_lib.execute.run import run_year
 from ci_lib.site.build import render
 
@@ -75,6 +76,36 @@ def test_a_no_change_rerun_is_answered_from_the_inputs_key_without_scoring(tmp_p
     code = main(["run", "--year", str(YEAR), "--data", str(project.data), "--params", str(project.params),
                  "--reports", str(project.reports), "--notebooks", str(NOTEBOOKS), "--quiet"])
     assert code == 0 and json.loads((rd / "timings.json").read_text())["unchanged"] is True
+
+
+def test_a_no_change_rerun_reads_no_data_file_whose_state_is_unchanged(tmp_path, monkeypatch):
+    from ci_lib.execute import unchanged
+
+    project = make_project(tmp_path, n=2)
+    run_year(project.options())
+    rd = project.report_dir
+    assert (rd / "_work" / unchanged.STATE_FILE).exists()
+    read = []
+
+    def counting(path):
+        read.append(Path(path).resolve())
+        return file_sha256(path)
+
+    monkeypatch.setattr(unchanged, "file_sha256", counting)
+    assert set(statuses(run_year(project.options())).values()) == {"cached"}
+    data_files = {p.resolve() for p in project.data.rglob("*") if p.is_file()}
+    assert data_files and not data_files & set(read)  # known states: not one data byte read again
+
+    # the same size and modification time, other bytes: the change time gives it away, and it is hashed again
+    victim = project.data / "outcomes.csv"
+    before = victim.stat()
+    text = victim.read_text()
+    victim.write_text(text.replace("2024", "2023", 1) if "2024" in text else text[:-2] + "9\n")
+    assert victim.stat().st_size == before.st_size
+    os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))
+    read.clear()
+    key = unchanged.inputs_key(project.options())
+    assert victim.resolve() in read and key != (rd / "_work" / "inputs.key").read_text().strip()
 
 
 def failing_templates(tmp_path: Path, victim: str) -> Path:

@@ -7,7 +7,8 @@ everything the year's outputs depend on (the bytes of every data and params file
 local notebooks, the kit's code and version, the locked environment, the run's options and the earlier
 years' pages and scores the year links to), computed before the run started. The next run with the same
 key and every output in place reports all notebooks as cached after hashing the inputs (tens of
-milliseconds) and importing nothing heavy. Any doubt falls back to the full run, which still skips every
+milliseconds; a file whose size, times and inode are unchanged is not read again, see `Digests`) and
+importing nothing heavy. Any doubt falls back to the full run, which still skips every
 unchanged notebook by its own cache key.
 """
 
@@ -29,13 +30,57 @@ from . import cache
 from .results import RunOptions, RunReport, TaskResult
 
 KEY_FILE = "inputs.key"
+STATE_FILE = "inputs.state.json"
 
 
-def tree_sha256(root: Path) -> dict[str, str]:
+def file_state(path: Path) -> list[int]:
+    """What changes whenever a file's bytes do: size, modification and change times (ns), inode."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+class Digests:
+    """sha256 of input files, each reused while the file's state (`file_state`) is the one it was hashed in.
+
+    What git's index does: without it the no-change check reads every byte of the data folder on every
+    run, about 0.65 s a gigabyte here, so a multi-gigabyte student-level file alone would break the 2 s
+    budget. The change time cannot be set back by a tool that restores modification times, so a file
+    rewritten with the same size and an old timestamp is still hashed again.
+    """
+
+    def __init__(self, known: dict[str, list[Any]], name: Callable[[Path], str]):
+        self.known, self.name = known, name  # files by `name`: their path relative to the project
+        self.now: dict[str, list[Any]] = {}  # what this computation saw: saved once the run is known good
+
+    @classmethod
+    def stored(cls, opts: RunOptions) -> Digests:
+        try:
+            known = json.loads((key_path(opts).parent / STATE_FILE).read_text())
+        except (OSError, ValueError):
+            known = {}
+        return cls(known if isinstance(known, dict) else {}, opts.relative)
+
+    def __call__(self, path: Path) -> str:
+        name = self.name(path)
+        state = file_state(path)  # before reading: a file changed while it is hashed is hashed again next time
+        entry = self.known.get(name)
+        digest = entry[-1] if isinstance(entry, list) and entry[:-1] == state else file_sha256(path)
+        self.now[name] = [*state, digest]
+        return str(digest)
+
+    def save(self, opts: RunOptions) -> None:
+        if self.now != self.known:
+            write_json(key_path(opts).parent / STATE_FILE, self.now)
+
+
+_DIGESTS: dict[str, Digests] = {}  # the digests behind each key `inputs_key` returned, until it is remembered
+
+
+def tree_sha256(root: Path, digest: Callable[[Path], str] = file_sha256) -> dict[str, str]:
     """Every file under `root` (or `root` itself), by relative path."""
     if root.is_file():
-        return {root.name: file_sha256(root)}
-    return {p.relative_to(root).as_posix(): file_sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
+        return {root.name: digest(root)}
+    return {p.relative_to(root).as_posix(): digest(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def local_notebooks(params_dir: Path) -> dict[str, str]:
@@ -71,6 +116,7 @@ def earlier_years(reports_root: Path, year: int) -> dict[str, Any]:
 def inputs_key(opts: RunOptions) -> str | None:
     """One key over everything the year's outputs depend on; None when an input cannot be read."""
     params_dir = Path(opts.params_root) / str(opts.year)
+    digests = Digests.stored(opts)
     try:
         network = yaml.safe_load((params_dir / "network.yml").read_text(encoding="utf-8-sig"))
         data = opts.data or data_dir_for(network.get("data") if isinstance(network, dict) else None, opts.params_root)
@@ -83,15 +129,17 @@ def inputs_key(opts: RunOptions) -> str | None:
             "lock": cache.lock_sha256(),
             # paths as the manifest records them (relative to the project): a moved project keeps its key
             "options": {"year": opts.year, "data": opts.relative(data), "params": opts.relative(opts.params_root)},
-            "data": tree_sha256(Path(data)),
-            "params": tree_sha256(params_dir),
+            "data": tree_sha256(Path(data), digests),
+            "params": tree_sha256(params_dir, digests),
             "templates": {name: file_sha256(notebooks / name) for name in ("community.ipynb", "network.ipynb")},
             "local": local_notebooks(params_dir),
             "earlier": earlier_years(Path(opts.reports_root), opts.year),
         }
     except (OSError, ValueError, yaml.YAMLError):
         return None
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    _DIGESTS[key] = digests
+    return key
 
 
 def key_path(opts: RunOptions) -> Path:
@@ -109,8 +157,11 @@ def forget(opts: RunOptions) -> None:
 
 
 def remember(opts: RunOptions, key: str | None, report: RunReport) -> None:
+    digests = _DIGESTS.pop(key, None) if key else None
     if key and applies(opts) and not report.failed:
         write_text(key_path(opts), key + "\n")
+        if digests is not None:
+            digests.save(opts)
 
 
 def unchanged_run(opts: RunOptions, key: str | None,
@@ -139,6 +190,9 @@ def unchanged_run(opts: RunOptions, key: str | None,
         if not (report_dir / "scores" / f"{cid}.json").is_file() or not (report_dir / "data" / f"{cid}-outcomes.csv").is_file():
             return None
     results.sort(key=lambda r: r.name)
+    digests = _DIGESTS.pop(key, None)
+    if digests is not None:  # the same bytes with new file states (a copy, a touch): hash them once more only
+        digests.save(opts)
     for done, result in enumerate(results, 1):
         if progress:
             progress(result, done, len(results))
