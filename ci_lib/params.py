@@ -285,12 +285,13 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         files[path.name] = path.read_text(encoding="utf-8-sig")
     declared = ([(network_file, i) for i in network["local_indicators"]]
                 + [(folder / f"{cid}.yml", i) for cid, c in communities.items() for i in c["local_indicators"]])
+    framework = str(network.get("framework", "toa-2019"))
     check_local_agreement(declared)
-    check_not_in_rubric(declared, str(network.get("framework", "toa-2019")))
+    check_not_in_rubric(declared, framework)
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
         year=year,
-        framework=str(network.get("framework", "toa-2019")),
+        framework=framework,
         data=None if network.get("data") is None else str(network["data"]),
         title=str(network.get("title", f"Civic Infrastructure Assessment {year}")),
         run_date=str(network["run_date"]) if network.get("run_date") else None,
