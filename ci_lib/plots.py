@@ -71,13 +71,6 @@ def _text_extent(text: str, prop: Any, ismath: Any, fonts: tuple[Any, ...]) -> t
 _SVG_MEASURE = RendererSVG.get_text_width_height_descent
 
 
-def _measure_once(renderer: Any, text: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
-    if ismath:
-        return _SVG_MEASURE(renderer, text, prop, ismath)  # type: ignore[no-any-return]
-    fonts = tuple(str(matplotlib.rcParams[key]) for key in FONT_SETTINGS)  # type: ignore[index]
-    return _text_extent(text, prop.copy(), ismath, fonts)
-
-
 @contextlib.contextmanager
 def text_measured_once() -> Iterator[None]:
     """Text metrics shared by every chart of the process while the kit writes an SVG.
@@ -87,7 +80,15 @@ def text_measured_once() -> Iterator[None]:
     renderer's metrics depend only on the text, its font properties and the font settings, which
     together are the key here; the SVG is byte-identical (tested). Only during the kit's own `savefig`.
     """
-    RendererSVG.get_text_width_height_descent = _measure_once  # type: ignore[method-assign]
+    # the font settings are fixed for the length of one savefig: read once, not once per text
+    fonts = tuple(str(matplotlib.rcParams[key]) for key in FONT_SETTINGS)  # type: ignore[index]
+
+    def measure_once(renderer: Any, text: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
+        if ismath:
+            return _SVG_MEASURE(renderer, text, prop, ismath)  # type: ignore[no-any-return]
+        return _text_extent(text, prop.copy(), ismath, fonts)
+
+    RendererSVG.get_text_width_height_descent = measure_once  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -193,10 +194,11 @@ def tick_labels(chart: Frame, index: int, axis: str, positions: Any, labels: lis
     """
     ax = chart.axes[index]
     pool = chart.labels.setdefault((index, axis), [])
-    pad = matplotlib.rcParams[f"{axis}tick.major.pad"] + matplotlib.rcParams[f"{axis}tick.major.size"]  # type: ignore[index]
-    transform, va, ha = (ax.get_xaxis_text1_transform if axis == "x" else ax.get_yaxis_text1_transform)(pad)
-    while len(pool) < len(labels):
-        pool.append(ax.text(0, 0, "", transform=transform, va=va, ha=ha, zorder=LABEL_ZORDER[axis], **text))
+    if len(pool) < len(labels):  # placed once per text: the transform follows the axes' limits
+        pad = matplotlib.rcParams[f"{axis}tick.major.pad"] + matplotlib.rcParams[f"{axis}tick.major.size"]  # type: ignore[index]
+        transform, va, ha = (ax.get_xaxis_text1_transform if axis == "x" else ax.get_yaxis_text1_transform)(pad)
+        while len(pool) < len(labels):
+            pool.append(ax.text(0, 0, "", transform=transform, va=va, ha=ha, zorder=LABEL_ZORDER[axis], **text))
     for label, position, word in zip(pool, positions, labels, strict=False):
         label.set_text(word)
         label.set_position((position, 0) if axis == "x" else (0, position))
