@@ -128,6 +128,13 @@ def notebook_spread(opts: RunOptions) -> str:
     return f"notebook median {median:.2f} s, p90 {p90:.2f} s, slowest {times[-1][1]} {times[-1][0]:.2f} s"
 
 
+def kit_line(n: int, opts: RunOptions, total: float, execute_s: float, render_s: float, peak: int) -> str:
+    """One size's end-to-end result, with where its time went."""
+    return (f"{f'kit end to end, {n} communities:':41s}{total:7.1f} s (run {execute_s:.1f} s, of which scoring "
+            f"{phase(opts, 'score_s'):.1f} s; render {render_s:.1f} s; {notebook_spread(opts)}); "
+            f"peak memory {peak / 2**30:.2f} GiB")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -207,9 +214,7 @@ def main() -> None:
             print(f"naive papermill CLI loop, 70 communities: {naive_s:7.1f} s ({naive_s / 70:.2f} s each)")
         with PeakMemory() as memory:
             total, execute_s, render_s = kit(opts)
-        print(f"kit end to end, 70 communities:          {total:7.1f} s (run {execute_s:.1f} s, of which scoring "
-              f"{phase(opts, 'score_s'):.1f} s; render {render_s:.1f} s; {notebook_spread(opts)}); "
-              f"peak memory {memory.peak / 2**30:.2f} GiB")
+        print(kit_line(70, opts, total, execute_s, render_s, memory.peak))
         if naive_s:
             print(f"speed-up over the naive loop:            {naive_s / total:7.1f}x (target >= 8x)")
         started = time.perf_counter()
@@ -230,9 +235,7 @@ def main() -> None:
                 with PeakMemory() as memory:
                     t, execute_s, render_s = kit(o)
                 per = t / n
-                print(f"kit end to end, {n} communities: {t:7.1f} s (run {execute_s:.1f} s, of which scoring "
-                      f"{phase(o, 'score_s'):.1f} s; render {render_s:.1f} s; {notebook_spread(o)}); "
-                      f"peak memory {memory.peak / 2**30:.2f} GiB")
+                print(kit_line(n, o, t, execute_s, render_s, memory.peak))
             print(f"time per community at {n:5d}: {per:.3f} s")
 
 
