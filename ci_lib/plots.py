@@ -121,11 +121,12 @@ class Frame:
     figure: matplotlib.figure.Figure
     axes: list[Any]
     permanent: list[Any] = field(default_factory=list)  # drawn on every chart of the kind (a zero line)
+    parts: dict[str, Any] = field(default_factory=dict)  # artists each chart gives new data (`outcome_frame`)
     labels: dict[tuple[int, str], list[Any]] = field(default_factory=dict)  # tick-label texts (`tick_labels`)
 
     def clear(self) -> Frame:
         """Remove what the previous chart drew; each chart sets every title, limit and tick it shows."""
-        kept = {id(artist) for artist in self.permanent}
+        kept = {id(artist) for artist in [*self.permanent, *self.parts.values()]}
         for pool in self.labels.values():
             kept.update(id(text) for text in pool)
             for text in pool:
@@ -215,7 +216,7 @@ def group_series(series: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if not len(series):
         return pd.DataFrame(dtype=float), []
     wide = series.pivot(index="year", columns="group", values="value").sort_index()
-    shown = [g for g in wide.columns if wide[g].notna().any()]
+    shown = wide.columns[wide.notna().to_numpy().any(axis=0)].tolist()
     return wide, [g for g in ["all", *sorted(g for g in shown if g != "all")] if g in shown]
 
 
@@ -307,7 +308,13 @@ def outcome_frame() -> Frame:
             hidden.set_visible(False)
         gx.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))  # still chooses the gap ticks
         zero = gx.axvline(0, color="#000000", linewidth=0.8)
-        return Frame(fig, [ax, gx], [zero])
+        # made once, given each chart's data: making a collection or a text costs more than drawing it
+        parts = {"lines": ax.add_collection(LineCollection([])), "ends": point_collection(ax),
+                 "unit": ax.text(-0.07, 0.5, "", transform=ax.transAxes, rotation=90, va="bottom", ha="center",
+                                 rotation_mode="anchor", zorder=LABEL_ZORDER["unit"]),
+                 "spans": gx.add_collection(LineCollection([], colors="#999999", linewidths=1.5), autolim=False),
+                 "gaps": point_collection(gx)}
+        return Frame(fig, [ax, gx], [zero], parts)
 
     return frame(("outcome",), build)
 
@@ -321,22 +328,30 @@ def marker_path(shape: str) -> Any:
 MARKER_PATHS = {shape: marker_path(shape) for shape in ["o", "D", *TREND_MARKER.values()]}
 
 
-def marks(ax: Any, x: Any, y: Any, shapes: Any, colours: Any, size: float) -> None:
-    """Points with a marker shape each (`size` in points²), as one collection added to `ax`.
+def point_collection(ax: Any) -> PathCollection:
+    """An empty collection of marker points on `ax`, for `marks` to fill (zorder 3, as `scatter`'s)."""
+    points = PathCollection([], offsets=np.empty((0, 2)), offset_transform=ax.transData, edgecolors="face",
+                            linewidths=0, zorder=3)
+    points.set_transform(IdentityTransform())
+    return ax.add_collection(points, autolim=False)
+
+
+def marks(points: PathCollection, x: Any, y: Any, shapes: Any, colours: Any, size: float) -> None:
+    """Points with a marker shape each (`size` in points²), given to a kept `point_collection`.
 
     What `ax.scatter` draws, without its argument handling and data-limit update (each chart sets its
     limits), which cost more than drawing the points; a scatter per shape would cost a collection each.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     keep = ~(np.isnan(x) | np.isnan(y))
+    points.set_visible(bool(keep.any()))
     if not keep.any():
         return
-    paths = [MARKER_PATHS[shape] for shape in np.asarray(shapes)[keep]]
-    points = PathCollection(paths, sizes=[size], offsets=np.column_stack([x[keep], y[keep]]),
-                            offset_transform=ax.transData, facecolors=list(np.asarray(colours)[keep]),
-                            edgecolors="face", linewidths=0, zorder=3)
-    points.set_transform(IdentityTransform())
-    ax.add_collection(points, autolim=False)
+    points.set_paths([MARKER_PATHS[shape] for shape in np.asarray(shapes)[keep]])
+    points.set_sizes([size])
+    points.set_offsets(np.column_stack([x[keep], y[keep]]))
+    points.set_facecolor(list(np.asarray(colours)[keep]))
+    points.set_edgecolor("face")
 
 
 def runs(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
@@ -360,11 +375,12 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         chart = outcome_frame().clear()
         ax, gx = chart.axes
         years = wide.index.to_numpy(dtype=float)
+        matrix, column = wide.to_numpy(dtype=float), {g: k for k, g in enumerate(wide.columns)}
         segments, colours, dashes, widths = [], [], [], []
         ends: list[tuple[float, float, str, str]] = []
         for group in groups:
             colour, style = styles.get(group, ("#999999", ":"))
-            values = wide[group].to_numpy(dtype=float)
+            values = matrix[:, column[group]]
             for part in runs(years, values):
                 segments.append(part)
                 colours.append(colour)
@@ -372,50 +388,60 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
                 widths.append(2.4 if group == "all" else 1.2)
             last = np.flatnonzero(~np.isnan(values))[-1]
             ends.append((years[last], values[last], TREND_MARKER.get(trends.get(group, "insufficient_data"), "o"), colour))
-        ax.add_collection(LineCollection(segments, colors=colours, linestyles=dashes, linewidths=widths))
-        if ends:
-            xs, ys, shapes, cs = zip(*ends, strict=True)
-            marks(ax, xs, ys, shapes, cs, 49)
+        lines = chart.parts["lines"]
+        lines.set_segments(segments)
+        lines.set_color(colours)
+        lines.set_linestyle(dashes)
+        lines.set_linewidth(widths)
+        xs, ys, shapes, cs = zip(*ends, strict=True) if ends else ((), (), (), ())
+        marks(chart.parts["ends"], xs, ys, shapes, cs, 49)
         if len(years):
             ax.set_xlim(years.min() - 0.3, years.max() + 0.3)
         tick_labels(chart, 0, "x", years, [str(int(y)) for y in years])
         ax.set_ylim(0, 100)
         tick_labels(chart, 0, "y", [0, 50, 100], ["0", "50", "100"])  # each label is a text to lay out: the fewest
-        ax.text(-0.07, 0.5, unit, transform=ax.transAxes, rotation=90, va="bottom", ha="center", rotation_mode="anchor",
-                zorder=LABEL_ZORDER["unit"])
+        chart.parts["unit"].set_text(unit)
         ax.set_title(name)
-        shown = gaps.dropna(subset=["gap_latest_pp"]).sort_values("gap_latest_pp")
-        rows = np.arange(len(shown))
-        if len(shown):
-            base, latest = shown["gap_baseline_pp"].to_numpy(dtype=float), shown["gap_latest_pp"].to_numpy(dtype=float)
-            gx.add_collection(LineCollection([((b, r), (v, r)) for b, v, r in zip(base, latest, rows, strict=True)
-                                              if not np.isnan(b)], colors="#999999", linewidths=1.5), autolim=False)
-            marks(gx, [*base, *latest], [*rows, *rows], ["o"] * len(rows) + ["D"] * len(rows),
+        # the measured gaps, smallest latest gap first (as `dropna` then `sort_values` would order them)
+        every_latest = gaps["gap_latest_pp"].to_numpy(dtype=float)
+        measured = np.flatnonzero(~np.isnan(every_latest))
+        order = measured[every_latest[measured].argsort(kind="quicksort")]
+        base, latest = gaps["gap_baseline_pp"].to_numpy(dtype=float)[order], every_latest[order]
+        gap_groups = gaps["group"].to_numpy(dtype=object)[order]
+        rows = np.arange(len(order))
+        if len(order):
+            chart.parts["spans"].set_segments([((b, r), (v, r)) for b, v, r in zip(base, latest, rows, strict=True)
+                                               if not np.isnan(b)])
+            marks(chart.parts["gaps"], [*base, *latest], [*rows, *rows], ["o"] * len(rows) + ["D"] * len(rows),
                   ["#56B4E9"] * len(rows) + ["#D55E00"] * len(rows), 18)
-            tick_labels(chart, 1, "y", rows, [labels.get(g, g) for g in shown["group"]], fontsize=7)
-            gx.set_ylim(-0.6, len(shown) - 0.4)
+            tick_labels(chart, 1, "y", rows, [labels.get(g, g) for g in gap_groups], fontsize=7)
+            gx.set_ylim(-0.6, len(order) - 0.4)
             ends_pp = np.concatenate([[0.0], base[~np.isnan(base)], latest])
             pad = max(1.0, 0.08 * float(np.ptp(ends_pp)))
             gx.set_xlim(float(ends_pp.min()) - pad, float(ends_pp.max()) + pad)
         else:
+            chart.parts["spans"].set_segments([])
+            marks(chart.parts["gaps"], [], [], [], [], 18)
             gx.text(0.5, 0.5, "no gaps to show", ha="center", va="center", transform=gx.transAxes)
             gx.set_ylim(0, 1)
             gx.set_xlim(-1, 1)
         tick_labels(chart, 1, "x", *axis_ticks(gx.xaxis))
         gx.set_title("Gap, pp (● baseline ◆ latest)", fontsize=9)
         image = chart.render()
-    total = wide["all"].dropna() if "all" in wide.columns else pd.Series(dtype=float)
-    if total.empty:
+    known = np.flatnonzero(~np.isnan(matrix[:, column["all"]])) if "all" in column else np.array([], dtype=int)
+    if not len(known):
         first = "The all-students series is suppressed or missing."
     else:
-        first = (f"All students went from {pct(total.iloc[0])} in {total.index[0]} to {pct(total.iloc[-1])} in "
-                 f"{total.index[-1]} ({trends.get('all', 'insufficient_data').replace('_', ' ')}).")
-    widest = shown.iloc[-1] if len(shown) else None
-    gap_text = (f" Largest latest gap: {labels.get(widest['group'], widest['group'])} "
-                f"{widest['gap_latest_pp']:+.1f} points ({str(widest['gap_trend']).replace('_', ' ')})."
-                if widest is not None else "")
+        total, when = matrix[:, column["all"]], wide.index
+        first = (f"All students went from {pct(total[known[0]])} in {when[known[0]]} to {pct(total[known[-1]])} in "
+                 f"{when[known[-1]]} ({trends.get('all', 'insufficient_data').replace('_', ' ')}).")
+    gap_text = ""
+    if len(order):
+        widest, trend = gap_groups[-1], gaps["gap_trend"].to_numpy(dtype=object)[order[-1]]
+        gap_text = (f" Largest latest gap: {labels.get(widest, widest)} {latest[-1]:+.1f} points "
+                    f"({str(trend).replace('_', ' ')}).")
     alt = f"{name}: line chart of {len(groups)} groups over {len(wide.index)} years. {first}{gap_text}"
-    table = wide.rename(columns=labels).round(1)
+    table = wide.round(1).set_axis(pd.Index([labels.get(g, g) for g in wide.columns], name=wide.columns.name), axis=1)
     table.index.name = "year"
     return Figure(image, alt, table, name)
 

@@ -6,11 +6,13 @@ notebook receives was prepared by the scoring pass and holds only publishable (s
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 from markupsafe import Markup
@@ -113,14 +115,25 @@ class CommunityPage:
         present = {o["indicator_id"] for o in self.work["outcomes"]}
         return [i["id"] for i in self.work["indicators"] if i["id"] in present]
 
+    @functools.cached_property
+    def _by_indicator(self) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Each indicator's outcome rows, trends and gaps, grouped once per page rather than once per chart."""
+        grouped: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]] = {}
+        for position, rows in enumerate((self.work["outcomes"], self.scores["outcomes"], self.scores["disparities"])):
+            for row in rows:
+                grouped.setdefault(row["indicator_id"], ([], [], []))[position].append(row)
+        return grouped
+
     def outcome_chart(self, indicator_id: str) -> HTML:
         info = next(i for i in self.work["indicators"] if i["id"] == indicator_id)
-        series = pd.DataFrame([o for o in self.work["outcomes"] if o["indicator_id"] == indicator_id])
-        series["value"] = series["value"].astype(float)
-        trends = {o["group"]: o["trend"] for o in self.scores["outcomes"] if o["indicator_id"] == indicator_id}
-        gaps = pd.DataFrame([d for d in self.scores["disparities"] if d["indicator_id"] == indicator_id],
-                            columns=["group", "gap_baseline_pp", "gap_latest_pp", "gap_trend"])
-        gaps[["gap_baseline_pp", "gap_latest_pp"]] = gaps[["gap_baseline_pp", "gap_latest_pp"]].astype(float)
+        rows, trended, gapped = self._by_indicator.get(indicator_id, ([], [], []))
+        series = pd.DataFrame({"group": [o["group"] for o in rows], "year": [o["year"] for o in rows],
+                               "value": np.array([o["value"] for o in rows], dtype=float)})
+        trends = {o["group"]: o["trend"] for o in trended}
+        gaps = pd.DataFrame({"group": [d["group"] for d in gapped],
+                             **{column: np.array([d[column] for d in gapped], dtype=float)
+                                for column in ("gap_baseline_pp", "gap_latest_pp")},
+                             "gap_trend": [d["gap_trend"] for d in gapped]})
         name = info["name"] + (" (local indicator)" if info.get("local") else "")
         if info.get("polarity") == "lower_is_better":
             name += " — lower is better"
