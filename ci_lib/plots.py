@@ -121,7 +121,7 @@ class Frame:
     figure: matplotlib.figure.Figure
     axes: list[Any]
     permanent: list[Any] = field(default_factory=list)  # drawn on every chart of the kind (a zero line)
-    parts: dict[str, Any] = field(default_factory=dict)  # artists each chart gives new data (`outcome_frame`)
+    parts: dict[Any, Any] = field(default_factory=dict)  # artists each chart gives new data (made with the frame)
     labels: dict[tuple[int, str], list[Any]] = field(default_factory=dict)  # tick-label texts (`tick_labels`)
 
     def clear(self) -> Frame:
@@ -247,7 +247,13 @@ def heatmap_frame(rows: int, cols: int) -> Frame:
         ax.spines[:].set_visible(False)
         fixed_labels(ax.xaxis, ax.yaxis)
         ax.tick_params(left=False, bottom=False)  # each cell is labelled; tick marks would only cost
-        return Frame(fig, [ax])
+        # the cells, and a text per cell when they are annotated: made once per shape, given each chart's values
+        parts: dict[Any, Any] = {"mesh": ax.pcolormesh(np.ma.masked_all((rows, cols)), cmap=HEAT_CMAP, norm=HEAT_NORM,
+                                                       edgecolors="white", linewidth=0.5)}
+        if not tall:
+            parts.update({(row, col): ax.text(col + 0.5, row + 0.5, "", ha="center", va="center")
+                          for row in range(rows) for col in range(cols)})
+        return Frame(fig, [ax], parts=parts)
 
     return frame(("heatmap", rows, cols), build)
 
@@ -269,14 +275,16 @@ def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
         tall = rows > 12
         chart = heatmap_frame(rows, cols).clear()
         ax = chart.axes[0]
-        mesh = ax.pcolormesh(np.ma.masked_invalid(values), cmap=HEAT_CMAP, norm=HEAT_NORM, edgecolors="white",
-                             linewidth=0.5)
+        mesh = chart.parts["mesh"]
+        mesh.set_array(np.ma.masked_invalid(values))
         if not tall:
             colours = mesh.cmap(HEAT_NORM(values))
             for (row, col), value in np.ndenumerate(values):
+                label = chart.parts[(row, col)]
+                label.set_visible(not np.isnan(value))
                 if not np.isnan(value):
-                    ax.text(col + 0.5, row + 0.5, f"{value:.0f}", ha="center", va="center",
-                            color=".15" if relative_luminance(colours[row, col]) > 0.408 else "w")
+                    label.set_text(f"{value:.0f}")
+                    label.set_color(".15" if relative_luminance(colours[row, col]) > 0.408 else "w")
         ax.set_xlim(0, cols)
         ax.set_ylim(rows, 0)  # first row at the top
         ax.set_xticks(np.arange(cols) + 0.5, [textwrap.fill(str(c), 16 if tall else 10) for c in matrix.columns],

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import nbformat
+import papermill.execute
 import pytest
 
 from ci_lib.execute.engine import WarmKernel, execute
@@ -43,7 +44,9 @@ def test_warm_kernel_output_equals_fresh_kernel(copy_small_run, kernel):
     kernel.run("assert not get_ipython().history_manager.enabled")  # nothing written to a shared history.sqlite
 
 
-def test_failing_notebook_keeps_its_error_cell(tmp_path, kernel):
+def test_failing_notebook_keeps_its_error_cell(tmp_path, kernel, monkeypatch):
+    written = []
+    monkeypatch.setattr(papermill.execute, "write_ipynb", lambda nb, path, **kw: written.append(path))
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("x = 1")
     params.metadata["tags"] = ["parameters"]
@@ -56,6 +59,8 @@ def test_failing_notebook_keeps_its_error_cell(tmp_path, kernel):
     assert status.status == "failed" and status.error == "ValueError: bad slice for 7"
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors and errors[0].ename == "ValueError"
+    assert any("papermill-error-cell-tag" in c.metadata.get("tags", []) for c in executed.cells)  # its marker cell
+    assert written and set(written) == {None}  # papermill wrote no file: the caller writes the notebook once
     # the kernel stays usable for the next notebook
     kernel.run("assert 1 + 1 == 2")
 

@@ -56,6 +56,7 @@ class WarmKernel:
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=startup_timeout)
         self.notebooks = 0
+        self.executed: nbformat.NotebookNode | None = None  # the notebook `WarmEngine` last executed
         self.run(PRELOAD)
 
     def run(self, code: str, timeout: float = 120) -> None:
@@ -112,12 +113,15 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
     """Execute `template` with `parameters` in `output`'s directory; returns the executed notebook.
 
     With `kernel=None` papermill's default engine starts a fresh kernel (the reference behaviour).
-    The notebook is returned even when a cell failed (with papermill's error cells in it).
+    The notebook is returned even when a cell failed (with papermill's error cells in it). On a warm kernel
+    papermill writes no file (`output_path=None`): the caller writes the notebook once, where it belongs,
+    and the failed one is the notebook the engine kept. A fresh kernel's run is written to a hidden file.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.parent / f".{output.stem}.partial.ipynb"
     timer = None
     if kernel is not None:
+        kernel.executed = None
         kernel.reset(output.parent.resolve())
         if timeout:
             timer = threading.Timer(timeout, kernel.interrupt)
@@ -132,8 +136,7 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
             nb = papermill.execute_notebook(str(template), str(partial), cwd=str(output.parent),
                                             execution_timeout=int(timeout) if timeout else None, **common)
         else:
-            nb = papermill.execute_notebook(str(template), str(partial), engine_name="ci-warm", warm_kernel=kernel,
-                                            **common)
+            nb = papermill.execute_notebook(str(template), None, engine_name="ci-warm", warm_kernel=kernel, **common)
             kernel.notebooks += 1
     except PapermillExecutionError as exc:
         status = Execution("failed", first_error_line(exc))
@@ -142,6 +145,8 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
     finally:
         if timer is not None:
             timer.cancel()
+    if nb is None and kernel is not None:  # papermill raised after adding its error cell
+        nb = kernel.executed
     if nb is None:  # papermill raised after saving the notebook with its error cell
         nb = nbformat.read(partial, as_version=4)
     partial.unlink(missing_ok=True)

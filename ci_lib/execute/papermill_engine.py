@@ -17,6 +17,14 @@ class WarmEngine(Engine):
     """papermill engine executing on the kernel of the `WarmKernel` passed as `warm_kernel=`."""
 
     @classmethod
+    def execute_notebook(cls, nb: Any, kernel_name: str, warm_kernel: Any = None, **kwargs: Any) -> Any:
+        """Keep the executed notebook on the kernel: papermill adds its error cell to it, then raises."""
+        executed = super().execute_notebook(nb, kernel_name, warm_kernel=warm_kernel, **kwargs)
+        if warm_kernel is not None:
+            warm_kernel.executed = executed
+        return executed
+
+    @classmethod
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
                                  start_timeout: int = 60, execution_timeout: int | None = None,
                                  warm_kernel: Any = None, **kwargs: Any) -> Any:
