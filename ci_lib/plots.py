@@ -436,11 +436,12 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         tick_labels(chart, 1, "x", *axis_ticks(gx.xaxis))
         gx.set_title("Gap, pp (● baseline ◆ latest)", fontsize=9)
         image = chart.render()
-    known = np.flatnonzero(~np.isnan(matrix[:, column["all"]])) if "all" in column else np.array([], dtype=int)
+    total = matrix[:, column["all"]] if "all" in column else np.array([])
+    known = np.flatnonzero(~np.isnan(total))
     if not len(known):
         first = "The all-students series is suppressed or missing."
     else:
-        total, when = matrix[:, column["all"]], wide.index
+        when = wide.index
         first = (f"All students went from {pct(total[known[0]])} in {when[known[0]]} to {pct(total[known[-1]])} in "
                  f"{when[known[-1]]} ({trends.get('all', 'insufficient_data').replace('_', ' ')}).")
     gap_text = ""

@@ -21,6 +21,7 @@ from . import html, plots
 from .atomic import write_json
 from .ids import check_community_id
 
+Rows = list[dict[str, Any]]
 TREND_WORD = {"improving": "improving", "declining": "declining", "flat": "flat", "insufficient_data": "insufficient data"}
 
 
@@ -116,9 +117,9 @@ class CommunityPage:
         return [i["id"] for i in self.work["indicators"] if i["id"] in present]
 
     @functools.cached_property
-    def _by_indicator(self) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]]:
+    def _by_indicator(self) -> dict[str, tuple[Rows, Rows, Rows]]:
         """Each indicator's outcome rows, trends and gaps, grouped once per page rather than once per chart."""
-        grouped: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]] = {}
+        grouped: dict[str, tuple[Rows, Rows, Rows]] = {}
         for position, rows in enumerate((self.work["outcomes"], self.scores["outcomes"], self.scores["disparities"])):
             for row in rows:
                 grouped.setdefault(row["indicator_id"], ([], [], []))[position].append(row)

@@ -145,10 +145,10 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
     finally:
         if timer is not None:
             timer.cancel()
-    if nb is None and kernel is not None:  # papermill raised after adding its error cell
-        nb = kernel.executed
-    if nb is None:  # papermill raised after saving the notebook with its error cell
-        nb = nbformat.read(partial, as_version=4)
+    if nb is None:  # papermill raised after adding its error cell: to the notebook the engine kept, or to the file
+        nb = kernel.executed if kernel is not None else nbformat.read(partial, as_version=4)
+        if nb is None:  # cannot happen: papermill raises only after the engine returned it
+            raise RuntimeError("papermill reported a failed cell, but the warm engine kept no notebook")
     partial.unlink(missing_ok=True)
     return nb, status
 
