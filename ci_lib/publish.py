@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_bytes
+from .digest import file_sha256
 from .errors import KitError
 
 SITE_SKIP = {".build.json"}  # the renderer's incremental-build keys: not part of the published site
@@ -171,5 +172,5 @@ def command(args: Any) -> int:
     report_dir = Path(args.reports) / str(args.year)
     target, files = publish(report_dir, args.out or args.reports)
     print(f"{target}: {len(files)} files ({sum(len(b) for b in files.values()) / 1e6:.1f} MB unpacked), "
-          f"sha256 {hashlib.sha256(target.read_bytes()).hexdigest()}")
+          f"sha256 {file_sha256(target)}")
     return 0
