@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO))
 from ci_lib import demo  # noqa: E402
 from ci_lib.execute.prepare import prepare  # noqa: E402
 from ci_lib.execute.run import RunOptions, run_year, score_year  # noqa: E402
+from ci_lib.site.ahead import PagesAhead  # noqa: E402
 from ci_lib.site.build import render  # noqa: E402
 
 YEAR = 2025
@@ -102,10 +103,12 @@ def naive(opts: RunOptions) -> float:
 
 
 def kit(opts: RunOptions) -> tuple[float, float, float]:
+    """What `ci-assess assess --engine builtin` does: run (page bodies exported as notebooks finish), render."""
     started = time.perf_counter()
-    report = run_year(opts)
-    executed = time.perf_counter()
-    render(Path(opts.reports_root) / str(YEAR), "builtin")
+    with PagesAhead() as ahead:
+        report = run_year(opts, progress=lambda result, done, total: ahead.add(result))
+        executed = time.perf_counter()
+        render(Path(opts.reports_root) / str(YEAR), "builtin", ahead=ahead)
     assert not report.failed, [r.error for r in report.failed]
     return time.perf_counter() - started, executed - started, time.perf_counter() - executed
 

@@ -208,10 +208,17 @@ def run_options(args: argparse.Namespace):
                       warm=not args.cold)
 
 
-def do_run(args: argparse.Namespace) -> int:
+def do_run(args: argparse.Namespace, ahead: Any = None) -> int:
+    """`run`; with `ahead` (a `PagesAhead`), each executed notebook's page body is exported as it arrives."""
     from .execute import unchanged
 
-    callback = progress_printer(args.quiet, args.log_json)
+    printer = progress_printer(args.quiet, args.log_json)
+
+    def callback(result: Any, done: int, total: int) -> None:
+        printer(result, done, total)
+        if ahead is not None:
+            ahead.add(result)
+
     started = time.perf_counter()
     try:
         opts = run_options(args)
@@ -222,16 +229,32 @@ def do_run(args: argparse.Namespace) -> int:
 
             report = run_year(opts, progress=callback, inputs_key=key)
     finally:
-        callback.close()  # type: ignore[attr-defined]
+        printer.close()  # type: ignore[attr-defined]
     print_summary(report)
     print(f"executed in {time.perf_counter() - started:.1f} s; manifest: {report.report_dir / 'manifest.json'}")
     return 1 if report.failed else 0
 
 
-def do_render(year: int, reports: str, engine: str) -> None:
+def do_assess(args: argparse.Namespace, engine: str) -> int:
+    """`run`, then `render`. With the built-in renderer, page bodies are exported while the notebooks run."""
+    from .site.quarto import quarto_available
+
+    if engine == "quarto" or (engine == "auto" and quarto_available()):
+        code = do_run(args)
+        do_render(args.year, args.reports, engine)
+        return code
+    from .site.ahead import PagesAhead
+
+    with PagesAhead() as ahead:
+        code = do_run(args, ahead)
+        do_render(args.year, args.reports, engine, ahead)
+    return code
+
+
+def do_render(year: int, reports: str, engine: str, ahead: Any = None) -> None:
     from .site.build import refresh_other_years, render
 
-    info = render(Path(reports) / str(year), engine)
+    info = render(Path(reports) / str(year), engine, ahead=ahead)
     refresh_other_years(Path(reports) / str(year))
     print(f"site ({info['engine']}, {info['communities']} community pages, {info['seconds']:.1f} s): "
           f"{Path(info['site']) / 'index.html'}")
@@ -320,8 +343,7 @@ def do_demo(args: argparse.Namespace) -> int:
         ns = argparse.Namespace(year=year, data=args.out, params="params", reports="reports", notebooks="notebooks",
                                 jobs=args.jobs, only=[], executor="local", scheduler=None, shard=None, force=False,
                                 timeout=600, cold=False, quiet=args.quiet, log_json=None)
-        code = max(code, do_run(ns))
-        do_render(year, "reports", args.engine)
+        code = max(code, do_assess(ns, args.engine))
     return code
 
 
@@ -387,9 +409,7 @@ def main(argv: list[str] | None = None) -> int:
             do_render(args.year, args.reports, args.engine)
             return 0
         if args.command == "assess":
-            code = do_run(args)
-            do_render(args.year, args.reports, args.engine)
-            return code
+            return do_assess(args, args.engine)
         if args.command == "demo":
             return do_demo(args)
         if args.command == "new-community":

@@ -16,6 +16,7 @@ from typing import Any
 from .. import __version__
 from ..atomic import write_if_changed, write_text
 from ..errors import KitError
+from .ahead import PagesAhead
 from .content import YearContent
 from .quarto import quarto_available, render_quarto, write_project
 
@@ -78,8 +79,12 @@ def previous_keys(site: Path) -> dict[str, str]:
         return {}
 
 
-def render(report_dir: str | Path, engine: str = "auto", force: bool = False) -> dict[str, Any]:
-    """Build the site; pages whose notebooks and templates are unchanged are carried over, not rebuilt."""
+def render(report_dir: str | Path, engine: str = "auto", force: bool = False,
+           ahead: PagesAhead | None = None) -> dict[str, Any]:
+    """Build the site; pages whose notebooks and templates are unchanged are carried over, not rebuilt.
+
+    `ahead`: page bodies the built-in renderer may take instead of exporting them (see `PagesAhead`).
+    """
     report_dir = Path(report_dir)
     started = time.perf_counter()
     content = YearContent.load(report_dir)
@@ -108,7 +113,7 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False) ->
         if chosen == "quarto":
             info.update(render_quarto(content, build))
         else:
-            info.update(render_builtin(content, build, stale))
+            info.update(render_builtin(content, build, stale, ahead))
         write_text(build / BUILD_FILE, json.dumps(keys, indent=0, sort_keys=True))
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)

@@ -19,6 +19,7 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from ..atomic import write_text
+from .ahead import PagesAhead, export_body
 from .content import NAV, YearContent
 
 HERE = Path(__file__).parent
@@ -60,9 +61,10 @@ def environment() -> Environment:
 
 
 class BuiltinSite:
-    def __init__(self, content: YearContent, out: Path):
+    def __init__(self, content: YearContent, out: Path, ahead: PagesAhead | None = None):
         self.content = content
         self.out = out
+        self.ahead = ahead
         self.env = environment()
         self.template = self.env.get_template("page.html.j2")
         self.exporter = exporter()
@@ -81,9 +83,9 @@ class BuiltinSite:
         write_text(self.out / path, html)
 
     def notebook_body(self, path: Path) -> Markup:
-        nb = nbformat.read(path, as_version=4)
-        body, _ = self.exporter.from_notebook_node(nb)
-        return Markup(body)
+        data = path.read_bytes()
+        body = self.ahead.take(data) if self.ahead is not None else None
+        return body if body is not None else Markup(export_body(self.exporter, data))
 
     def build(self, stale: set[str] | None = None) -> list[str]:
         """Write every page, or only the `stale` ones when the build starts from a copy of the old site."""
@@ -191,6 +193,7 @@ LISTING = """
 """
 
 
-def render_builtin(content: YearContent, out: Path, stale: set[str] | None = None) -> dict[str, Any]:
-    pages = BuiltinSite(content, out).build(stale)
+def render_builtin(content: YearContent, out: Path, stale: set[str] | None = None,
+                   ahead: PagesAhead | None = None) -> dict[str, Any]:
+    pages = BuiltinSite(content, out, ahead).build(stale)
     return {"engine": "builtin", "pages": len(pages), "rendered": len(pages) if stale is None else len(stale)}
