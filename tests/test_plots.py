@@ -10,6 +10,8 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.font_manager import FontProperties
 
@@ -171,3 +173,26 @@ def test_gap_ticks_are_the_ones_the_axis_would_choose_and_write(limits):
         locations, words = plots.axis_ticks(ax.xaxis)
     assert len(locations) >= 3 and all(limits[0] <= x <= limits[1] for x in locations)
     assert len(words) == len(locations) and all(words)
+
+
+GROUP_NAMES = ["all", "black", "white", "low_income", "english_learners", "Zeta", "élèves"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.tuples(st.sampled_from(GROUP_NAMES), st.integers(2012, 2026)),
+                       st.one_of(st.none(), st.floats(0, 100, allow_nan=False)), min_size=1, max_size=40))
+def test_group_series_is_the_pandas_pivot_of_the_long_table(cells):
+    series = pd.DataFrame({"group": [g for g, _ in cells], "year": [y for _, y in cells],
+                           "value": np.array(list(cells.values()), dtype=float)})
+    wide, groups = plots.group_series(series)
+    expected = series.pivot(index="year", columns="group", values="value").sort_index()
+    pd.testing.assert_frame_equal(wide, expected, check_exact=True)
+    assert (wide.index.dtype, wide.columns.dtype) == (expected.index.dtype, expected.columns.dtype)
+    shown = [g for g in expected.columns if expected[g].notna().any()]
+    assert groups == [g for g in ["all", *sorted(g for g in shown if g != "all")] if g in shown]
+
+
+def test_group_series_refuses_two_values_for_one_group_and_year():
+    series = pd.DataFrame({"group": ["all", "all"], "year": [2024, 2024], "value": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="duplicate entries"):
+        plots.group_series(series)
