@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -106,15 +107,26 @@ def naive(opts: RunOptions) -> float:
     return time.perf_counter() - started
 
 
-def kit(opts: RunOptions) -> tuple[float, float, float]:
-    """What `ci-assess assess --engine builtin` does: run (page bodies exported as notebooks finish), render."""
+def tree_cpu() -> float:
+    """CPU seconds (user + system) of this process and of its finished descendants (workers, their kernels)."""
+    own, done = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + done.ru_utime + done.ru_stime
+
+
+def kit(opts: RunOptions) -> tuple[float, float, float, float]:
+    """What `ci-assess assess --engine builtin` does: run (page bodies exported as notebooks finish), render.
+
+    Returns wall seconds end to end, for the run and for the render, and the CPU seconds of the whole
+    process tree (the pool's workers and kernels have ended, and been counted, when `run_year` returns).
+    """
+    cpu = tree_cpu()
     started = time.perf_counter()
     with PagesAhead() as ahead:
         report = run_year(opts, progress=lambda result, done, total: ahead.add(result))
         executed = time.perf_counter()
         render(Path(opts.reports_root) / str(YEAR), "builtin", ahead=ahead)
     assert not report.failed, [r.error for r in report.failed]
-    return time.perf_counter() - started, executed - started, time.perf_counter() - executed
+    return time.perf_counter() - started, executed - started, time.perf_counter() - executed, tree_cpu() - cpu
 
 
 def timings(opts: RunOptions) -> dict:
@@ -135,11 +147,11 @@ def notebook_spread(opts: RunOptions) -> str:
     return f"notebook median {median:.2f} s, p90 {p90:.2f} s, slowest {times[-1][1]} {times[-1][0]:.2f} s"
 
 
-def kit_line(n: int, opts: RunOptions, total: float, execute_s: float, render_s: float, peak: int) -> str:
+def kit_line(n: int, opts: RunOptions, total: float, execute_s: float, render_s: float, cpu: float, peak: int) -> str:
     """One size's end-to-end result, with where its time went."""
     return (f"{f'kit end to end, {n} communities:':41s}{total:7.1f} s (run {execute_s:.1f} s, of which scoring "
             f"{phase(opts, 'score_s'):.1f} s; render {render_s:.1f} s; {notebook_spread(opts)}); "
-            f"peak memory {peak / 2**30:.2f} GiB")
+            f"CPU {cpu:.1f} s ({cpu / total:.2f} cores busy); peak memory {peak / 2**30:.2f} GiB")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -223,8 +235,8 @@ def main() -> None:
             opts = project(root / f"n70-{r}", 70)
             opts.jobs = args.jobs
             with PeakMemory() as memory:
-                total, execute_s, render_s = kit(opts)
-            print(kit_line(70, opts, total, execute_s, render_s, memory.peak))
+                total, execute_s, render_s, cpu = kit(opts)
+            print(kit_line(70, opts, total, execute_s, render_s, cpu, memory.peak))
             runs.append(total)
         total = statistics.median(runs)
         if len(runs) > 1:
@@ -248,9 +260,9 @@ def main() -> None:
                 o = project(root / f"n{n}", n)
                 o.jobs = args.jobs
                 with PeakMemory() as memory:
-                    t, execute_s, render_s = kit(o)
+                    t, execute_s, render_s, cpu = kit(o)
                 per = t / n
-                print(kit_line(n, o, t, execute_s, render_s, memory.peak))
+                print(kit_line(n, o, t, execute_s, render_s, cpu, memory.peak))
             print(f"time per community at {n:5d}: {per:.3f} s")
 
 
