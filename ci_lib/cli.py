@@ -8,10 +8,13 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import InvalidInput, KitError
+
+if TYPE_CHECKING:
+    from .site.ahead import PagesAhead
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -208,7 +211,7 @@ def run_options(args: argparse.Namespace):
                       warm=not args.cold)
 
 
-def do_run(args: argparse.Namespace, ahead: Any = None) -> int:
+def do_run(args: argparse.Namespace, ahead: PagesAhead | None = None) -> int:
     """`run`; with `ahead` (a `PagesAhead`), each executed notebook's page body is exported as it arrives."""
     from .execute import unchanged
 
@@ -251,7 +254,7 @@ def do_assess(args: argparse.Namespace, engine: str) -> int:
     return code
 
 
-def do_render(year: int, reports: str, engine: str, ahead: Any = None) -> None:
+def do_render(year: int, reports: str, engine: str, ahead: PagesAhead | None = None) -> None:
     from .site.build import refresh_other_years, render
 
     info = render(Path(reports) / str(year), engine, ahead=ahead)
