@@ -50,9 +50,9 @@ class PagesAhead:
             return
         try:
             data = Path(result.output).read_bytes()
-            if self._exporter is None:
-                from .builtin import exporter  # nbconvert: only once a notebook has run
+            from .builtin import export_body, exporter  # nbconvert: only once a notebook has run
 
+            if self._exporter is None:
                 self._exporter = exporter()
             key = hashlib.sha256(data).hexdigest()
             body = export_body(self._exporter, data)
@@ -69,10 +69,3 @@ class PagesAhead:
         path.unlink()
         return Markup(body)
 
-
-def export_body(exporter: Any, data: bytes) -> str:
-    """The HTML body of a notebook given as the bytes of its file (what the built-in renderer shows)."""
-    import nbformat
-
-    body, _ = exporter.from_notebook_node(nbformat.reads(data.decode("utf-8"), as_version=4))
-    return str(body)

@@ -11,14 +11,16 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..atomic import write_if_changed, write_text
 from ..errors import KitError
-from .ahead import PagesAhead
 from .content import YearContent
 from .quarto import quarto_available, render_quarto, write_project
+
+if TYPE_CHECKING:
+    from .ahead import PagesAhead
 
 
 def choose_engine(engine: str) -> str:

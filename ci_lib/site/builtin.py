@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mistune
 import nbformat
@@ -19,8 +19,10 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from ..atomic import write_text
-from .ahead import PagesAhead, export_body
 from .content import NAV, YearContent
+
+if TYPE_CHECKING:
+    from .ahead import PagesAhead
 
 HERE = Path(__file__).parent
 
@@ -54,6 +56,12 @@ def exporter() -> HTMLExporter:
     ex.exclude_output_prompt = True
     ex.exclude_raw = True
     return ex
+
+
+def export_body(exporter: HTMLExporter, data: bytes) -> str:
+    """The HTML body of a notebook given as the bytes of its file (what a page of the built-in site shows)."""
+    body, _ = exporter.from_notebook_node(nbformat.reads(data.decode("utf-8"), as_version=4))
+    return str(body)
 
 
 def environment() -> Environment:
