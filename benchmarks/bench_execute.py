@@ -28,15 +28,17 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ci_lib import demo  # noqa: E402
-from ci_lib.execute.prepare import prepare  # noqa: E402
-from ci_lib.execute.run import RunOptions, run_year, score_year  # noqa: E402
-from ci_lib.site.ahead import PagesAhead  # noqa: E402
-from ci_lib.site.build import render  # noqa: E402
+# The kit is imported inside the functions that use it, never at the top: each worker of the pool is a
+# spawned process, and spawn runs the parent's main script again (as `__mp_main__`). With the kit imported
+# here, every worker paid about half a CPU-second more (pandas, the scoring, the site) before starting its
+# kernel, which a `ci-assess` worker does not: its main script imports only the light CLI module.
+if TYPE_CHECKING:
+    from ci_lib.execute.run import RunOptions
 
 YEAR = 2025
 
@@ -84,6 +86,9 @@ class PeakMemory:
 
 
 def project(root: Path, n: int) -> RunOptions:
+    from ci_lib import demo
+    from ci_lib.execute.run import RunOptions
+
     data = root / "data"
     info = demo.generate(data, n=n)
     demo.write_demo_params(root / "params", YEAR, str(data), info["local"])
@@ -93,6 +98,9 @@ def project(root: Path, n: int) -> RunOptions:
 
 def naive(opts: RunOptions) -> float:
     """One `papermill` CLI call per community (fresh kernel and imports each time), as a naive script would."""
+    from ci_lib.execute.prepare import prepare
+    from ci_lib.execute.run import score_year
+
     params, scores, data = score_year(opts)
     report_dir = Path(opts.reports_root) / str(YEAR)
     prepare(report_dir, data, scores, params)
@@ -119,6 +127,10 @@ def kit(opts: RunOptions) -> tuple[float, float, float, float]:
     Returns wall seconds end to end, for the run and for the render, and the CPU seconds of the whole
     process tree (the pool's workers and kernels have ended, and been counted, when `run_year` returns).
     """
+    from ci_lib.execute.run import run_year
+    from ci_lib.site.ahead import PagesAhead
+    from ci_lib.site.build import render
+
     cpu = tree_cpu()
     started = time.perf_counter()
     with PagesAhead() as ahead:
@@ -215,6 +227,9 @@ def cli_rerun(opts: RunOptions) -> float:
 
 
 def main() -> None:
+    from ci_lib.execute.run import run_year
+    from ci_lib.site.build import render
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="70,280,1000")
     parser.add_argument("--jobs", type=int, default=None)
