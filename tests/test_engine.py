@@ -10,7 +10,7 @@ import papermill.execute
 import pytest
 
 from ci_lib.execute.engine import WarmKernel, execute
-from ci_lib.execute.tasks import normalise
+from ci_lib.execute.tasks import NotebookTask, normalise, run_task
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "notebooks" / "community.ipynb"
@@ -60,7 +60,7 @@ def test_failing_notebook_keeps_its_error_cell(tmp_path, kernel, monkeypatch):
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors and errors[0].ename == "ValueError"
     assert any("papermill-error-cell-tag" in c.metadata.get("tags", []) for c in executed.cells)  # its marker cell
-    assert written and set(written) == {None}  # papermill wrote no file: the caller writes the notebook once
+    assert written == []  # papermill wrote no file (nor serialised one for nothing): the caller writes it once
     # the kernel stays usable for the next notebook
     kernel.run("assert 1 + 1 == 2")
 
@@ -75,3 +75,30 @@ def test_timeout_interrupts_a_runaway_notebook(tmp_path, kernel):
     nbformat.write(nb, template)
     _, status = execute(template, tmp_path / "out" / "slow.ipynb", {"seconds": 60}, kernel, timeout=2)
     assert status.status == "failed" and "timed out after 2 s" in status.error
+
+
+def test_an_executed_notebook_is_validated_once_when_written(tmp_path, kernel, monkeypatch):
+    """Outputs are not validated one by one on a warm kernel; the written notebook is, and an invalid one fails."""
+    made = []
+    validate = nbformat.v4.nbbase.validate
+    monkeypatch.setattr(nbformat.v4.nbbase, "validate", lambda node, ref=None: made.append(ref) or validate(node, ref))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print('fine')"),
+                nbformat.v4.new_code_cell("from IPython.display import display\ndisplay({'text/plain': 1}, raw=True)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    template = tmp_path / "odd.ipynb"
+    nbformat.write(nb, template)
+    made.clear()
+    executed, status = execute(template, tmp_path / "out" / "odd.ipynb", {}, kernel)
+    assert made == [] and status.status == "ok"  # nothing validated node by node while it ran
+    assert [o.output_type for c in executed.cells for o in c.outputs] == ["stream", "display_data"]
+
+    # the worker's write is the check: the notebook is kept where failed notebooks go, and reported
+    task = NotebookTask("odd", str(template), str(tmp_path / "out" / "odd.ipynb"), str(tmp_path / "failed" / "odd.ipynb"),
+                        {}, warm=True)
+    monkeypatch.setattr("ci_lib.execute.tasks._KERNEL", kernel)
+    result = run_task(task)
+    assert result.status == "failed" and result.error.startswith("invalid notebook: ")
+    assert "is not valid" in result.error
+    assert Path(result.output) == tmp_path / "failed" / "odd.ipynb" and Path(result.output).exists()
+    assert not (tmp_path / "out" / "odd.ipynb").exists()

@@ -13,15 +13,19 @@ papermill metadata are papermill's own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
+import nbformat.v4.nbbase
 import papermill
+import papermill.execute
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
@@ -91,6 +95,31 @@ class WarmKernel:
 papermill_engines.register("ci-warm", WarmEngine)
 
 
+@contextlib.contextmanager
+def checked_once() -> Iterator[None]:
+    """While papermill runs a notebook on a warm kernel: no node validated on its own, nothing serialised for nothing.
+
+    nbformat validates every node made on the way (each output nbclient builds from a kernel message, each
+    cell papermill adds) with a new jsonschema validator each time: about 0.7 ms an output, a tenth of a
+    worker's CPU. And with no output path papermill still serialises and validates the whole executed
+    notebook, for a handler that drops it. `run_task` validates the notebook once, when it writes it,
+    against the same schema, and reports an invalid one as failed. Only in the worker's own thread, which
+    runs one notebook at a time.
+    """
+    validate, write = nbformat.v4.nbbase.validate, papermill.execute.write_ipynb
+
+    def write_if_asked(nb: nbformat.NotebookNode, path: str | None) -> None:
+        if path is not None:
+            write(nb, path)
+
+    nbformat.v4.nbbase.validate = lambda node, ref=None: None
+    papermill.execute.write_ipynb = write_if_asked
+    try:
+        yield
+    finally:
+        nbformat.v4.nbbase.validate, papermill.execute.write_ipynb = validate, write
+
+
 @dataclass
 class Execution:
     """What happened to one notebook."""
@@ -136,7 +165,9 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
             nb = papermill.execute_notebook(str(template), str(partial), cwd=str(output.parent),
                                             execution_timeout=int(timeout) if timeout else None, **common)
         else:
-            nb = papermill.execute_notebook(str(template), None, engine_name="ci-warm", warm_kernel=kernel, **common)
+            with checked_once():
+                nb = papermill.execute_notebook(str(template), None, engine_name="ci-warm", warm_kernel=kernel,
+                                                **common)
             kernel.notebooks += 1
     except PapermillExecutionError as exc:
         status = Execution("failed", first_error_line(exc))

@@ -16,7 +16,7 @@ import nbformat
 import yaml
 
 from ..atomic import write_text
-from .engine import KernelFailure, WarmKernel, execute, first_error_line
+from .engine import Execution, KernelFailure, WarmKernel, execute, first_error_line
 from .results import TaskResult
 
 _KERNEL: WarmKernel | None = None
@@ -103,8 +103,12 @@ def run_task(task: NotebookTask) -> TaskResult:
                 return TaskResult(task.name, "failed", time.perf_counter() - start,
                                   f"kernel died twice: {first_error_line(exc)}", attempts=attempts)
     nb = with_front_matter(normalise(nb), task.front_matter)
+    invalid: dict[str, Any] = {}  # the one schema check of the executed notebook (see `engine.checked_once`)
+    text = nbformat.writes(nb, capture_validation_error=invalid)
+    if "ValidationError" in invalid and outcome.status == "ok":
+        outcome = Execution("failed", f"invalid notebook: {first_error_line(invalid['ValidationError'])}")
     target = output if outcome.status == "ok" else Path(task.failed_output)
-    write_text(target, nbformat.writes(nb))
+    write_text(target, text)
     if outcome.status == "ok":
         Path(task.failed_output).unlink(missing_ok=True)
     return TaskResult(task.name, outcome.status, round(time.perf_counter() - start, 3), outcome.error, str(target),
