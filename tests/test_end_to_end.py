@@ -118,9 +118,10 @@ def test_no_input_code_or_prompts_on_pages(small_run):
     assert "CommunityPage.load" not in page and "In&nbsp;[" not in page and "jp-InputArea" not in page
 
 
-def test_page_export_runs_every_preprocessor_nbconvert_enables(small_run):
-    """The built-in exporter registers only the enabled defaults: a page is what the full list would give."""
-    from ci_lib.site.builtin import PageExporter, exporter
+def test_page_export_skips_nbconvert_default_preprocessors_and_gives_the_same_pages(small_run, monkeypatch):
+    """The three defaults nbconvert enables (tag and regex removal, magics highlighting) change nothing without
+    configuration, which the kit never gives them; skipping them skips a whole-notebook validation after each."""
+    from ci_lib.site.builtin import PageExporter, export_body, exporter
 
     def enabled(ex):
         return [type(p).__name__ for p in ex._preprocessors if p.enabled]
@@ -128,10 +129,23 @@ def test_page_export_runs_every_preprocessor_nbconvert_enables(small_run):
     full = PageExporter(template_name="basic")  # nbconvert's whole default list
     for option in ("exclude_input", "exclude_input_prompt", "exclude_output_prompt", "exclude_raw"):
         setattr(full, option, True)
-    assert enabled(exporter()) == enabled(full) and len(full._preprocessors) > len(exporter()._preprocessors)
+    ours = exporter()
+    assert enabled(ours) == ["CSSHTMLHeaderPreprocessor"]  # the basic template's own
+    assert set(enabled(full)) - set(enabled(ours)) == {"TagRemovePreprocessor", "RegexRemovePreprocessor",
+                                                       "HighlightMagicsPreprocessor"}
+    validations: list[int] = []
+    validate = nbformat.validate
+    monkeypatch.setattr(nbformat, "validate", lambda *a, **k: validations.append(1) or validate(*a, **k))
     project, _, _ = small_run
-    nb = nbformat.read(sorted((project.report_dir / "communities").glob("*.ipynb"))[0], as_version=4)
-    assert exporter().from_notebook_node(nb)[0] == full.from_notebook_node(nb)[0]
+    notebooks = [project.report_dir / "index.ipynb", *sorted((project.report_dir / "communities").glob("*.ipynb"))]
+    assert len(notebooks) == 6
+    for notebook in notebooks:
+        data = notebook.read_bytes()
+        validations.clear()
+        body = export_body(ours, data)
+        assert len(validations) == 2, notebook.name  # when read, and after the template's own preprocessor
+        assert body == export_body(full, data), notebook.name
+        assert len(validations) - 2 > 10  # the full list validates after each of its preprocessors, enabled or not
 
 
 def test_downloads_are_published_and_hold_only_public_values(small_run):

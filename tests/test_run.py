@@ -224,3 +224,42 @@ def test_local_section_runs_after_the_standard_notebook_and_shows_on_the_page(tm
     assert "Published without their local section" in (project.site / "communities.html").read_text()
     again = statuses(run_year(project.options()))
     assert again[f"{ids[0]}:local"] == "cached" and again[ids[0]] == "cached"
+
+
+def kernels_under(pid: int) -> set[int]:
+    """The ipykernel processes descending from `pid` (Linux /proc)."""
+    parent: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found = set()
+    for child in parent:
+        ancestor = parent.get(child)
+        while ancestor and ancestor != pid:
+            ancestor = parent.get(ancestor)
+        if ancestor == pid:
+            try:
+                if b"ipykernel" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.add(child)
+            except OSError:
+                continue
+    return found
+
+
+def test_closing_the_pool_returns_at_once_and_its_kernels_still_stop():
+    from ci_lib.execute.executors import PoolExecutor
+
+    pool = PoolExecutor(jobs=2)
+    pool.start(warm=True)
+    deadline = time.monotonic() + 120
+    while len(kernels_under(os.getpid())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(kernels_under(os.getpid())) == 2
+    pool.close()
+    assert kernels_under(os.getpid())  # close() returned before they stopped: the render after a run need not wait
+    while kernels_under(os.getpid()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert kernels_under(os.getpid()) == set()
