@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -125,7 +126,8 @@ def kit(opts: RunOptions) -> tuple[float, float, float, float]:
     """What `ci-assess assess --engine builtin` does: run (page bodies exported as notebooks finish), render.
 
     Returns wall seconds end to end, for the run and for the render, and the CPU seconds of the whole
-    process tree (the pool's workers and kernels have ended, and been counted, when `run_year` returns).
+    process tree. The end is when the render is done and the pool's workers have exited with their kernels
+    (they stop while the render runs), which is when a `ci-assess assess` process could end.
     """
     from ci_lib.execute.run import run_year
     from ci_lib.site.ahead import PagesAhead
@@ -137,8 +139,11 @@ def kit(opts: RunOptions) -> tuple[float, float, float, float]:
         report = run_year(opts, progress=lambda result, done, total: ahead.add(result))
         executed = time.perf_counter()
         render(Path(opts.reports_root) / str(YEAR), "builtin", ahead=ahead)
+        rendered = time.perf_counter()
+    while multiprocessing.active_children():  # joins the workers that have exited; their CPU is then counted
+        time.sleep(0.01)
     assert not report.failed, [r.error for r in report.failed]
-    return time.perf_counter() - started, executed - started, time.perf_counter() - executed, tree_cpu() - cpu
+    return time.perf_counter() - started, executed - started, rendered - executed, tree_cpu() - cpu
 
 
 def timings(opts: RunOptions) -> dict:
