@@ -96,10 +96,12 @@ def text_measured_once() -> Iterator[None]:
 
 
 def svg(fig: matplotlib.figure.Figure) -> bytes:
-    buffer = io.BytesIO()
+    """The figure as SVG bytes. Written to a text buffer: matplotlib wraps a bytes buffer in a codecs writer,
+    one encoding call per piece of markup (about a thousand a chart); the same text is encoded once here."""
+    buffer = io.StringIO()
     with text_measured_once():
         fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
-    return buffer.getvalue()
+    return buffer.getvalue().encode("utf-8")
 
 
 def render(fig: matplotlib.figure.Figure) -> bytes:
