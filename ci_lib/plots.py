@@ -165,12 +165,6 @@ def frame(key: tuple[Any, ...], build: Callable[[], Frame]) -> Frame:
     return _FRAMES[key]
 
 
-def fixed_labels(*axes: Any) -> None:
-    """Axis labels at a fixed place: matplotlib otherwise measures every tick label at each draw to place them."""
-    for axis in axes:
-        axis.set_label_coords(*((0.5, -0.1) if axis.axis_name == "x" else (-0.1, 0.5)))
-
-
 def axis_ticks(axis: Any) -> tuple[list[float], list[str]]:
     """The ticks a hidden axis would draw, and their labels: its own locator and formatter, as `Axis.draw` uses
     them (labels formatted over all locations, then those inside the view kept)."""
@@ -255,8 +249,8 @@ def heatmap_frame(rows: int, cols: int) -> Frame:
         cax = fig.add_axes((0.9, bottom, 0.02, 1 - bottom - 0.4 / height))
         fig.colorbar(matplotlib.cm.ScalarMappable(HEAT_NORM, cmap=HEAT_CMAP), cax=cax, label="% of benchmark credit")
         ax.spines[:].set_visible(False)
-        fixed_labels(ax.xaxis, ax.yaxis)
-        ax.tick_params(left=False, bottom=False)  # each cell is labelled; tick marks would only cost
+        ax.xaxis.set_visible(False)  # no tick marks (each cell is labelled); the tick labels are kept texts
+        ax.yaxis.set_visible(False)
         # the cells, and a text per cell when they are annotated: made once per shape, given each chart's values
         parts: dict[Any, Any] = {"mesh": ax.pcolormesh(np.ma.masked_all((rows, cols)), cmap=HEAT_CMAP, norm=HEAT_NORM,
                                                        edgecolors="white", linewidth=0.5)}
@@ -297,9 +291,9 @@ def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
                     label.set_color(".15" if relative_luminance(colours[row, col]) > 0.408 else "w")
         ax.set_xlim(0, cols)
         ax.set_ylim(rows, 0)  # first row at the top
-        ax.set_xticks(np.arange(cols) + 0.5, [textwrap.fill(str(c), 16 if tall else 10) for c in matrix.columns],
-                      fontsize=8 if tall else 9)
-        ax.set_yticks(np.arange(rows) + 0.5, [str(r) for r in matrix.index], fontsize=7 if tall else 9)
+        tick_labels(chart, 0, "x", np.arange(cols) + 0.5,
+                    [textwrap.fill(str(c), 16 if tall else 10) for c in matrix.columns], fontsize=8 if tall else 9)
+        tick_labels(chart, 0, "y", np.arange(rows) + 0.5, [str(r) for r in matrix.index], fontsize=7 if tall else 9)
         ax.set_title(title)
         image = chart.render()
     stacked = matrix.stack().dropna().astype(float)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import textwrap
 
 import matplotlib.image
 import matplotlib.ticker
@@ -196,3 +197,39 @@ def test_group_series_refuses_two_values_for_one_group_and_year():
     series = pd.DataFrame({"group": ["all", "all"], "year": [2024, 2024], "value": [1.0, 2.0]})
     with pytest.raises(ValueError, match="duplicate entries"):
         plots.group_series(series)
+
+
+@pytest.mark.parametrize("rows", [4, 15])
+def test_heatmap_labels_sit_exactly_where_its_axes_would_draw_them(rows):
+    """The heatmap's tick labels are kept texts; matplotlib's own axes, on the same figure, give the same pixels."""
+    cols = 5
+    values = np.linspace(0, 1, rows * cols).reshape(rows, cols)
+    values[1, 2] = np.nan
+    matrix = pd.DataFrame(values, index=[f"Pillar number {r}" for r in range(rows)],
+                          columns=[f"Gateway {c} with a long name" for c in range(cols)])
+    plots.pillar_heatmap(matrix, "Benchmark credit")
+    chart = plots.heatmap_frame(rows, cols)
+
+    def pixels() -> np.ndarray:
+        buffer = io.BytesIO()
+        with plots.styled():
+            chart.figure.savefig(buffer, format="png", dpi=100)
+        return matplotlib.image.imread(io.BytesIO(buffer.getvalue()))
+
+    try:
+        kept = pixels()
+        for pool in chart.labels.values():
+            for text in pool:
+                text.set_visible(False)
+        assert not np.array_equal(pixels(), kept)  # the labels were drawn by the kept texts
+        ax, tall = chart.axes[0], rows > 12
+        ax.xaxis.set_visible(True)
+        ax.yaxis.set_visible(True)
+        with plots.styled():
+            ax.tick_params(left=False, bottom=False)
+            ax.set_xticks(np.arange(cols) + 0.5, [textwrap.fill(str(c), 16 if tall else 10) for c in matrix.columns],
+                          fontsize=8 if tall else 9)
+            ax.set_yticks(np.arange(rows) + 0.5, [str(r) for r in matrix.index], fontsize=7 if tall else 9)
+        assert np.array_equal(pixels(), kept)
+    finally:
+        plots._FRAMES.pop(("heatmap", rows, cols), None)  # a frame changed by hand is not reused
