@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
+import re
 import textwrap
 
 import matplotlib.image
@@ -233,3 +235,32 @@ def test_heatmap_labels_sit_exactly_where_its_axes_would_draw_them(rows):
         assert np.array_equal(pixels(), kept)
     finally:
         plots._FRAMES.pop(("heatmap", rows, cols), None)  # a frame changed by hand is not reused
+
+
+def drawing(svg: bytes) -> tuple[collections.Counter, int]:
+    """What an SVG draws, whatever its grouping: each shape, mark and text element with its attributes, and how
+    many groups are clipped."""
+    text = svg.decode()
+    shapes = re.findall(r"<(?:path|use|image|rect|polygon|polyline|line|circle)\b[^>]*/>|<text[^>]*>[^<]*</text>", text)
+    return collections.Counter(shapes), text.count("clip-path=")
+
+
+@pytest.mark.parametrize("rows", [4, 15])
+def test_the_kept_colour_bar_axis_draws_what_its_axis_draws(rows):
+    matrix = pd.DataFrame(np.linspace(0, 1, rows * 5).reshape(rows, 5), index=[f"P{r}" for r in range(rows)],
+                          columns=[f"G{c}" for c in range(5)])
+    kept = plots.pillar_heatmap(matrix, "Benchmark credit").image
+    chart = plots.heatmap_frame(rows, 5)
+    cax = chart.figure.axes[1]
+    try:
+        assert not cax.yaxis.get_visible()
+        for artist in chart.permanent:
+            artist.set_visible(False)
+        cax.yaxis.set_visible(True)
+        with plots.styled():
+            drawn = chart.render()
+        assert drawing(kept) == drawing(drawn)
+        labels = [e for e in drawing(drawn)[0] if "% of benchmark credit" in e or ("start" in e and ">100</" in e)]
+        assert len(labels) == 2  # the comparison covers the colour bar's label and tick labels
+    finally:
+        plots._FRAMES.pop(("heatmap", rows, 5), None)
