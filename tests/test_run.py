@@ -263,3 +263,11 @@ def test_closing_the_pool_returns_at_once_and_its_kernels_still_stop():
     while kernels_under(os.getpid()) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert kernels_under(os.getpid()) == set()
+
+
+def test_the_process_that_runs_a_year_does_not_import_the_execution_engine():
+    """papermill, nbclient and jupyter_client are the workers' (about 0.2 CPU-s the scoring parent need not pay)."""
+    code = ("import sys, ci_lib.execute.run, ci_lib.execute.executors; "
+            "print(sorted(m for m in ('papermill', 'nbclient', 'jupyter_client') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"

@@ -10,15 +10,19 @@ import multiprocessing.util
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import yaml
 
 from ..atomic import write_text
-from .engine import Execution, KernelFailure, WarmKernel, execute, first_error_line
 from .results import TaskResult
 
+if TYPE_CHECKING:
+    from .engine import WarmKernel
+
+# The engine (papermill, nbclient, jupyter_client: about 0.2 CPU-s to import) is imported by the functions that
+# run in workers: the parent builds tasks and pickles `run_task` by name while it scores, on a busy machine.
 _KERNEL: WarmKernel | None = None
 
 
@@ -35,6 +39,8 @@ class NotebookTask:
 
 
 def worker_kernel(restart: bool = False) -> WarmKernel:
+    from .engine import WarmKernel
+
     global _KERNEL
     if restart and _KERNEL is not None:
         _KERNEL.shutdown()
@@ -89,6 +95,8 @@ def with_front_matter(nb: nbformat.NotebookNode, front_matter: dict[str, Any]) -
 
 def run_task(task: NotebookTask) -> TaskResult:
     """Execute one notebook and write it atomically (to `failed_output` when a cell raised)."""
+    from .engine import Execution, KernelFailure, execute, first_error_line
+
     start = time.perf_counter()
     template, output = Path(task.template), Path(task.output)
     attempts = 0
