@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Protocol
@@ -36,7 +37,13 @@ def crashed(task: NotebookTask, exc: BaseException) -> TaskResult:
 
 
 def warm_up() -> None:
-    """Pool initializer: start this worker's kernel now. A failure here is retried, and reported, by the task."""
+    """Pool initializer: start this worker's kernel now. A failure here is retried, and reported, by the task.
+
+    First, papermill is kept from importing pyarrow (with numpy, about 0.2 CPU-s a worker, while the kernels start
+    and the parent scores on the same cores): it does so only for an HDFS handler, and a worker reads and writes
+    local notebooks only. Only in this pool's own processes; notebooks run in kernels, unaffected.
+    """
+    sys.modules.setdefault("pyarrow", None)  # type: ignore[arg-type]  # papermill's `from pyarrow.fs import` fails
     try:
         worker_kernel()
     except Exception:  # noqa: BLE001 - run_task starts the kernel again and reports what goes wrong
