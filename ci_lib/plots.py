@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.text  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_svg import RendererSVG  # noqa: E402
@@ -70,16 +71,31 @@ def _text_extent(text: str, prop: Any, ismath: Any, fonts: tuple[Any, ...]) -> t
 
 
 _SVG_MEASURE = RendererSVG.get_text_width_height_descent
+_TEXT_LAYOUT = matplotlib.text.Text._get_layout  # type: ignore[attr-defined]
+_LAYOUTS: dict[tuple[Any, ...], Any] = {}  # layout key -> what `Text._get_layout` returned for it
+
+
+def _layout_key(text: matplotlib.text.Text, fonts: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Everything `Text._get_layout` reads (its position is not among them), or None where it reads more."""
+    words = text.get_text()
+    if text.get_usetex() or text.get_wrap() or text.get_transform_rotates_text() or "$" in words:
+        return None
+    return (words, text.get_fontproperties(), text.get_rotation(), text.get_horizontalalignment(),
+            text.get_verticalalignment(), text.get_rotation_mode(), text._linespacing,  # type: ignore[attr-defined]
+            text._get_multialignment(), text.get_figure(root=True).dpi, fonts)  # type: ignore[attr-defined,union-attr]
 
 
 @contextlib.contextmanager
 def text_measured_once() -> Iterator[None]:
-    """Text metrics shared by every chart of the process while the kit writes an SVG.
+    """Text metrics and layouts shared by every chart of the process while the kit writes an SVG.
 
     Matplotlib caches a label's size per renderer, that is per `savefig`, so every chart measured its
     years, ticks, titles and group names again with FreeType (about a quarter of a chart's time). The SVG
     renderer's metrics depend only on the text, its font properties and the font settings, which
-    together are the key here; the SVG is byte-identical (tested). Only during the kit's own `savefig`.
+    together are the key here. A text's layout (its lines, box and offsets from its anchor, which
+    matplotlib builds at every draw, reading the font's tables each time) depends on those, its
+    alignment, rotation and spacing and the dpi: laid out once, it is a sixth of a page's charts. The SVG is
+    byte-identical (tested). Only during the kit's own `savefig`.
     """
     # the font settings are fixed for the length of one savefig: read once, not once per text
     fonts = tuple(str(matplotlib.rcParams[key]) for key in FONT_SETTINGS)  # type: ignore[index]
@@ -89,11 +105,25 @@ def text_measured_once() -> Iterator[None]:
             return _SVG_MEASURE(renderer, text, prop, ismath)  # type: ignore[no-any-return]
         return _text_extent(text, prop.copy(), ismath, fonts)
 
+    def laid_out_once(text: matplotlib.text.Text, renderer: Any) -> Any:
+        key = _layout_key(text, fonts)
+        if key is None:
+            return _TEXT_LAYOUT(text, renderer)
+        layout = _LAYOUTS.get(key)
+        if layout is None:
+            layout = _TEXT_LAYOUT(text, renderer)
+            if len(_LAYOUTS) >= 20_000:  # distinct texts of a process: a bound, never reached by a year's pages
+                _LAYOUTS.clear()
+            _LAYOUTS[(key[0], key[1].copy(), *key[2:])] = layout  # a copy: font properties can be changed later
+        return layout
+
     RendererSVG.get_text_width_height_descent = measure_once  # type: ignore[method-assign]
+    matplotlib.text.Text._get_layout = laid_out_once  # type: ignore[attr-defined]
     try:
         yield
     finally:
         RendererSVG.get_text_width_height_descent = _SVG_MEASURE  # type: ignore[method-assign]
+        matplotlib.text.Text._get_layout = _TEXT_LAYOUT  # type: ignore[attr-defined]
 
 
 def svg(fig: matplotlib.figure.Figure) -> bytes:

@@ -9,6 +9,7 @@ import re
 import textwrap
 
 import matplotlib.image
+import matplotlib.text
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
@@ -104,9 +105,12 @@ def test_runs_split_lines_at_missing_values():
 def test_text_measured_once_gives_the_bytes_of_measuring_at_each_draw(monkeypatch):
     plots._FRAMES.clear()
     plots._text_extent.cache_clear()
+    plots._LAYOUTS.clear()
     shared = [chart_a(), chart_b(), heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]]), chart_a()]
     assert plots._text_extent.cache_info().hits > 0  # the second chart_a measured nothing again
+    assert len(plots._LAYOUTS) > 10  # and laid out its texts once
     assert RendererSVG.get_text_width_height_descent is plots._SVG_MEASURE  # only while the kit writes an SVG
+    assert matplotlib.text.Text._get_layout is plots._TEXT_LAYOUT
     monkeypatch.setattr(plots, "text_measured_once", contextlib.nullcontext)
     plots._FRAMES.clear()
     assert [chart_a(), chart_b(), heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]]), chart_a()] == shared
@@ -264,3 +268,38 @@ def test_the_kept_colour_bar_axis_draws_what_its_axis_draws(rows):
         assert len(labels) == 2  # the comparison covers the colour bar's label and tick labels
     finally:
         plots._FRAMES.pop(("heatmap", rows, 5), None)
+
+
+def test_a_text_changed_after_its_layout_was_kept_is_laid_out_again():
+    def drawn(size: float, rotation: float, align: str, words: str = "Kindergarten readiness") -> bytes:
+        with plots.styled():
+            fig = plots.new_figure((3, 1))
+            text = fig.text(0.5, 0.5, "Kindergarten readiness", fontsize=9, ha="center", va="top")
+            plots.svg(fig)  # laid out and kept as it was made
+            text.set_fontsize(size)
+            text.set_rotation(rotation)
+            text.set_horizontalalignment(align)
+            text.set_text(words)
+            return plots.svg(fig)
+
+    def fresh(size: float, rotation: float, align: str, words: str = "Kindergarten readiness") -> bytes:
+        with plots.styled():
+            fig = plots.new_figure((3, 1))
+            fig.text(0.5, 0.5, words, fontsize=size, rotation=rotation, ha=align, va="top")
+            with monkeypatched_layout():
+                return plots.svg(fig)
+
+    for change in [(14, 0, "center"), (9, 30, "center"), (9, 0, "left"), (9, 0, "center", "Kindergarten\nreadiness")]:
+        assert drawn(*change) == fresh(*change), change
+
+
+@contextlib.contextmanager
+def monkeypatched_layout():
+    """Layouts made afresh: the kit's kept ones set aside for the length of the block."""
+    saved = dict(plots._LAYOUTS)
+    plots._LAYOUTS.clear()
+    try:
+        yield
+    finally:
+        plots._LAYOUTS.clear()
+        plots._LAYOUTS.update(saved)
