@@ -70,6 +70,11 @@ def _text_extent(text: str, prop: Any, ismath: Any, fonts: tuple[Any, ...]) -> t
     return _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath)  # type: ignore[no-any-return]
 
 
+def font_settings() -> tuple[str, ...]:
+    """The font settings a text's metrics depend on beyond its own font properties (part of every cache key)."""
+    return tuple(str(matplotlib.rcParams[key]) for key in FONT_SETTINGS)  # type: ignore[index]
+
+
 _SVG_MEASURE = RendererSVG.get_text_width_height_descent
 _TEXT_LAYOUT = matplotlib.text.Text._get_layout  # type: ignore[attr-defined]
 _LAYOUTS: dict[tuple[Any, ...], Any] = {}  # layout key -> what `Text._get_layout` returned for it
@@ -97,8 +102,7 @@ def text_measured_once() -> Iterator[None]:
     alignment, rotation and spacing and the dpi: laid out once, it is a sixth of a page's charts. The SVG is
     byte-identical (tested). Only during the kit's own `savefig`.
     """
-    # the font settings are fixed for the length of one savefig: read once, not once per text
-    fonts = tuple(str(matplotlib.rcParams[key]) for key in FONT_SETTINGS)  # type: ignore[index]
+    fonts = font_settings()  # fixed for the length of one savefig: read once, not once per text
 
     def measure_once(renderer: Any, text: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
         if ismath:
@@ -314,7 +318,8 @@ def kept_colour_bar_axis(cax: Any) -> list[Any]:
                    markeredgewidth=tick.tick2line.get_markeredgewidth(), color=tick.tick2line.get_color(),
                    zorder=tick.tick2line.get_zorder(), clip_on=False)  # outside the bar, as tick marks are
     cax.add_line(marks)
-    widest = max(_TEXT_TO_PATH.get_text_width_height_descent(w, label.get_fontproperties(), False)[0]
+    fonts = font_settings()
+    widest = max(_text_extent(w, label.get_fontproperties().copy(), False, fonts)[0]
                  for w, label in zip(words, labels, strict=True))
     away = tick.get_pad() + tick.get_tick_padding() + widest + axis.labelpad  # points: past the widest tick label
     title = cax.text(1, 0.5, axis.label.get_text(), transform=offset_copy(cax.transAxes, fig=cax.figure, x=away, y=0,

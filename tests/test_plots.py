@@ -286,7 +286,7 @@ def test_a_text_changed_after_its_layout_was_kept_is_laid_out_again():
         with plots.styled():
             fig = plots.new_figure((3, 1))
             fig.text(0.5, 0.5, words, fontsize=size, rotation=rotation, ha=align, va="top")
-            with monkeypatched_layout():
+            with fresh_layouts():
                 return plots.svg(fig)
 
     for change in [(14, 0, "center"), (9, 30, "center"), (9, 0, "left"), (9, 0, "center", "Kindergarten\nreadiness")]:
@@ -294,7 +294,7 @@ def test_a_text_changed_after_its_layout_was_kept_is_laid_out_again():
 
 
 @contextlib.contextmanager
-def monkeypatched_layout():
+def fresh_layouts():
     """Layouts made afresh: the kit's kept ones set aside for the length of the block."""
     saved = dict(plots._LAYOUTS)
     plots._LAYOUTS.clear()
