@@ -29,6 +29,29 @@ DEFAULT_RULES: dict[str, Any] = {
     "carry_forward_unrated": False,
 }
 HIGHEST = "highest"  # a race family's reference may be its best-performing group in the baseline year
+RULE_DOCS: dict[str, str] = {
+    "in_progress_credit": "Credit a benchmark in progress earns (0 to 1); met earns 1, not started and not rated 0.",
+    "gateway_rule": "`{method: all_met}`: a gateway is reached when every rated benchmark of it and of all earlier "
+                    "gateways is met; `{method: share, threshold: 0.8}`: when the mean credit of the rated "
+                    "benchmarks of each is at least the threshold. Unrated benchmarks neither help nor block; the "
+                    "gateway then carries `incomplete: true`.",
+    "trend": "`method: baseline` (latest vs baseline), `prior` (vs the previous reported year) or `consecutive` "
+             "(the last `periods` moves all the same way); a change smaller than `min_change_pp` is flat.",
+    "reference_groups": "The reference group of each comparison family (`{race_ethnicity: white}`); a gap is the "
+                        "reference minus the group, within the family only. A race family may take `highest` "
+                        "(its best group in the baseline year); any family may take `all`.",
+    "proof_point_share": "Share of core indicators (all students, known trend) that must be improving for the "
+                         "outcomes proof point.",
+    "proof_point_min_indicators": "Core indicators with a known trend needed before the share means anything.",
+    "proof_point_gap_share": "Share of core indicators' disparity gaps that must be closing; null (the default): "
+                             "reported, not required.",
+    "min_cell": "Values from fewer students are suppressed; a community may raise it, never lower it.",
+    "baseline_year": "The baseline year of every trend (default: the first year with data).",
+    "baseline": "`fallback` (default): when the baseline year has no publishable value, the earliest later year "
+                "serves and the row says `baseline_fallback`; `strict`: no trend instead.",
+    "carry_forward_unrated": "When true, a benchmark without a rating this year takes last year's rating, flagged "
+                             "`carried_forward`.",
+}
 
 
 @dataclass(frozen=True)

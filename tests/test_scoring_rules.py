@@ -201,3 +201,16 @@ def test_flipping_polarity_flips_every_gap_sign(cells):
         h = pairs[d["group"]]
         for key in ("gap_baseline_pp", "gap_latest_pp", "gap_change_pp"):
             assert d[key] == (None if h[key] is None else -h[key])
+
+
+def test_validate_warns_about_unrated_benchmarks_per_community_and_strict_makes_it_an_error():
+    command = [sys.executable, "-m", "ci_lib.cli", "validate", str(RULES / "data"), "--year", "2025", "--params",
+               str(RULES / "params")]
+    warned = subprocess.run(command, capture_output=True, text=True)
+    assert warned.returncode == 0, warned.stderr
+    lines = [line for line in warned.stderr.splitlines() if line.startswith("warning:")]
+    unrated = [b["benchmark_id"] for b in scores()["unrated"]["benchmarks"] if b["status"] == "not_rated"]
+    assert any(f"unrated 2025: 1 benchmark(s) not rated: {unrated[0]}" in line for line in lines), lines
+    assert any(" carry-forward 2025: " in line and "carried forward" in line for line in lines), lines
+    strict = subprocess.run([*command, "--strict"], capture_output=True, text=True)
+    assert strict.returncode == 2 and "warning:" in strict.stderr

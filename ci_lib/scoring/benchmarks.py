@@ -91,3 +91,13 @@ def gateways_reached(credits: pd.DataFrame, rubric: Rubric, rules: pd.DataFrame,
     unrated = credits[credits["status"] == NOT_RATED].groupby("community_id").size()
     result["incomplete"] = result["community_id"].map(unrated).fillna(0).astype(int) > 0
     return result.drop(columns=["reached_count"])
+
+
+def unrated_benchmarks(benchmarks: pd.DataFrame, communities: pd.DataFrame, rubric: Rubric,
+                       year: int) -> dict[str, list[str]]:
+    """Per member of `year` (joined by then), the rubric's benchmarks with no rating row that year."""
+    members = communities[communities["joined_year"].fillna(0) <= year]["community_id"]
+    rated = benchmarks[benchmarks["year"] == year].groupby("community_id")["benchmark_id"].agg(set)
+    every = [b.id for b in rubric.benchmarks]
+    out = {str(cid): [b for b in every if b not in rated.get(cid, set())] for cid in sorted(members)}
+    return {cid: ids for cid, ids in out.items() if ids}
