@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--framework", default=None, help="rubric to check ids against (default: every known one)")
     p.add_argument("--year", type=int, help="use params/<year> (framework, local indicators)")
     p.add_argument("--params", default="params")
+    p.add_argument("--strict", action="store_true", help="warnings (such as unrated benchmarks) exit 2 too")
 
     p = sub.add_parser("score", help="scores without notebooks (fast path)")
     p.add_argument("data_dir")
@@ -290,9 +291,41 @@ def do_validate(args: argparse.Namespace) -> int:
     data = load_network(args.data_dir, rubric, local)
     for note in data.notes:
         print(f"note: {note}", file=sys.stderr)
+    warnings = unrated_warnings(args, data)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{args.data_dir}: valid ({len(data.communities)} communities, {len(data.benchmarks)} benchmark ratings, "
-          f"{len(data.outcomes)} outcome rows)")
-    return 0
+          f"{len(data.outcomes)} outcome rows)" + (f"; {len(warnings)} warning(s)" if warnings else ""))
+    return 2 if warnings and args.strict else 0
+
+
+def unrated_warnings(args: argparse.Namespace, data: Any) -> list[str]:
+    """One line per member whose assessment year has benchmarks without a rating (scored `not_rated`).
+
+    The year is --year, else the latest year of benchmarks.csv; the framework is --framework, else that
+    year's params, else the default rubric (as `score` uses).
+    """
+    from .rubric import load_rubric
+    from .scoring.benchmarks import unrated_benchmarks
+
+    years = data.benchmarks["year"].dropna()
+    year = args.year or (int(years.max()) if len(years) else None)
+    if year is None:
+        return []
+    from .params import load_params
+
+    params = load_params(year, args.params) if (Path(args.params) / str(year) / "network.yml").exists() else None
+    rubric = load_rubric(args.framework or (params.framework if params else "toa-2019"))
+    name = next((k for k in data.file_sha256 if k.startswith("benchmarks.")), "benchmarks.csv")
+    where = Path(args.data_dir) / name
+    out = []
+    for cid, ids in unrated_benchmarks(data.benchmarks, data.communities, rubric, year).items():
+        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+        carried = params is not None and params.rules_for(rubric, cid)[0].get("carry_forward_unrated")
+        what = ("last year's rating is carried forward where there is one" if carried else
+                "scored not_rated, credit 0; the assessment is marked incomplete")
+        out.append(f"{where}: {cid} {year}: {len(ids)} benchmark(s) not rated: {shown} ({what})")
+    return out
 
 
 def do_score(args: argparse.Namespace) -> int:
@@ -317,15 +350,19 @@ def do_score(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title=f"Scores {args.year} ({rubric.framework})")
-    for col in ("community", "gateway", "next", "missing", "improving", "gaps closing", "proof point"):
+    for col in ("community", "gateway", "next", "missing", "core improving", "gaps closing", "proof point"):
         table.add_column(col)
+    incomplete = 0
     for s in scores.scores.values():
-        summ = s["summary"]
-        table.add_row(s["community_id"], s["gateway"]["reached"] or "–", s["gateway"]["next"] or "–",
-                      str(len(s["gateway"]["missing"])),
+        summ, gateway = s["summary"], s["gateway"]
+        incomplete += bool(gateway.get("incomplete"))
+        table.add_row(s["community_id"], rubric.gateway_label(gateway["reached"]) + (" *" if gateway.get("incomplete") else ""),
+                      rubric.gateway_label(gateway["next"]) if gateway["next"] else "–", str(len(gateway["missing"])),
                       "–" if summ["indicators_improving_share"] is None else f"{summ['indicators_improving_share']:.0%}",
                       "–" if summ["gaps_closing_share"] is None else f"{summ['gaps_closing_share']:.0%}",
                       "yes" if summ["proof_point"] else "no")
+    if incomplete:
+        table.caption = f"* assessment incomplete: {incomplete} member(s) have benchmarks not rated (see `validate`)"
     Console().print(table)
     return 0
 
