@@ -65,7 +65,7 @@ def test_markup_in_names_and_evidence_is_escaped_on_every_page(tmp_path):
 HOSTILE = [  # (name, state) of the five communities of the hostile project
     ('=HYPERLINK("https://evil.example/x","Report")', "+1"),
     ("[Official login](https://phish.example/login)", "-2"),
-    ("![x](https://track.example/p.png) Promise", "@SUM(A1)"),
+    ("![x](https://track.example/p.png) Promise {{< env HOME >}}", "@SUM(A1)"),  # and a Quarto shortcode
     ("<img src=x onerror=alert(1)> | pipes | *em* `code` &amp; $\\foo$", "|"),
     ("First line\nsecond line: <https://auto.example> www.bare.example", "\tTAB"),
 ]
@@ -161,6 +161,7 @@ def test_hostile_names_are_text_on_every_page_in_the_qmd_and_in_scores_csv(tmp_p
             assert markdown_text(name) in text, (qmd, name)
         # no unescaped address or tag: escaped, "phish.example" is "phish\.example"
         assert not EVIL_HOSTS.search(text) and not re.search(r"(?<!\\)<img", text), qmd
+        assert "{{<" not in text, qmd  # Quarto runs shortcodes found in the source before Pandoc reads it
         body = text.split("---\n", 2)[2]
         for engine in markdown_engines().values():
             soup = BeautifulSoup(engine(body), "html.parser")
@@ -170,7 +171,7 @@ def test_hostile_names_are_text_on_every_page_in_the_qmd_and_in_scores_csv(tmp_p
     # each notebook's front matter: one YAML mapping, the name as escaped Markdown (Pandoc reads it so)
     for cid, (name, state) in hostile.items():
         raw = nbformat.read(project.report_dir / "communities" / f"{cid}.ipynb", as_version=4).cells[0].source
-        assert raw.startswith("---\n") and raw.endswith("\n---") and raw.count("\n---") == 1
+        assert raw.startswith("---\n") and raw.endswith("\n---") and raw.count("\n---") == 1 and "{{<" not in raw
         matter = yaml.safe_load(raw.strip("-"))
         assert set(matter) == {"title", "description", "categories", "date"}
         assert matter["title"] == markdown_text(name) and matter["categories"][1] == markdown_text(state)
@@ -261,3 +262,13 @@ def test_chart_svg_holds_names_as_escaped_text_and_reads_no_maths():
         assert name in texts and "<script" not in svg and "<b>" not in svg
     bars = plots.gateway_distribution({"g1": 2}, {"g1": '<script>alert(1)</script> & "Co"'}).image.decode()
     assert "<script" not in bars and "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in bars
+
+
+def test_a_change_to_the_escaping_rebuilds_every_page():
+    """Pages carried over by an incremental render were escaped by the code they were built with."""
+    from pathlib import Path
+
+    from ci_lib import escape
+    from ci_lib.site.build import SITE_CODE
+
+    assert Path(escape.__file__).resolve() in {p.resolve() for p in SITE_CODE}
