@@ -40,7 +40,8 @@ ALL_COLOUR = "#000000"
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.spines.top": False, "axes.spines.right": False,
          "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"],
          "svg.fonttype": "none", "svg.hashsalt": "ci-assess", "figure.max_open_warning": 0,
-         "axes.titley": 1.0}  # a fixed title position: no measuring of tick labels at each draw
+         "axes.titley": 1.0,  # a fixed title position: no measuring of tick labels at each draw
+         "text.parse_math": False}  # names are text: "$5 to $10" is not maths, and "$\foo$" must not raise
 SVG_METADATA = {"Date": None, "Creator": None}
 TREND_ARROW = {"improving": "▲", "declining": "▼", "flat": "▶", "insufficient_data": "·"}
 TREND_MARKER = {"improving": "^", "declining": "v", "flat": ">", "insufficient_data": "o"}

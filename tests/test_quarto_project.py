@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from ci_lib.errors import KitError
+from ci_lib.escape import markdown_text
 from ci_lib.rubric import load_rubric
 from ci_lib.site.build import render
 
@@ -49,10 +50,10 @@ def test_year_project_pages_and_front_matter(small_run):
         assert first.cell_type == "raw"
         matter = yaml.safe_load(first.source.strip().strip("-"))
         scores = json.loads((rd / "scores" / f"{cid}.json").read_text())
-        assert matter["title"] == scores["name"]
-        assert matter["categories"][0] in labels and matter["categories"][1] == scores["state"]
+        assert matter["title"] == markdown_text(scores["name"])  # Pandoc reads front matter as Markdown
+        assert matter["categories"][0] in labels and matter["categories"][1] == markdown_text(scores["state"])
     methods = (rd / "methods.qmd").read_text()
-    assert methods.startswith("---\ntitle: Methods\n---") and "sv-ex-1" in methods
+    assert methods.startswith('---\ntitle: "Methods"\n---') and "`sv-ex-1`" in methods
 
 
 def fake_quarto(folder: Path, body: str) -> None:

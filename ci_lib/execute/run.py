@@ -14,6 +14,7 @@ from typing import Any
 from .. import __version__
 from ..atomic import write_json
 from ..errors import KitError
+from ..escape import markdown_text
 from ..ids import check_community_id
 from ..load import load_network
 from ..params import YearParams, data_dir_for, load_params
@@ -50,9 +51,12 @@ def shard_of(ids: list[str], shard: tuple[int, int] | None) -> list[str]:
 
 
 def front_matter(s: dict[str, Any], labels: dict[str, str], run_date: str | None) -> dict[str, Any]:
-    reached = labels.get(s["gateway"]["reached"] or "", "Not yet Exploring")
-    matter: dict[str, Any] = {"title": s["name"], "description": f"{reached} · {s['state']}",
-                              "categories": [reached, s["state"]]}
+    """The notebook's Quarto front matter. Pandoc and Quarto's listing read these values as Markdown, so
+    partner text is escaped as Markdown text (the YAML itself is written by `yaml.safe_dump`)."""
+    reached = markdown_text(labels.get(s["gateway"]["reached"] or "", "Not yet Exploring"))
+    state = markdown_text(s["state"])
+    matter: dict[str, Any] = {"title": markdown_text(s["name"]), "description": f"{reached} · {state}",
+                              "categories": [reached, state]}
     if run_date:
         matter["date"] = run_date
     return matter

@@ -42,7 +42,8 @@ def swap_in(build: Path, site: Path) -> None:
 
 
 BUILD_FILE = ".build.json"
-SITE_CODE = (Path(__file__).parent, Path(__file__).resolve().parents[2] / "_quarto.yml")
+SITE_CODE = (Path(__file__).parent, Path(__file__).resolve().parents[1] / "escape.py",  # how page text is escaped
+             Path(__file__).resolve().parents[2] / "_quarto.yml")
 
 
 def chrome_key(content: YearContent, engine: str) -> str:

@@ -6,21 +6,21 @@ Markdown with mistune (nbconvert's own Markdown engine), so both engines publish
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..escape import csv_cell, markdown_code, markdown_text
 from ..rubric import Rubric, load_rubric
 
 NAV = [("index.html", "Overview"), ("communities.html", "Communities"), ("methods.html", "Methods"),
        ("downloads.html", "Downloads")]
 
 
-def md(text: Any) -> str:
-    """Escape user text for Markdown table cells: HTML special characters and pipes."""
-    return html.escape(str(text), quote=True).replace("|", "&#124;").replace("\n", " ")
+# Every text written into the Markdown of these pages goes through one of these two (see `ci_lib.escape`).
+md = markdown_text
+code = markdown_code
 
 
 @dataclass
@@ -86,7 +86,7 @@ class YearContent:
         rules = r.rules
         trend = rules["trend"]
         lines = [
-            f"This assessment uses the **{md(r.title)}** framework (`{md(r.framework)}`, rubric sha256 "
+            f"This assessment uses the **{md(r.title)}** framework ({code(r.framework)}, rubric sha256 "
             f"`{r.sha256[:12]}`).", "",
             "## Gateways and benchmarks", "",
             "A community reaches a gateway when " + (
@@ -102,7 +102,7 @@ class YearContent:
                       "| benchmark | pillar | title | evidence expected |", "|---|---|---|---|"]
             for b in r.benchmarks:
                 if b.gateway == g["id"]:
-                    lines.append(f"| `{md(b.id)}` | {md(r.pillar_label(b.pillar))} | {md(b.title)} | "
+                    lines.append(f"| {code(b.id)} | {md(r.pillar_label(b.pillar))} | {md(b.title)} | "
                                  f"{md(b.evidence_expected)} |")
             lines.append("")
         lines += [
@@ -110,7 +110,7 @@ class YearContent:
             "| indicator | stage | polarity | definition |", "|---|---|---|---|",
             *[f"| {md(o.name)} | {md(o.stage)} | {md(o.polarity.replace('_', ' '))} | {md(o.indicator)} |"
               for o in r.outcomes], "",
-            f"- **Trend** (method `{md(trend['method'])}`): the latest year is compared with the "
+            f"- **Trend** (method {code(trend['method'])}): the latest year is compared with the "
             + {"baseline": "baseline year (the earliest year with data unless params set one)",
                "prior": "previous reported year",
                "consecutive": f"{trend['periods']} previous reported years, every move in the same direction"}.get(
@@ -134,8 +134,8 @@ class YearContent:
         overrides = [(s["name"], o) for s in self.scores.values() for o in s.get("overrides", [])]
         if overrides:
             lines += ["| community | source | rule | value | rubric default |", "|---|---|---|---|---|"]
-            lines += [f"| {md(name)} | {md(o['source'])} | `{md(o['rule'])}` | `{md(json.dumps(o['value']))}` | "
-                      f"`{md(json.dumps(o['default']))}` |" for name, o in overrides]
+            lines += [f"| {md(name)} | {md(o['source'])} | {code(o['rule'])} | {code(json.dumps(o['value']))} | "
+                      f"{code(json.dumps(o['default']))} |" for name, o in overrides]
         else:
             lines.append("No rule is overridden this year.")
         if r.changes:
@@ -156,16 +156,17 @@ class YearContent:
         return "\n".join(lines) + "\n"
 
     def scores_csv(self) -> str:
+        """`downloads/scores.csv`: text cells neutralised against formulas and quoted (OWASP), numbers as numbers."""
         import csv
         import io
 
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
         writer.writerow(["community_id", "name", "state", "gateway_reached", "next_gateway", "missing_benchmarks",
                          "indicators_improving_share", "gaps_closing_share", "proof_point"])
         for cid, s in sorted(self.scores.items()):
             g, summ = s["gateway"], s["summary"]
-            writer.writerow([cid, s["name"], s["state"], g["reached"] or "", g["next"] or "", len(g["missing"]),
+            writer.writerow([*map(csv_cell, (cid, s["name"], s["state"], g["reached"], g["next"])), len(g["missing"]),
                              "" if summ["indicators_improving_share"] is None else summ["indicators_improving_share"],
                              "" if summ["gaps_closing_share"] is None else summ["gaps_closing_share"],
                              summ["proof_point"]])
