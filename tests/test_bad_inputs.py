@@ -56,6 +56,9 @@ def test_bad_input_case(name, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a relative path written by a case would land here, and is checked below
     expected = [line for line in (case / "expected.txt").read_text(encoding="utf-8").splitlines() if line]
     assert expected, f"{name}: expected.txt is empty"
+    absent = []
+    if (case / "absent.txt").exists():
+        absent = [line for line in (case / "absent.txt").read_text(encoding="utf-8").splitlines() if line]
     before = snapshot(case)
 
     code = main(argv_for(case, tmp_path))
@@ -70,6 +73,8 @@ def test_bad_input_case(name, tmp_path, capsys, monkeypatch):
         assert code == 2, out + err
         for substring in expected:
             assert substring in err, f"{substring!r} not in:\n{err}"
+    for substring in absent:
+        assert substring not in out + err, f"{substring!r} (pointing at the wrong thing) in:\n{out + err}"
     assert snapshot(case) == before, "the command changed its input"
     # no file written anywhere (run's writability preflight may leave an empty reports/<year>/ directory)
     assert [p for p in tmp_path.rglob("*") if not p.is_dir()] == [], "the command wrote files"
