@@ -225,12 +225,14 @@ def unsaved_formulas(sheet: object) -> list[Formula]:
 
 
 def formula_problems(path: Path, rows: Rows, sheet: str, formulas: list[Formula]) -> list[Problem]:
-    """An unsaved formula inside the table (header columns), at its row and column."""
-    header = [c.strip() for c in rows[0][1]] if rows else []
+    """An unsaved formula in the header row or under a header cell, at its row and column."""
+    header = [c.strip() for c in rows[0][1]] if rows and rows[0][0] == 1 else []
+    width = max([len(header), *(column for row, column, _ in formulas if row == 1)])
+    header += [""] * (width - len(header))
     return [Problem(str(path), row, header[column - 1] or f"column {column}",
                     f"sheet {sheet!r} cell {reference}: formula without a saved value: open and save the workbook "
                     "in Excel/LibreOffice, or enter the value")
-            for row, column, reference in formulas if column <= len(header)]
+            for row, column, reference in formulas if column <= width]
 
 
 def excel_rows(path: Path, notes: list[str]) -> tuple[Rows, str, list[Formula], list[Problem]]:
@@ -366,6 +368,7 @@ def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, 
         rows, sheet, formulas, problems = excel_rows(path, notes)
         if problems:
             return None, problems
+        has_nul = any("\x00" in cell for _, cells in rows for cell in cells)
     else:
         try:
             raw = path.read_bytes()
@@ -384,14 +387,16 @@ def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, 
         rows, problems = csv_rows(path, text, sep)
         if problems:
             return None, problems
-    if any("\x00" in cell for _, cells in rows for cell in cells):
-        return None, nul_problems(path, rows)
-    if not any(any(c.strip() for c in cells) for _, cells in rows) and not formulas:
-        return None, [Problem(str(path), 1, None, "file is empty (expected a header row)")]
+        has_nul = "\x00" in text  # the whole file: one C-level scan
+    nul = nul_problems(path, rows) if has_nul else []
+    if nul:
+        return None, nul
     unsaved = formula_problems(path, rows, sheet, formulas) if sheet is not None else []
     shown = grouped(unsaved, "hold a formula without a saved value")
     if any(p.row == 1 for p in unsaved):
         return None, shown  # the header itself is not known
+    if not any(any(c.strip() for c in cells) for _, cells in rows):
+        return None, shown or [Problem(str(path), 1, None, "file is empty (expected a header row)")]
     frame, problems = frame_from_rows(path, rows, sheet)
     if frame is None:
         return None, problems + shown
