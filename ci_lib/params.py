@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ class YearParams:
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     sha256: str = ""
     files: dict[str, str] = field(default_factory=dict)
+    file_sha256: dict[str, str] = field(default_factory=dict)  # sha256 of each file's bytes, as read
 
     def community(self, community_id: str) -> dict[str, Any]:
         return self.communities.get(community_id, {})
@@ -93,8 +96,49 @@ def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+# Bounds no real params file comes near (they nest 4 deep and hold hundreds of values in a few kilobytes),
+# so a hostile file costs at most what parsing 1 MB of YAML does (a few seconds, little memory).
+MAX_YAML_DEPTH = 50
+MAX_YAML_NODES = 20_000  # a network.yml declaring 1,000 local indicators holds about as many
+MAX_PARAMS_BYTES = 1_000_000
+
+
+class TooComplex(yaml.YAMLError):
+    """A params file the loader refuses to compose: an alias, or nesting or size beyond any real params file."""
+
+    def __init__(self, problem: str, mark: Any):
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
 class StrictLoader(yaml.SafeLoader):
-    """Safe YAML (no Python tags: nothing is ever constructed or executed) that also rejects duplicate keys."""
+    """Safe YAML (no Python tags: nothing is ever constructed or executed) that also rejects duplicate keys,
+    aliases, and nesting or size beyond `MAX_YAML_DEPTH` / `MAX_YAML_NODES`.
+
+    Aliases (`*name`) are refused outright rather than counted: no params setting needs one, and without
+    them the composed document is no larger than the text, so a hostile file (a "billion laughs" of nested
+    aliases, which expands to gigabytes once anything walks it) costs what a valid file of its size does.
+    """
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self.depth = self.nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise TooComplex(f"alias *{event.anchor} (aliases are not allowed in params files; write the value out)",
+                             event.start_mark)
+        self.depth += 1
+        self.nodes += 1
+        if self.depth > MAX_YAML_DEPTH:
+            raise TooComplex(f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+        if self.nodes > MAX_YAML_NODES:
+            raise TooComplex(f"more than {MAX_YAML_NODES} values", event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _mapping_without_duplicates(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -112,12 +156,19 @@ StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _ma
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
+    """A params file as settings; anything but a bounded, plain YAML mapping is an error naming the file."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=StrictLoader)  # noqa: S506 - safe loader
+        with path.open("rb") as handle:  # never more than the bound is read, whatever the file is
+            raw = handle.read(MAX_PARAMS_BYTES + 1)
+        if len(raw) > MAX_PARAMS_BYTES:
+            raise KitError(f"{path}::: params file too large: over {MAX_PARAMS_BYTES} bytes")
+        data = yaml.load(raw.decode("utf-8-sig"), Loader=StrictLoader)  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}::"
         problem = getattr(exc, "problem", None) or exc
+        if isinstance(exc, TooComplex):
+            raise KitError(f"{where}: params file too complex: {problem}") from exc
         raise KitError(f"{where}: not valid YAML (only plain YAML is allowed): {problem}") from exc
     except UnicodeDecodeError as exc:
         raise KitError(f"{path}::: not UTF-8 text") from exc
@@ -305,9 +356,40 @@ def check_not_in_rubric(declared: list[tuple[Path, dict[str, Any]]], framework: 
                            "report it in outcomes.csv without declaring it, or give your own measure another id")
 
 
+def check_min_cell_floor(path: Path, rules: dict[str, Any], network_rules: dict[str, Any], framework: str) -> None:
+    """The network's min_cell is a privacy floor: a community may suppress more, never publish smaller cells."""
+    if "min_cell" not in rules:
+        return
+    default = (load_rubric(framework).rules if framework in available_frameworks() else DEFAULT_RULES)["min_cell"]
+    floor = network_rules.get("min_cell", default)
+    if rules["min_cell"] < floor:
+        raise KitError(f"{path}::rules.min_cell: min_cell {rules['min_cell']} is below the network's {floor}; "
+                       "a community may raise it, never lower it")
+
+
+def check_run_date(path: Path, value: Any) -> str | None:
+    """`run_date` as YYYY-MM-DD (YAML reads an unquoted date as a date): pages, the release and `publish` use it."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise KitError(f"{path}::run_date: must be a date written YYYY-MM-DD (such as 2025-11-15), not {value!r}")
+
+
 def check_text(path: Path, data: dict[str, Any], key: str) -> None:
     if data.get(key) is not None and not isinstance(data[key], (str, int, float, datetime.date)):
         raise KitError(f"{path}::{key}: must be text, not {type(data[key]).__name__}")
+
+
+def text_and_sha256(path: Path) -> tuple[str, str]:
+    """A params file's text (as `read_text` gives it) and the sha256 of its bytes, from one read."""
+    raw = path.read_bytes()
+    return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig").read(), hashlib.sha256(raw).hexdigest()
 
 
 def data_dir_for(data: str | None, params_root: str | Path) -> str | None:
@@ -331,15 +413,17 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     declared = network.get("year", year)
     if isinstance(declared, bool) or not isinstance(declared, (int, str)) or str(declared).strip() != str(year):
         raise KitError(f"{network_file}::year: says {network.get('year')!r} but lives under params/{year}/")
-    for key in ("framework", "data", "title", "network_name", "run_date"):
+    for key in ("framework", "data", "title", "network_name"):
         check_text(network_file, network, key)
+    run_date = check_run_date(network_file, network.get("run_date"))
     if network.get("previous_year") is not None and not _is_whole(network["previous_year"], 1990, 2100):
         raise KitError(f"{network_file}::previous_year: must be a year, not {network['previous_year']!r}")
     network["rules"] = network.get("rules") or {}
     network["local_indicators"] = network.get("local_indicators") or []
     check_rules(network_file, network["rules"])
     check_local_indicators(network_file, network["local_indicators"])
-    files = {"network.yml": network_file.read_text(encoding="utf-8-sig")}
+    files, file_digests = {}, {}
+    files["network.yml"], file_digests["network.yml"] = text_and_sha256(network_file)
     communities: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*.yml")):
         if path.name == "network.yml":
@@ -366,7 +450,7 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         data["local_indicators"] = data.get("local_indicators") or []
         check_local_indicators(path, data["local_indicators"])
         communities[community_id] = data
-        files[path.name] = path.read_text(encoding="utf-8-sig")
+        files[path.name], file_digests[path.name] = text_and_sha256(path)
     declared = ([(network_file, i) for i in network["local_indicators"]]
                 + [(folder / f"{cid}.yml", i) for cid, c in communities.items() for i in c["local_indicators"]])
     framework = str(network.get("framework", "toa-2019"))
@@ -384,17 +468,20 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
             data["targets"] = data.get("targets") or {}
             check_targets(path, data["targets"], indicator_ids)
             check_narratives(path, data.get("narratives") or {}, indicator_ids)
+    for cid, community in communities.items():
+        check_min_cell_floor(folder / f"{cid}.yml", community["rules"], network["rules"], framework)
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
         year=year,
         framework=framework,
         data=None if network.get("data") is None else str(network["data"]),
         title=str(network.get("title", f"Civic Infrastructure Assessment {year}")),
-        run_date=str(network["run_date"]) if network.get("run_date") else None,
+        run_date=run_date,
         rules=dict(network.get("rules") or {}),
         local_indicators=list(network.get("local_indicators") or []),
         communities=communities,
         targets=dict(network["targets"]),
         sha256=digest,
         files=files,
+        file_sha256=file_digests,
     )

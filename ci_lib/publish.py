@@ -2,7 +2,7 @@
 
 `ci-assessment-<year>.tar.gz` holds one folder `ci-assessment-<year>/` with:
 - `site/`: the static website (`reports/<year>/_site`, ready for any static host),
-- `manifest.json`: provenance (inputs by sha256, params, rubric, packages, environment lock),
+- `manifest.json`: provenance (inputs and params by sha256, effective rules, rubric, packages, environment lock),
 - `data-dictionary.md`: the input data contract and the published scores schema,
 - `SHA256SUMS`: the sha256 of every other file (`sha256sum -c SHA256SUMS` inside the folder).
 
@@ -69,7 +69,7 @@ def data_dictionary(manifest: dict[str, Any]) -> str:
         "`value` (percent 0-100; blank where suppressed below the minimum cell size) |",
         "| `site/downloads/scores.csv` | one row per community: gateway reached, next gateway, missing "
         "benchmarks, shares improving and closing, proof point |",
-        "| `manifest.json` | provenance: input files by sha256, params files, rubric, package versions, "
+        "| `manifest.json` | provenance: input and params files by sha256, effective rules, rubric, package versions, "
         "environment lock sha256, each notebook's status |",
         "| `SHA256SUMS` | sha256 of every other file: run `sha256sum -c SHA256SUMS` in this folder |",
         "",

@@ -18,7 +18,7 @@ from ..escape import markdown_text
 from ..ids import check_community_id
 from ..load import load_network
 from ..params import YearParams, data_dir_for, load_params
-from ..rubric import load_rubric
+from ..rubric import load_rubric, merge_rules
 from ..scoring import NetworkScores, score_network
 from . import cache, unchanged
 from .executors import Executor, make_executor
@@ -225,7 +225,7 @@ def timings_path(report_dir: Path, shard: tuple[int, int] | None) -> Path:
 
 def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
                    results: list[TaskResult], keys: dict[str, str], timings: dict[str, float]) -> dict[str, Any]:
-    """Provenance of the year: inputs by hash, params, rubric, packages, and each notebook's status.
+    """Provenance of the year: inputs and params files by hash, effective rules, rubric, packages, notebook statuses.
 
     Deterministic: the same inputs give the same bytes (no clock, no absolute path). How this run went
     (seconds per notebook, cached or executed) goes to `timings.json` beside it.
@@ -256,7 +256,11 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         "inputs": data.file_sha256,
         "data_sha256": data.sha256,
         "params_sha256": params.sha256,
-        "params": params.files,
+        # the params files by sha256 (`ci-assess verify` checks them), never their text: comments and notes
+        # in them are not for publication; what they decided is recorded as the effective rules
+        "params": dict(sorted(params.file_sha256.items())),
+        "rules": {"network": merge_rules(scores.rubric.rules, params.rules),
+                  "communities": {cid: params.rules_for(scores.rubric, cid)[0] for cid in sorted(scores.scores)}},
         "lock_sha256": cache.lock_sha256(),
         "packages": package_versions(),
         "shard": list(opts.shard) if opts.shard else None,
