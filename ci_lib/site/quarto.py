@@ -100,7 +100,7 @@ def shared_css() -> str:
 
 def theme_scss() -> str:
     """Our Quarto theme: `quarto-theme.scss` plus the shared content rules (plain CSS is valid SCSS)."""
-    theme = (ASSETS / THEME_FILE).read_text(encoding="utf-8")
+    theme = (Path(__file__).parent / THEME_FILE).read_text(encoding="utf-8")  # not in assets/: the built-in site copies those
     return f"{theme}\n/*-- scss:rules --*/\n/* from ci_lib/site/assets/site.css, shared block */\n{shared_css()}"
 
 
