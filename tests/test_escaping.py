@@ -156,7 +156,7 @@ def test_hostile_names_are_text_on_every_page_in_the_qmd_and_in_scores_csv(tmp_p
 
     # the Quarto pages hold the escaped text, which a CommonMark engine renders as text, never as markup
     for qmd in ("methods.qmd", "downloads.qmd"):
-        text = (project.report_dir / qmd).read_text()
+        text = (project.report_dir / "_quarto" / qmd).read_text()
         for name in names.values():
             assert markdown_text(name) in text, (qmd, name)
         # no unescaped address or tag: escaped, "phish.example" is "phish\.example"

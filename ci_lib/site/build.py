@@ -53,7 +53,7 @@ def chrome_key(content: YearContent, engine: str) -> str:
     for root in SITE_CODE:
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in files:
-            if path.is_file() and path.suffix in {".py", ".j2", ".css", ".js", ".yml", ".html"}:
+            if path.is_file() and path.suffix in {".py", ".j2", ".css", ".scss", ".js", ".yml", ".html"}:
                 digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
@@ -107,14 +107,16 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False,
     build = report_dir / f".site-build-{os.getpid()}"
     shutil.rmtree(build, ignore_errors=True)
     stale: set[str] | None = None
-    if old and chosen == "builtin" and site.is_dir():
+    # Quarto: only when the same pages exist and some are unchanged (a full render starts from an empty folder)
+    partial = chosen == "builtin" or (set(old) == set(keys) and any(old[p] == k for p, k in keys.items()))
+    if old and partial and site.is_dir():
         shutil.copytree(site, build)
         stale = {page for page, key in keys.items() if old.get(page) != key}
     else:
         build.mkdir(parents=True)
     try:
         if chosen == "quarto":
-            info.update(render_quarto(content, build))
+            info.update(render_quarto(content, build, stale))
         else:
             info.update(render_builtin(content, build, stale, ahead))
         write_text(build / BUILD_FILE, json.dumps(keys, indent=0, sort_keys=True))
