@@ -167,7 +167,8 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
     With `kernel=None` papermill's default engine starts a fresh kernel (the reference behaviour).
     The notebook is returned even when a cell failed (with papermill's error cells in it). On a warm kernel
     papermill writes no file (`output_path=None`): the caller writes the notebook once, where it belongs,
-    and the failed one is the notebook the engine kept. A fresh kernel's run is written to a hidden file.
+    and the failed one is the notebook the engine kept. A fresh kernel's run is written to a hidden file
+    after each cell.
     A kernel that dies mid-notebook raises `KernelDied` carrying the cells run until then.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -186,8 +187,10 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
     nb = None
     try:
         if kernel is None:
+            # saved after each cell: should the kernel die, the hidden file holds what it ran
             nb = papermill.execute_notebook(str(template), str(partial), cwd=str(output.parent),
-                                            execution_timeout=int(timeout) if timeout else None, **common)
+                                            execution_timeout=int(timeout) if timeout else None,
+                                            **{**common, "request_save_on_cell_execute": True})
         else:
             with checked_once():
                 nb = papermill.execute_notebook(str(template), None, engine_name="ci-warm", warm_kernel=kernel,
