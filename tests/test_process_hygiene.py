@@ -73,12 +73,13 @@ def slow_templates(tmp_path: Path) -> Path:
     return folder
 
 
-def start_busy_run(tmp_path: Path) -> tuple[subprocess.Popen, dict[int, str]]:
-    """A 5-community run with 2 workers, once both kernels are up and executing; returns it and its descendants."""
+def start_busy_run(tmp_path: Path, jobs: int = 2) -> tuple[subprocess.Popen, dict[int, str]]:
+    """A 5-community run with `jobs` workers, once their kernels are up and executing; returns it and its
+    descendants. With one job, the run executes in its own process, on one kernel."""
     project = make_project(tmp_path, n=5)
     command = [sys.executable, "-m", "ci_lib.cli", "run", "--year", str(YEAR), "--data", str(project.data),
                "--params", str(project.params), "--reports", str(project.reports),
-               "--notebooks", str(slow_templates(tmp_path)), "--jobs", "2", "--quiet"]
+               "--notebooks", str(slow_templates(tmp_path)), "--jobs", str(jobs), "--quiet"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=env, cwd=tmp_path)
@@ -86,14 +87,15 @@ def start_busy_run(tmp_path: Path) -> tuple[subprocess.Popen, dict[int, str]]:
     started = project.report_dir / "_work"
     while time.monotonic() < deadline and proc.poll() is None:
         # both kernels up, and the run past scoring (its slices prepared): the workers are executing notebooks
-        if len(kernels_under(proc.pid)) == 2 and started.is_dir():
+        if len(kernels_under(proc.pid)) == jobs and started.is_dir():
             break
         time.sleep(0.2)
     time.sleep(1.0)  # the kernels have taken their first notebooks
     assert proc.poll() is None, proc.communicate()
-    assert len(kernels_under(proc.pid)) == 2
+    assert len(kernels_under(proc.pid)) == jobs
     below = descendants(proc.pid)
-    assert len(below) >= 4, {pid: command_line(pid) for pid in below}  # 2 workers, 2 kernels (+ resource tracker)
+    expected = 1 if jobs == 1 else 2 * jobs  # (jobs workers, jobs kernels, and the resource tracker)
+    assert len(below) >= expected, {pid: command_line(pid) for pid in below}
     return proc, below
 
 
@@ -139,8 +141,9 @@ def test_sigterm_to_the_run_process_ends_its_workers_and_kernels(tmp_path):
         end(proc, below)
 
 
-def test_ctrl_c_exits_with_one_line_and_no_traceback(tmp_path):
-    proc, below = start_busy_run(tmp_path)
+@pytest.mark.parametrize("jobs", [2, 1], ids=["pool", "in-process"])
+def test_ctrl_c_exits_with_one_line_and_no_traceback(tmp_path, jobs):
+    proc, below = start_busy_run(tmp_path, jobs)
     try:
         os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole foreground process group
         _, err_bytes = proc.communicate(timeout=60)

@@ -119,6 +119,28 @@ def nothing() -> None:
     """A task that makes the pool spawn one more worker."""
 
 
+def abandon_notebook() -> None:
+    """Ctrl-C while this process ran a notebook: kill its kernel, and end the notebook's asyncio tasks.
+
+    The interrupt left them pending on this thread's event loop; run again (by a kernel shutdown, or at exit)
+    they would meet the dead kernel and print an exception nobody retrieved. Cancelled and awaited, they don't.
+    """
+    kill_worker_kernel()
+    if "jupyter_core.utils" not in sys.modules:  # no notebook ran in this process
+        return
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    with contextlib.suppress(Exception):
+        loop = ensure_event_loop()
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending and not loop.is_running():
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
 class SerialExecutor:
     def start(self, warm: bool = True) -> None:
         pass
@@ -127,15 +149,16 @@ class SerialExecutor:
         pass
 
     def stop(self) -> None:
-        kill_worker_kernel()
-        shutdown_worker_kernel()
+        with ctrl_c_ignored():
+            abandon_notebook()
 
     def map(self, tasks: list[NotebookTask]) -> Iterator[TaskResult]:
         try:
             for task in tasks:
                 yield run_task(task)
         except BaseException:  # interrupted: the kernel is killed, not asked to shut down
-            kill_worker_kernel()
+            with ctrl_c_ignored():
+                abandon_notebook()
             raise
         finally:
             shutdown_worker_kernel()
@@ -172,7 +195,9 @@ class PoolExecutor:
 
         A second Ctrl-C meanwhile is ignored: the workers are already being stopped.
         """
-        if self.pool is None:
+        if self.pool is None:  # (one job: notebooks ran in this process)
+            with ctrl_c_ignored():
+                abandon_notebook()
             return
         with ctrl_c_ignored():
             for worker in self.workers:

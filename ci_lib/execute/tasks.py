@@ -63,8 +63,10 @@ def shutdown_worker_kernel() -> None:
 
 def kill_worker_kernel() -> None:
     """Stop this process's kernel at once (a worker told to stop, or whose run has gone): see `WarmKernel.kill`."""
+    global _KERNEL
     if _KERNEL is not None:
         _KERNEL.kill()
+        _KERNEL = None
 
 
 # errors of the file system, not of a kernel: retrying cannot help, and every other notebook would meet them too
