@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +19,38 @@ from .errors import InvalidInput, KitError
 
 if TYPE_CHECKING:
     from .site.ahead import PagesAhead
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler or `kill` ending the run): handled as Ctrl-C is, and exits 128 + 15."""
+
+    signum = signal.SIGTERM
+
+
+class Interrupted(Exception):
+    """A run ended by Ctrl-C or SIGTERM after `finished` notebooks: one line, exit 128 + the signal."""
+
+    def __init__(self, finished: int, signum: int):
+        verb = "terminated" if signum == signal.SIGTERM else "interrupted"
+        super().__init__(f"{verb}; {finished} notebooks finished, rerun to resume")
+        self.exit_code = 128 + signum
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While a run executes, SIGTERM unwinds it as Ctrl-C does: its workers are stopped and it says so."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -167,7 +203,7 @@ def progress_printer(quiet: bool, log_json: str | None):
                 progress.start()
                 bar["task"] = progress.add_task("run", total=total, counts="")
             text = " ".join(f"{k} {counts[k]}" for k in ("ok", "cached", "failed") if counts[k])
-            progress.update(bar["task"], completed=done, counts=text)
+            progress.update(bar["task"], total=max(total, done), completed=done, counts=text)
 
     def close() -> None:
         if "progress" in bar and "task" in bar:
@@ -217,21 +253,26 @@ def do_run(args: argparse.Namespace, ahead: PagesAhead | None = None) -> int:
     from .execute import unchanged
 
     printer = progress_printer(args.quiet, args.log_json)
+    finished: Counter[str] = Counter()
 
     def callback(result: Any, done: int, total: int) -> None:
+        finished[result.status] += 1
         printer(result, done, total)
         if ahead is not None:
             ahead.add(result)
 
     started = time.perf_counter()
     try:
-        opts = run_options(args)
-        key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None
-        report = unchanged.unchanged_run(opts, key, callback)  # nothing changed: no pandas or papermill import
-        if report is None:
-            from .execute.run import run_year
+        with sigterm_as_interrupt():
+            opts = run_options(args)
+            key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None
+            report = unchanged.unchanged_run(opts, key, callback)  # nothing changed: no pandas or papermill import
+            if report is None:
+                from .execute.run import run_year
 
-            report = run_year(opts, progress=callback, inputs_key=key)
+                report = run_year(opts, progress=callback, inputs_key=key)
+    except KeyboardInterrupt as exc:  # (the run has stopped its workers and kernels)
+        raise Interrupted(finished["ok"] + finished["cached"], getattr(exc, "signum", signal.SIGINT)) from None
     finally:
         printer.close()  # type: ignore[attr-defined]
     print_summary(report)
@@ -423,6 +464,8 @@ def do_import(args: argparse.Namespace) -> int:
 
 
 def do_audit(args: argparse.Namespace) -> int:
+    if args.data is not None and args.year is None:
+        raise KitError("audit-site --data needs --year: the year whose params set the suppression to recompute")
     from .site.audit import audit_site
 
     audit = audit_site(args.path, args.data, args.year, args.params)
@@ -437,6 +480,17 @@ def do_audit(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `ci-assess` command; `argv=None` means this process's own command line (the console script)."""
+    try:
+        return command(argv)
+    finally:
+        if argv is None and threading.current_thread() is threading.main_thread():
+            # The command is over; what is left is the interpreter waiting for released pool workers to stop
+            # their kernels (well under a second). A Ctrl-C then would only print a traceback from that wait.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def command(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "validate":
@@ -488,15 +542,18 @@ def main(argv: list[str] | None = None) -> int:
     except KitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Interrupted as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         reason = "the disk is full" if exc.errno == 28 else exc.strerror or str(exc)
         print(f"error: {where}{reason}. Files already written are complete (writes are atomic); "
               "re-run to resume.", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("interrupted; completed notebooks are kept and the next run resumes", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", signal.SIGINT)
     return 2
 
 

@@ -59,18 +59,25 @@ def chrome_key(content: YearContent, engine: str) -> str:
 
 
 def page_keys(content: YearContent, engine: str) -> dict[str, str]:
-    """A key per page: the chrome key plus the cache key of the notebook(s) the page shows."""
+    """A key per page: the chrome key plus the cache key of the notebook(s) the page shows.
+
+    The pages that list every community (and its notices: not published, published without its local section)
+    depend on every notebook's entry, local sections included, and on its status as well as its key: a notebook
+    that failed, then ran with the same inputs, changes the listing only by its status.
+    """
     chrome = chrome_key(content, engine)
     notebooks = content.manifest["notebooks"]
 
     def key(*parts: str) -> str:
         return hashlib.sha256("|".join((chrome, *parts)).encode()).hexdigest()
 
-    every = ",".join(f"{cid}:{notebooks[cid]['cache_key']}" for cid in sorted(content.scores))
+    every = ",".join(f"{name}:{entry.get('cache_key', '')}:{entry.get('status', '')}"
+                     for name, entry in sorted(notebooks.items()))
     keys = {"index.html": key(notebooks.get("_network", {}).get("cache_key", "")),
             "communities.html": key(every), "methods.html": key(every), "downloads.html": key(every)}
     keys.update({f"communities/{cid}.html": key(notebooks[cid]["cache_key"],
-                                                 notebooks.get(f"{cid}:local", {}).get("cache_key", ""))
+                                                 notebooks.get(f"{cid}:local", {}).get("cache_key", ""),
+                                                 notebooks.get(f"{cid}:local", {}).get("status", ""))
                  for cid in content.scores})
     return keys
 
