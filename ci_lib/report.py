@@ -417,6 +417,11 @@ class NetworkPage:
             proof = Markup("<li>Members whose outcomes meet the proof point rule: {}</li>").format(counts["outcomes_rule"])
         incomplete = (Markup("<li>Assessments incomplete (benchmarks not rated): {}</li>").format(counts["incomplete"])
                       if counts["incomplete"] else "")
+        by_family = {f: v for f, v in (r.get("gaps_closing_share_mean_by_family") or {}).items() if v is not None}
+        families = self.work["labels"].get("families", {})
+        if by_family:
+            incomplete += Markup("<li>Average share of gaps closing, by family: {}</li>").format(
+                ", ".join(f"{families.get(f, f)} {words.share(v)}" for f, v in by_family.items()))
         return HTML(str(Markup(
             '<section class="summary-card"><p>{n} members assessed for {year} against {fw}.</p><ul>'
             "<li>Average share of core indicators improving: {imp}</li><li>Average share of gaps closing: {clo}</li>"

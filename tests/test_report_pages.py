@@ -250,8 +250,10 @@ def network_work(members: list[dict[str, Any]], previous: dict[str, str | None] 
               "gaps_closing_share_mean": 0.4, "proof_points": sum(m["summary"]["proof_point"] for m in members),
               "incomplete_members": sum(m["gateway"]["incomplete"] for m in members), "improving_shares": [0.5],
               "closing_shares": [0.4]}
+    rollup["gaps_closing_share_mean_by_family"] = {"income": 0.25, "race_ethnicity": 0.5}
     return {"year": 2025, "framework_title": "Theory of Action", "rollup": rollup,
-            "labels": vocabulary.labels({"all": "All students"}, GATEWAYS, {"evidence": "Evidence"}),
+            "labels": vocabulary.labels({"all": "All students"}, GATEWAYS, {"evidence": "Evidence"},
+                                        {"race_ethnicity": "Race/ethnicity", "income": "Income"}),
             "pillar_order": ["evidence"], "members": members, "gateway_order": ids,
             "proof_point_gateways": ["proof_point"], "outcomes_all": [], "indicator_names": {},
             "previous": {"year": 2024, "reached": previous} if previous is not None else None}
@@ -281,6 +283,7 @@ def test_headline_counts_are_the_gateway_chart_counts(tmp_path):
     assert "Members whose outcomes meet the proof point rule: 3 (2 of them not yet at the Proof Point gateway" in headline
     assert counts[vocabulary.NO_GATEWAY] == 1 and sum(counts.values()) == 5
     assert "Assessments incomplete (benchmarks not rated): 2" in headline
+    assert "Average share of gaps closing, by family: Income 25%, Race/ethnicity 50%" in headline
     assert network_counts(network.work["rollup"], network.work["gateway_order"], ["proof_point"])["at_proof_point"] == 1
 
 
