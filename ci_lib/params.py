@@ -17,12 +17,23 @@ import yaml
 
 from .errors import KitError
 from .ids import SNAKE_ID, is_community_id
-from .rubric import DEFAULT_RULES, LOCAL_DEFAULTS, Rubric, available_frameworks, load_rubric, merge_rules
+from .rubric import (
+    DEFAULT_RULES,
+    LOCAL_DEFAULTS,
+    UNITS,
+    Rubric,
+    available_frameworks,
+    load_rubric,
+    merge_rules,
+)
 
 RULE_KEYS = set(DEFAULT_RULES)
-COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "extra_notebook", "baseline_year"}
+COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "narratives", "targets", "extra_notebook",
+                  "baseline_year"}
 NETWORK_KEYS = {"year", "framework", "data", "title", "network_name", "run_date", "rules", "local_indicators",
-                "previous_year"}
+                "previous_year", "targets"}
+LOCAL_KEYS = {"id", "name", "stage", "polarity", "unit", "indicator", "core", "min_change", "linked_outcome"}
+RENAMED_RULES = {"reference_group": "reference_groups: {race_ethnicity: GROUP} (a reference per comparison family)"}
 
 
 @dataclass
@@ -35,11 +46,16 @@ class YearParams:
     rules: dict[str, Any]
     local_indicators: list[dict[str, Any]]
     communities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     sha256: str = ""
     files: dict[str, str] = field(default_factory=dict)
 
     def community(self, community_id: str) -> dict[str, Any]:
         return self.communities.get(community_id, {})
+
+    def targets_for(self, community_id: str) -> dict[str, dict[str, Any]]:
+        """Targets by indicator: the network's, each replaced whole by the community's own for that indicator."""
+        return {**self.targets, **self.community(community_id).get("targets", {})}
 
     def local_indicators_for(self, community_id: str) -> list[dict[str, Any]]:
         return [*self.local_indicators, *self.community(community_id).get("local_indicators", [])]
@@ -128,17 +144,28 @@ def _is_whole(value: Any, low: int, high: int) -> bool:
 
 
 GATEWAY_METHODS = ("all_met", "share")
+BASELINE_MODES = ("fallback", "strict")
 TREND_METHODS = ("baseline", "prior", "consecutive")
 
 
 def rule_problem(key: str, value: Any) -> str | None:
     """Why a rule value cannot be used (None when it is fine); keys are the rubric's rule names."""
-    if key in ("in_progress_credit", "proof_point_share", "proof_point_gap_share"):
+    if key in ("in_progress_credit", "proof_point_share"):
         return None if _is_number(value, 0, 1) else f"must be a number from 0 to 1, not {value!r}"
+    if key == "proof_point_gap_share":
+        return None if value is None or _is_number(value, 0, 1) else \
+            f"must be a number from 0 to 1, or null (gaps reported, not required), not {value!r}"
+    if key == "proof_point_min_indicators":
+        return None if _is_whole(value, 1, 100) else f"must be a whole number from 1 to 100, not {value!r}"
+    if key == "baseline":
+        return None if value in BASELINE_MODES else f"must be one of {', '.join(BASELINE_MODES)}, not {value!r}"
+    if key == "carry_forward_unrated":
+        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+    if key == "reference_groups":
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            return f"must be a mapping of family to group, such as {{race_ethnicity: white}}, not {value!r}"
     if key == "min_cell":
         return None if _is_whole(value, 0, 10**9) else f"must be a whole number >= 0, not {value!r}"
-    if key == "reference_group":
-        return None if isinstance(value, str) and SNAKE_ID.fullmatch(value) else f"must be a group id, not {value!r}"
     if key == "baseline_year":
         return None if value is None or _is_whole(value, 1990, 2100) else f"must be a year (1990-2100), not {value!r}"
     if key == "gateway_rule":
@@ -168,6 +195,9 @@ def rule_problem(key: str, value: Any) -> str | None:
 def check_rules(path: Path, rules: Any) -> None:
     if not isinstance(rules, dict):
         raise KitError(f"{path}::rules: expected a mapping")
+    renamed = sorted(set(rules) & set(RENAMED_RULES))
+    if renamed:
+        raise KitError(f"{path}::rules.{renamed[0]}: renamed; use {RENAMED_RULES[renamed[0]]}")
     unknown = set(rules) - RULE_KEYS
     if unknown:
         raise KitError(f"{path}::rules: unknown rule(s) {_names(unknown)}; known: {_names(RULE_KEYS)}")
@@ -177,17 +207,71 @@ def check_rules(path: Path, rules: Any) -> None:
             raise KitError(f"{path}::rules.{key}: {problem}")
 
 
+def check_reference_groups(path: Path, rules: dict[str, Any], rubric: Rubric) -> None:
+    """Each family named exists and its reference is one of its groups, `all`, or (race families) `highest`.
+
+    A typo here would make every gap of the family null, so the proof point could never be met: an error.
+    """
+    for family_id, group in (rules.get("reference_groups") or {}).items():
+        family = rubric.families.get(family_id)
+        if family is None:
+            raise KitError(f"{path}::rules.reference_groups.{family_id}: unknown comparison family; "
+                           f"known: {_names(rubric.families)}")
+        allowed = [*family.groups, "all", *family.reference_choices]
+        if group not in allowed:
+            raise KitError(f"{path}::rules.reference_groups.{family_id}: {group!r} is not a group of {family.label}; "
+                           f"use one of: {', '.join(allowed)}")
+
+
+def check_targets(path: Path, targets: Any, indicator_ids: set[str]) -> None:
+    """`targets: {indicator_id: {value: 90, year: 2028}}`: a known indicator, a number and a year."""
+    if not isinstance(targets, dict):
+        raise KitError(f"{path}::targets: expected a mapping such as {{hs_graduation: {{value: 90, year: 2028}}}}")
+    for indicator, target in targets.items():
+        where = f"{path}::targets.{indicator}"
+        if str(indicator) not in indicator_ids:
+            raise KitError(f"{where}: unknown indicator (not in the rubric nor declared as a local indicator)")
+        if not isinstance(target, dict) or set(target) != {"value", "year"}:
+            raise KitError(f"{where}: expected {{value: NUMBER, year: YEAR}}, not {target!r}")
+        if not _is_number(target["value"], -1e12, 1e12):
+            raise KitError(f"{where}.value: must be a number, not {target['value']!r}")
+        if not _is_whole(target["year"], 1990, 2100):
+            raise KitError(f"{where}.year: must be a year (1990-2100), not {target['year']!r}")
+
+
+def check_narratives(path: Path, narratives: Any, indicator_ids: set[str]) -> None:
+    """`narratives: {indicator_id: text}`: the story behind each curve, for indicators that exist."""
+    if not isinstance(narratives, dict):
+        raise KitError(f"{path}::narratives: expected a mapping of indicator id to text")
+    for indicator, text in narratives.items():
+        if str(indicator) not in indicator_ids:
+            raise KitError(f"{path}::narratives.{indicator}: unknown indicator")
+        if not isinstance(text, str):
+            raise KitError(f"{path}::narratives.{indicator}: must be text")
+
+
 def check_local_indicators(path: Path, items: Any) -> None:
     if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
         raise KitError(f"{path}::local_indicators: expected a list of mappings with an `id`")
     for item in items:
         if not isinstance(item["id"], str) or not SNAKE_ID.fullmatch(item["id"]):
             raise KitError(f"{path}::local_indicators: {item['id']!r}: id must be a snake_case id")
+        unknown = set(item) - LOCAL_KEYS
+        if unknown:  # a typo such as `polarty:` would silently publish a falling rate as "declining"
+            raise KitError(f"{path}::local_indicators.{item['id']}.{sorted(map(str, unknown))[0]}: unknown key; "
+                           f"known: {_names(LOCAL_KEYS)}")
+        if "unit" in item and item["unit"] not in UNITS:
+            raise KitError(f"{path}::local_indicators.{item['id']}.unit: must be one of {', '.join(UNITS)}, "
+                           f"not {item['unit']!r}")
+        if "core" in item and not isinstance(item["core"], bool):
+            raise KitError(f"{path}::local_indicators.{item['id']}.core: must be true or false")
+        if "min_change" in item and not _is_number(item["min_change"], 0, 1e12):
+            raise KitError(f"{path}::local_indicators.{item['id']}.min_change: must be a number >= 0")
         polarity = item.get("polarity", "higher_is_better")
         if not isinstance(polarity, str) or polarity not in {"higher_is_better", "lower_is_better"}:
             raise KitError(f"{path}::local_indicators: {item['id']}: "
                            "polarity must be higher_is_better or lower_is_better")
-        for key in ("name", "stage", "unit", "indicator"):
+        for key in ("name", "stage", "indicator", "linked_outcome"):
             if key in item and not isinstance(item[key], (str, int, float)):
                 raise KitError(f"{path}::local_indicators: {item['id']}: {key} must be text")
 
@@ -200,7 +284,7 @@ def check_local_agreement(declared: list[tuple[Path, dict[str, Any]]]) -> None:
     """
     first: dict[tuple[str, str], tuple[Path, str]] = {}
     for path, item in declared:
-        for key in ("name", *LOCAL_DEFAULTS):
+        for key in ("name", *LOCAL_DEFAULTS, "core", "min_change", "linked_outcome"):
             if key not in item:
                 continue
             where, value = first.setdefault((item["id"], key), (path, str(item[key])))
@@ -288,6 +372,18 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     framework = str(network.get("framework", "toa-2019"))
     check_local_agreement(declared)
     check_not_in_rubric(declared, framework)
+    network["targets"] = network.get("targets") or {}
+    if framework in available_frameworks():  # an unknown framework is reported where the rubric is loaded
+        rubric = load_rubric(framework)
+        indicator_ids = {o.id for o in rubric.outcomes} | {str(i["id"]) for _, i in declared}
+        check_reference_groups(network_file, network["rules"], rubric)
+        check_targets(network_file, network["targets"], indicator_ids)
+        for cid, data in communities.items():
+            path = folder / f"{cid}.yml"
+            check_reference_groups(path, data["rules"], rubric)
+            data["targets"] = data.get("targets") or {}
+            check_targets(path, data["targets"], indicator_ids)
+            check_narratives(path, data.get("narratives") or {}, indicator_ids)
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
         year=year,
@@ -298,6 +394,7 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         rules=dict(network.get("rules") or {}),
         local_indicators=list(network.get("local_indicators") or []),
         communities=communities,
+        targets=dict(network["targets"]),
         sha256=digest,
         files=files,
     )
