@@ -509,7 +509,9 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         xs, ys, shapes, cs = zip(*ends, strict=True) if ends else ((), (), (), ())
         marks(chart.parts["ends"], xs, ys, shapes, cs, 49)
         target_years = draw_target(chart, target)
-        shown_years = np.union1d(years, target_years) if target_years else years
+        # with a target, every year from the first to the target's: the gap to the target year reads as time
+        span = [*years.tolist(), *target_years]
+        shown_years = np.arange(min(span), max(span) + 1) if target_years else years
         if len(shown_years):
             ax.set_xlim(shown_years.min() - 0.3, shown_years.max() + 0.3)
         tick_labels(chart, 0, "x", shown_years, [str(int(y)) for y in shown_years])

@@ -145,6 +145,11 @@ class CommunityPage:
         )
         return HTML(str(body))
 
+    @staticmethod
+    def rating(status: str | None) -> str:
+        """A benchmark's status as the still-needed list says it: a rating, or that there is none."""
+        return words.STATUS["not_rated"] if status == "not_rated" else f"rating: {words.word(words.STATUS, status)}"
+
     def still_needed(self) -> Markup:
         """What the next gateway still needs: its benchmarks not met (with their status), and the outcomes
         proof point only where that gateway requires it, so the list never contradicts the proof point."""
@@ -152,8 +157,7 @@ class CommunityPage:
         if not g["next"]:
             return Markup("")
         status = {b["benchmark_id"]: b["status"] for b in self.scores["benchmarks"]}
-        items = [Markup("<li>{} — {} ({})</li>").format(b, self.work["benchmark_titles"].get(b, ""),
-                                                       words.word(words.STATUS, status.get(b)))
+        items = [Markup("<li>{} — {} ({})</li>").format(b, self.work["benchmark_titles"].get(b, ""), self.rating(status.get(b)))
                  for b in g["missing"]]
         outstanding = len(items)
         if g["next"] in self.work.get("proof_point_gateways", []):
@@ -327,8 +331,9 @@ class CommunityPage:
                                                                                     i.get("indicator", "")))
         unrated = self.not_rated()
         if unrated:
-            items.append(Markup("<li>Assessment incomplete: {} benchmarks not rated ({}); they earn no credit and "
-                                "neither help nor block a gateway.</li>").format(len(unrated), ", ".join(unrated)))
+            items.append(Markup("<li>Assessment incomplete: {} benchmark{} not rated ({}); an unrated benchmark earns "
+                                "no credit and neither helps nor blocks a gateway.</li>").format(
+                len(unrated), "" if len(unrated) == 1 else "s", ", ".join(unrated)))
         carried = self.carried_forward()
         if carried:
             items.append(Markup("<li>Benchmark ratings {} (not rated this year): {}</li>").format(

@@ -126,7 +126,7 @@ def test_without_a_recorded_sentence_the_proof_point_is_composed_from_the_shares
 def test_the_missing_list_names_benchmarks_and_leaves_the_outcomes_rule_to_gateways_that_need_it(tmp_path):
     card = text(page(tmp_path).summary_card())
     assert "Still needed for Emerging (2)" in card
-    assert "ev-em-1 — Baseline report card (Not rated)" in card and "ev-em-2 — Priorities set (In progress)" in card
+    assert "ev-em-1 — Baseline report card (Not rated)" in card and "ev-em-2 — Priorities set (rating: In progress)" in card
     assert "Outcomes proof point" not in card  # Emerging does not need it
     # next is Proof Point, its benchmarks all met, outcomes not: the list says what is left, not "nothing"
     gateway = {"reached": "emerging", "next": "proof_point", "missing": [], "incomplete": False}
