@@ -507,7 +507,7 @@ class NetworkPage:
             "gateway": words.gateway_label(m["gateway"]["reached"], self.gateway_labels)
             + (" (assessment incomplete)" if m["gateway"].get("incomplete") else ""),
             "improving": m["summary"]["indicators_improving_share"], "gaps closing": m["summary"]["gaps_closing_share"],
-            "proof point": words.short_verdict(m["summary"]),
+            "outcomes proof point": words.short_verdict(m["summary"]),
         } for m in self.work["members"]]).set_index("community")
         rows.index.name = "member"
         rows["improving"] = rows["improving"].map(lambda v: words.share(None if v is None or pd.isna(v) else v))

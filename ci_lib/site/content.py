@@ -196,7 +196,7 @@ class YearContent:
             chosen = references.get(f.id, f.reference)
             reference = ("the family's best-performing group in the baseline year (`highest`)" if chosen == "highest"
                          else self.rubric.group_label(chosen))
-            lines.append(f"| {md(f.label)} | {md(', '.join(self.rubric.group_label(g) for g in f.groups))} | "
+            lines.append(f"| {md(f.label)} | {md('; '.join(self.rubric.group_label(g) for g in f.groups))} | "
                          f"{md(reference)} | {md(self.rubric.group_label(f.total)) if f.total else '–'} |")
         return lines
 
