@@ -397,3 +397,17 @@ def test_methods_reads_the_params_of_a_year_recorded_before_the_manifest_kept_it
 def test_methods_says_no_rule_is_overridden_when_none_is(tmp_path):
     content = year_content(tmp_path, None, {"alder-bay": []})
     assert "No rule is overridden this year." in content.methods_markdown()
+
+
+def test_the_rubric_and_the_vocabulary_give_no_gateway_the_same_name():
+    from ci_lib import rubric
+
+    assert rubric.NO_GATEWAY == vocabulary.NO_GATEWAY == rubric.load_rubric("toa-2019").gateway_label(None)
+
+
+def test_methods_reads_the_network_yml_text_an_older_manifest_recorded(tmp_path):
+    content = year_content(tmp_path, None, {"alder-bay": []})
+    content.manifest["params"] = {"network.yml": "year: 2025\nrules:\n  min_cell: 20\n"}
+    assert content.effective_rules()["min_cell"] == 20
+    content.manifest["params"] = {"network.yml": "0" * 64}  # a manifest that records files by sha256
+    assert content.effective_rules()["min_cell"] == 10

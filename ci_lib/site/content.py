@@ -85,16 +85,26 @@ class YearContent:
     def effective_rules(self) -> dict[str, Any]:
         """The rules the network applied this year: the rubric's with network.yml's over them.
 
-        Read from the year's own record (`manifest["rules"]["network"]`) so a published year renders from what
-        it applied; a year recorded before that was kept is read from its params, then the rubric.
+        Read from the year's own record (`manifest["rules"]["network"]`, or the network.yml text older manifests
+        kept) so a published year renders from what it applied (and `verify` renders the same page); else
+        from the year's params, then the rubric.
         """
         recorded = self.manifest.get("rules")
         if isinstance(recorded, dict) and isinstance(recorded.get("network"), dict):
             return dict(recorded["network"])
+        import yaml
+
         from ..errors import KitError
         from ..params import load_params
         from ..rubric import merge_rules
 
+        text = (self.manifest.get("params") or {}).get("network.yml")  # kits that recorded the files' text
+        try:
+            network = yaml.safe_load(text) if isinstance(text, str) else None
+        except yaml.YAMLError:
+            network = None
+        if isinstance(network, dict) and isinstance(network.get("rules") or {}, dict):
+            return merge_rules(self.rubric.rules, network.get("rules") or {})
         params_root = self.report_dir.parent.parent / str(self.manifest.get("params_dir") or "params")
         try:
             return merge_rules(self.rubric.rules, load_params(self.year, params_root).rules)
