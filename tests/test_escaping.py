@@ -94,6 +94,11 @@ def hostile_project(tmp_path):
     data = yaml.safe_load(local[0].read_text())
     data["local_indicators"][0]["name"] = HOSTILE_INDICATOR
     local[0].write_text(yaml.safe_dump(data))
+    for i, cid in enumerate(ids):  # an override of each member's own, so Methods lists every name in a row
+        path = project.params / "2025" / f"{cid}.yml"
+        own = yaml.safe_load(path.read_text()) if path.exists() else {"community_id": cid}
+        own["rules"] = {"min_cell": 11 + i}
+        path.write_text(yaml.safe_dump(own))
     return project, dict(zip(ids, HOSTILE, strict=True)), data["community_id"]
 
 
