@@ -158,7 +158,7 @@ def test_random_params_never_crash(network, community, raw, garbage):
             assert str(exc).startswith(str(folder))
         else:
             for cid in ("north-hills", "south-bay"):
-                rules_row(params.rules_for(RUBRIC, cid)[0])  # the scoring pass can use every accepted rule
+                rules_row(params.rules_for(RUBRIC, cid)[0], list(RUBRIC.families))  # scoring can use every accepted rule
                 params.local_indicators_for(cid)
             params.all_local_indicator_ids()
 
