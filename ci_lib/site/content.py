@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..rubric import Rubric, load_rubric
+from ..scoring.suppression import suppression_rule_text
 
 NAV = [("index.html", "Overview"), ("communities.html", "Communities"), ("methods.html", "Methods"),
        ("downloads.html", "Downloads")]
@@ -125,10 +126,7 @@ class YearContent:
             f"reversed to a smaller gap). The outcomes **proof point** needs at least "
             f"{rules['proof_point_share']:.0%} of indicators improving and at least "
             f"{rules['proof_point_gap_share']:.0%} of gaps closing.",
-            f"- **Suppression**: a value from fewer than {rules['min_cell']} students is not shown, not downloadable "
-            "and not used in any change, trend or gap. Where groups add up to the total (race/ethnicity, income, "
-            "gender) and one group is suppressed, the next smallest is suppressed too, so no value can be derived "
-            "from the total.", "",
+            f"- **Suppression**: {suppression_rule_text(rules['min_cell'])}", "",
             "## Overrides in force", "",
         ]
         overrides = [(s["name"], o) for s in self.scores.values() for o in s.get("overrides", [])]
