@@ -114,11 +114,45 @@ class Slots:
         return cls(member_pos=pos, member_slot=slot, member_den=den[pos], slot_total_pos=totals_at,
                    slot_threshold=threshold[totals_at], slot_unlisted=unlisted, slot_frame=frame)
 
-    def hidden(self, blank: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        """Per slot: the students in total minus the shown members (blank members' weight + unlisted)."""
-        member_blank = blank[self.member_pos]
-        held = np.where(member_blank, np.nan_to_num(weight[self.member_pos]), 0.0)
+    def hidden(self, unknown: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Per slot: the students in the total minus the known members (unknown members' weight + unlisted)."""
+        held = np.where(unknown[self.member_pos], weight[self.member_pos], 0.0)
         return np.bincount(self.member_slot, held, minlength=len(self.slot_total_pos)) + self.slot_unlisted
+
+    def unknown_members(self, unknown: np.ndarray) -> np.ndarray:
+        return np.bincount(self.member_slot, unknown[self.member_pos], minlength=len(self.slot_total_pos))
+
+    def weights(self, unknown: np.ndarray, den: np.ndarray) -> np.ndarray:
+        """Students each unknown cell really hides: its size, but for a total at most what its own partitions
+        hide (the total is its known members plus that rest). A cell with no count hides 0 (we cannot know
+        more) unless it is a total, when its partitions say what it hides."""
+        is_total = np.zeros(len(den), dtype=bool)
+        is_total[self.slot_total_pos] = True
+        weight = np.where(unknown, np.where(np.isnan(den), np.where(is_total, np.inf, 0.0), den), 0.0)
+        for _ in range(len(den) + 1):  # min only falls; the depth of nesting bounds the passes
+            rest = self.hidden(unknown, weight)
+            before = weight.copy()
+            open_total = unknown[self.slot_total_pos]
+            np.minimum.at(weight, self.slot_total_pos[open_total], rest[open_total])
+            if np.array_equal(weight, before):
+                break
+        return np.where(np.isinf(weight), 0.0, weight)
+
+    def closure(self, known: np.ndarray) -> np.ndarray:
+        """Every cell a reader can derive: a partition's single unknown member (beside a known total, no
+        unlisted students), or a total whose members are all known (no unlisted students)."""
+        known = known.copy()
+        while True:
+            unknown = ~known
+            n_unknown = self.unknown_members(unknown)
+            closed = self.slot_unlisted == 0
+            total_known = known[self.slot_total_pos]
+            single = (total_known & (n_unknown == 1) & closed)[self.member_slot] & unknown[self.member_pos]
+            derived = np.concatenate([self.member_pos[single],
+                                      self.slot_total_pos[~total_known & (n_unknown == 0) & closed]])
+            if not len(derived):
+                return known
+            known[derived] = True
 
 
 def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, list[str]],
@@ -126,52 +160,61 @@ def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, 
     """Add `raw`, `suppressed`, `suppression` (small_cell | complementary | '') and public `shown` columns.
 
     `min_cell` is indexed by community_id (per-community rules); `totals` names each partition's total
-    group (default `all`). The rule, applied to a fixed point because a group can be a member of one
-    partition and the total of another (`female` in gender and in race_female) and blanking a total
-    affects the partitions it belongs to:
+    group (default `all`). Within each (community, indicator, year):
     1. a cell with a denominator under min_cell is suppressed (small_cell);
-    2. within each (community, indicator, year) and partition whose total is shown, the students a
-       reader can isolate as the total minus the shown members -- the blank members plus students in no
-       listed member -- number 0 or at least min_cell; if fewer, the smallest shown members (by
-       denominator, then group id) are suppressed until they do (complementary);
-    3. if even suppressing every member with a count cannot get there, the total is suppressed
-       (complementary) and, in the partitions it belongs to, counts only as those few at-risk students, so
-       it cannot itself be recovered there.
+    2. in each partition whose total is shown, the students a reader can isolate as the total minus the
+       shown members -- the blank members plus students in no listed member -- number 0 or at least
+       min_cell, and a blank member never stands alone (one blank and no unlisted students would be the
+       total minus the others exactly, and could then unlock another partition);
+    3. in each partition whose total is blank, the blank members hide at least min_cell students (or all of
+       a smaller total's), so the total cannot be rebuilt as the sum of its shown members;
+    where a partition falls short, its smallest shown members (by denominator, then group id) are
+    suppressed until it does not (complementary). Only when no partition can be mended that way is the
+    total of one that cannot suppressed instead (complementary); in the partitions it belongs to such a
+    total counts only as the students its members hide, so it is no cover there. The rule runs to a fixed
+    point because a group is a member of one partition and the total of another (`female` is both), and it
+    is checked on what a reader can derive (`Slots.closure`), not only on what is blank.
+
     A cell given only as a `value` (percent, no counts) has no known size: it is never suppressed for its
     own size (whoever published the percent applied their own small-cell rule), never chosen as a
-    complementary cell (hiding an unknown number of students proves nothing), and students outside the
-    listed members are counted only when the total and every member have counts. That choice is the
-    conservative one: where the counts cannot prove a remainder safe, the total goes, not a guess.
+    complementary cell (hiding an unknown number of students proves nothing) and counts as hiding no
+    students; students outside the listed members are counted only when the total and every member have
+    counts. That is the conservative choice: where counts cannot prove a remainder safe, the total goes.
     """
     table = outcomes.copy()
     table["raw"] = cell_values(table)
     threshold = table["community_id"].map(min_cell).astype(float).to_numpy()
     den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    small = np.nan_to_num(den, nan=np.inf) < threshold
-    kind = np.where(small, "small_cell", "").astype(object)
-    weight = np.where(small, den, np.nan)  # students a blank cell hides, as protection for its partitions
+    kind = np.where(np.nan_to_num(den, nan=np.inf) < threshold, "small_cell", "").astype(object)
     slots = Slots.of(table, threshold, partition_layout(partitions, totals))
     has_count = ~np.isnan(slots.member_den)
+    total_den = np.nan_to_num(den[slots.slot_total_pos], nan=np.inf)
     while True:
         blank = kind != ""
-        hidden = slots.hidden(blank, weight)
-        unsafe = ~blank[slots.slot_total_pos] & (hidden > 0) & (hidden < slots.slot_threshold)
-        if not unsafe.any():
-            break
-        candidate = unsafe[slots.member_slot] & ~blank[slots.member_pos] & has_count
+        unknown = ~slots.closure(~blank)
+        hidden = slots.hidden(unknown, slots.weights(unknown, den))
+        blank_members = slots.unknown_members(blank)  # blank, derived or not: a derived one stands alone
+        total_shown = ~blank[slots.slot_total_pos]
+        total_known = ~unknown[slots.slot_total_pos]
+        target = np.where(total_shown, slots.slot_threshold, np.minimum(slots.slot_threshold, total_den))
+        short = np.where(total_shown, hidden > 0, True) & (hidden < target - 1e-9)
+        alone = total_known & (blank_members == 1) & (slots.slot_unlisted == 0)
+        candidate = (short | alone)[slots.member_slot] & ~blank[slots.member_pos] & has_count
         cand_den = np.where(candidate, slots.member_den, 0.0)
-        reachable = hidden + np.bincount(slots.member_slot, cand_den, minlength=len(hidden))
+        reachable = hidden + np.bincount(slots.member_slot, cand_den, minlength=len(hidden)) >= target - 1e-9
+        mendable = (short & reachable) | (alone & ~short & (np.bincount(slots.member_slot, candidate,
+                                                                        minlength=len(hidden)) > 0))
         before = pd.Series(cand_den).groupby(slots.member_slot).cumsum().to_numpy() - cand_den
-        pick = candidate & (hidden[slots.member_slot] + before < slots.slot_threshold[slots.member_slot]) \
-            & (reachable[slots.member_slot] >= slots.slot_threshold[slots.member_slot])
-        picked = slots.member_pos[pick]
-        kind[picked] = "complementary"
-        weight[picked] = slots.member_den[pick]
-        stuck = unsafe & (reachable < slots.slot_threshold)
-        stuck_totals = slots.slot_total_pos[stuck]
-        kind[stuck_totals] = "complementary"
-        weight[stuck_totals] = np.inf
-        np.minimum.at(weight, stuck_totals, hidden[stuck])
+        first = pd.Series(candidate.astype(int)).groupby(slots.member_slot).cumsum().to_numpy() == 1
+        at = slots.member_slot
+        pick = candidate & mendable[at] & ((short[at] & (hidden[at] + before < target[at] - 1e-9)) | (alone[at] & first))
+        if pick.any():
+            kind[slots.member_pos[pick]] = "complementary"
+            continue
+        stuck = total_shown & (short | alone)  # nothing left to blank among the members: the total goes
+        if not stuck.any():
+            break
+        kind[slots.slot_total_pos[stuck]] = "complementary"
     table["suppression"] = kind.astype(str)
     table["suppressed"] = table["suppression"] != ""
     table["shown"] = table["raw"].round(1).where(~table["suppressed"])
@@ -180,40 +223,30 @@ def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, 
 
 def exposures(table: pd.DataFrame, shown: pd.Series, min_cell: pd.Series, partitions: dict[str, list[str]],
               totals: dict[str, str] | None = None) -> pd.DataFrame:
-    """Remainders a reader could compute: one row per (community, indicator, year, partition) where the
-    total is known (shown, or derived as the sum of all its members or as a partition's single unknown)
-    and the students in it minus the known members number more than 0 and fewer than min_cell.
+    """Remainders a reader could compute: one row per (community, indicator, year, partition) whose total
+    is known (shown, or derived: `Slots.closure`) and whose total minus the known members holds more than
+    0 and fewer than min_cell students, counting an underived blank total only as the students its own
+    members hide (the rest of it is known).
 
     `table` holds the private counts (denominator per cell), `shown` says which of its cells are published.
-    Columns: community_id, indicator_id, year, partition, groups (the blank members), students.
-    A partition with a member given only as a percent is judged on the members with counts.
+    Columns: community_id, indicator_id, year, partition, groups (the unknown members), students.
+    A member given only as a percent counts as hiding no students. `attrs["checked"]` is the number of
+    partition-years with a known total.
     """
     table = table.reset_index(drop=True)
     threshold = table["community_id"].map(min_cell).astype(float).to_numpy()
     den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     slots = Slots.of(table, threshold, partition_layout(partitions, totals))
-    known = shown.to_numpy(dtype=bool).copy()
+    known = slots.closure(shown.to_numpy(dtype=bool))
+    unknown = ~known
+    hidden = slots.hidden(unknown, slots.weights(unknown, den))
+    exposed = np.flatnonzero(known[slots.slot_total_pos] & (hidden > 0) & (hidden < slots.slot_threshold - 1e-9))
     groups = table["group"].to_numpy()
-    found: dict[int, tuple[int, str]] = {}
-    while True:  # what a reader can derive: a partition's single unknown, or a total from all its members
-        unknown = ~known
-        hidden = slots.hidden(unknown, den)
-        total_known = known[slots.slot_total_pos]
-        for slot in np.flatnonzero(total_known & (hidden > 0) & (hidden < slots.slot_threshold)).tolist():
-            if slot not in found:
-                mine = slots.member_pos[(slots.member_slot == slot) & unknown[slots.member_pos]]
-                found[slot] = (int(hidden[slot]), ", ".join(sorted(groups[mine])) or "(students in no listed group)")
-        n_unknown = np.bincount(slots.member_slot, unknown[slots.member_pos], minlength=len(hidden))
-        single = (total_known & (n_unknown == 1) & (slots.slot_unlisted == 0))[slots.member_slot]
-        derived = np.concatenate([slots.member_pos[single & unknown[slots.member_pos]],
-                                  slots.slot_total_pos[~total_known & (n_unknown == 0) & (slots.slot_unlisted == 0)]])
-        if not len(derived):
-            break
-        known[derived] = True
-    out = slots.slot_frame.iloc[sorted(found)].copy()
-    out.attrs["checked"] = int(known[slots.slot_total_pos].sum())  # partition-years with a known total
-    out["groups"] = [found[s][1] for s in sorted(found)]
-    out["students"] = [found[s][0] for s in sorted(found)]
+    out = slots.slot_frame.iloc[exposed].copy()
+    out["groups"] = [", ".join(sorted(groups[slots.member_pos[(slots.member_slot == s) & unknown[slots.member_pos]]]))
+                     or "(students in no listed group)" for s in exposed.tolist()]
+    out["students"] = hidden[exposed].round().astype(int)
+    out.attrs["checked"] = int(known[slots.slot_total_pos].sum())
     return out.reset_index(drop=True)[[*KEY, "partition", "groups", "students"]]
 
 
