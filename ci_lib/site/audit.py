@@ -2,9 +2,10 @@
 
 Fails on: an image without alt text; markup from data that reached a page unescaped (inline scripts,
 event-handler attributes, javascript: URLs, raw user strings containing `<`); broken internal links;
-and any suppressed value present in pages, downloads or notebooks, including values derivable from a
-total and the other groups. With the private inputs (`--data`), suppression is recomputed from the
-counts so the published blanks are checked for completeness, not only for consistency.
+and any suppressed value present in pages, downloads or notebooks. Without counts it can only fail a single
+blank group beside a shown total; with the private inputs (`--data`) suppression is recomputed from the
+counts, and every partition-year whose known total minus its shown groups isolates 1 to min_cell - 1
+students fails (`scoring.suppression.exposures`), so the blanks are checked for completeness too.
 """
 
 from __future__ import annotations
