@@ -26,8 +26,10 @@ def suppression_rule_text(min_cell: int) -> str:
     return (f"a value from fewer than {min_cell} students is not shown, not downloadable and not used in any "
             "change, trend or gap. Where groups add up to a total (all students by race/ethnicity, income or "
             "gender, for instance), the total minus the shown groups gives the blank groups' combined result, so "
-            "further groups are blanked, smallest first, until the students behind the blanks of each such total "
-            f"number none or at least {min_cell} (where they cannot, the total is blanked as well). No result of "
+            "further groups are blanked, smallest first, until no blank group stands alone beside its total and "
+            f"the students behind the blanks number none or at least {min_cell}; a blanked total keeps at least "
+            f"{min_cell} of its own students blank too (where none of this can be done, the total is blanked). "
+            "No result of "
             f"fewer than {min_cell} students, alone or combined, can be worked out from what is published.")
 
 
