@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +19,38 @@ from .errors import InvalidInput, KitError
 
 if TYPE_CHECKING:
     from .site.ahead import PagesAhead
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler or `kill` ending the run): handled as Ctrl-C is, and exits 128 + 15."""
+
+    signum = signal.SIGTERM
+
+
+class Interrupted(Exception):
+    """A run ended by Ctrl-C or SIGTERM after `finished` notebooks: one line, exit 128 + the signal."""
+
+    def __init__(self, finished: int, signum: int):
+        verb = "terminated" if signum == signal.SIGTERM else "interrupted"
+        super().__init__(f"{verb}; {finished} notebooks finished, rerun to resume")
+        self.exit_code = 128 + signum
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While a run executes, SIGTERM unwinds it as Ctrl-C does: its workers are stopped and it says so."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -55,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--framework", default=None, help="rubric to check ids against (default: every known one)")
     p.add_argument("--year", type=int, help="use params/<year> (framework, local indicators)")
     p.add_argument("--params", default="params")
+    p.add_argument("--strict", action="store_true", help="warnings (such as unrated benchmarks) exit 2 too")
 
     p = sub.add_parser("score", help="scores without notebooks (fast path)")
     p.add_argument("data_dir")
@@ -166,7 +203,7 @@ def progress_printer(quiet: bool, log_json: str | None):
                 progress.start()
                 bar["task"] = progress.add_task("run", total=total, counts="")
             text = " ".join(f"{k} {counts[k]}" for k in ("ok", "cached", "failed") if counts[k])
-            progress.update(bar["task"], completed=done, counts=text)
+            progress.update(bar["task"], total=max(total, done), completed=done, counts=text)
 
     def close() -> None:
         if "progress" in bar and "task" in bar:
@@ -216,21 +253,26 @@ def do_run(args: argparse.Namespace, ahead: PagesAhead | None = None) -> int:
     from .execute import unchanged
 
     printer = progress_printer(args.quiet, args.log_json)
+    finished: Counter[str] = Counter()
 
     def callback(result: Any, done: int, total: int) -> None:
+        finished[result.status] += 1
         printer(result, done, total)
         if ahead is not None:
             ahead.add(result)
 
     started = time.perf_counter()
     try:
-        opts = run_options(args)
-        key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None
-        report = unchanged.unchanged_run(opts, key, callback)  # nothing changed: no pandas or papermill import
-        if report is None:
-            from .execute.run import run_year
+        with sigterm_as_interrupt():
+            opts = run_options(args)
+            key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None
+            report = unchanged.unchanged_run(opts, key, callback)  # nothing changed: no pandas or papermill import
+            if report is None:
+                from .execute.run import run_year
 
-            report = run_year(opts, progress=callback, inputs_key=key)
+                report = run_year(opts, progress=callback, inputs_key=key)
+    except KeyboardInterrupt as exc:  # (the run has stopped its workers and kernels)
+        raise Interrupted(finished["ok"] + finished["cached"], getattr(exc, "signum", signal.SIGINT)) from None
     finally:
         printer.close()  # type: ignore[attr-defined]
     print_summary(report)
@@ -290,9 +332,41 @@ def do_validate(args: argparse.Namespace) -> int:
     data = load_network(args.data_dir, rubric, local)
     for note in data.notes:
         print(f"note: {note}", file=sys.stderr)
+    warnings = unrated_warnings(args, data)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{args.data_dir}: valid ({len(data.communities)} communities, {len(data.benchmarks)} benchmark ratings, "
-          f"{len(data.outcomes)} outcome rows)")
-    return 0
+          f"{len(data.outcomes)} outcome rows)" + (f"; {len(warnings)} warning(s)" if warnings else ""))
+    return 2 if warnings and args.strict else 0
+
+
+def unrated_warnings(args: argparse.Namespace, data: Any) -> list[str]:
+    """One line per member whose assessment year has benchmarks without a rating (scored `not_rated`).
+
+    The year is --year, else the latest year of benchmarks.csv; the framework is --framework, else that
+    year's params, else the default rubric (as `score` uses).
+    """
+    from .rubric import load_rubric
+    from .scoring.benchmarks import unrated_benchmarks
+
+    years = data.benchmarks["year"].dropna()
+    year = args.year or (int(years.max()) if len(years) else None)
+    if year is None:
+        return []
+    from .params import load_params
+
+    params = load_params(year, args.params) if (Path(args.params) / str(year) / "network.yml").exists() else None
+    rubric = load_rubric(args.framework or (params.framework if params else "toa-2019"))
+    name = next((k for k in data.file_sha256 if k.startswith("benchmarks.")), "benchmarks.csv")
+    where = Path(args.data_dir) / name
+    out = []
+    for cid, ids in unrated_benchmarks(data.benchmarks, data.communities, rubric, year).items():
+        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+        carried = params is not None and params.rules_for(rubric, cid)[0].get("carry_forward_unrated")
+        what = ("last year's rating is carried forward where there is one" if carried else
+                "scored not_rated, credit 0; the assessment is marked incomplete")
+        out.append(f"{where}: {cid} {year}: {len(ids)} benchmark(s) not rated: {shown} ({what})")
+    return out
 
 
 def do_score(args: argparse.Namespace) -> int:
@@ -317,15 +391,19 @@ def do_score(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title=f"Scores {args.year} ({rubric.framework})")
-    for col in ("community", "gateway", "next", "missing", "improving", "gaps closing", "proof point"):
+    for col in ("community", "gateway", "next", "missing", "core improving", "gaps closing", "proof point"):
         table.add_column(col)
+    incomplete = 0
     for s in scores.scores.values():
-        summ = s["summary"]
-        table.add_row(s["community_id"], s["gateway"]["reached"] or "–", s["gateway"]["next"] or "–",
-                      str(len(s["gateway"]["missing"])),
+        summ, gateway = s["summary"], s["gateway"]
+        incomplete += bool(gateway.get("incomplete"))
+        table.add_row(s["community_id"], rubric.gateway_label(gateway["reached"]) + (" *" if gateway.get("incomplete") else ""),
+                      rubric.gateway_label(gateway["next"]) if gateway["next"] else "–", str(len(gateway["missing"])),
                       "–" if summ["indicators_improving_share"] is None else f"{summ['indicators_improving_share']:.0%}",
                       "–" if summ["gaps_closing_share"] is None else f"{summ['gaps_closing_share']:.0%}",
                       "yes" if summ["proof_point"] else "no")
+    if incomplete:
+        table.caption = f"* assessment incomplete: {incomplete} member(s) have benchmarks not rated (see `validate`)"
     Console().print(table)
     return 0
 
@@ -386,6 +464,8 @@ def do_import(args: argparse.Namespace) -> int:
 
 
 def do_audit(args: argparse.Namespace) -> int:
+    if args.data is not None and args.year is None:
+        raise KitError("audit-site --data needs --year: the year whose params set the suppression to recompute")
     from .site.audit import audit_site
 
     audit = audit_site(args.path, args.data, args.year, args.params)
@@ -400,6 +480,17 @@ def do_audit(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `ci-assess` command; `argv=None` means this process's own command line (the console script)."""
+    try:
+        return command(argv)
+    finally:
+        if argv is None and threading.current_thread() is threading.main_thread():
+            # The command is over; what is left is the interpreter waiting for released pool workers to stop
+            # their kernels (well under a second). A Ctrl-C then would only print a traceback from that wait.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def command(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "validate":
@@ -451,15 +542,18 @@ def main(argv: list[str] | None = None) -> int:
     except KitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Interrupted as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         reason = "the disk is full" if exc.errno == 28 else exc.strerror or str(exc)
         print(f"error: {where}{reason}. Files already written are complete (writes are atomic); "
               "re-run to resume.", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("interrupted; completed notebooks are kept and the next run resumes", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", signal.SIGINT)
     return 2
 
 

@@ -41,6 +41,9 @@ RACE_GAP = {"white": 0.0, "asian": -3.0, "black": 14.0, "hispanic": 11.0, "ameri
             "pacific_islander": 9.0, "two_or_more": 5.0}
 OTHER_GAP = {"low_income": 13.0, "not_low_income": -6.0, "english_learner": 16.0, "female": -2.0, "male": 2.0,
              "disability": 20.0}
+COMPLEMENT = {"not_english_learner": ("english_learner", -1.5), "no_disability": ("disability", -2.5)}
+"""Groups drawn from a second random stream (the complements that give English learners and students with
+disabilities their reference groups), so that adding them left every other number of the demo as it was."""
 LOCAL_INDICATORS = [
     {"id": "chronic_absence", "name": "Chronic absence", "stage": "k12", "polarity": "lower_is_better",
      "unit": "percent", "indicator": "Share of students missing 10% or more of school days"},
@@ -48,6 +51,13 @@ LOCAL_INDICATORS = [
      "unit": "percent", "indicator": "Share of high school seniors completing the FAFSA"},
 ]
 DEMO_YEAR = 2025
+TARGETS = {"kindergarten_readiness": {"value": 55, "year": 2030}, "early_grade_reading": {"value": 50, "year": 2030},
+           "hs_graduation": {"value": 90, "year": 2028}}
+NARRATIVE = ("Partners read the {year} results together in the spring. **What works**: summer bridge programs "
+             "and the attendance campaign. *What is next*: a data-sharing agreement with the community college.")
+STORIES = {"hs_graduation": "Graduation rose where ninth-grade success teams started; the story is uneven by school.",
+           "chronic_absence": "Absence fell after the bus-route changes; families named transport as the first barrier.",
+           "fafsa_completion": "Completion nights at every high school, run with the college access network."}
 
 
 def slug(text: str) -> str:
@@ -106,7 +116,8 @@ def benchmark_rows(rng: np.random.Generator, rubric: Rubric, ids: list[str], lev
 
 
 def outcome_rows(rng: np.random.Generator, ids: list[str], levels: np.ndarray,
-                 local: dict[str, list[str]], last_year: int) -> pd.DataFrame:
+                 local: dict[str, list[str]], last_year: int,
+                 complements: np.random.Generator | None = None) -> pd.DataFrame:
     years = list(range(last_year - 7, last_year + 1))
     frames = []
     race_ids = list(RACE_GAP)
@@ -141,6 +152,11 @@ def outcome_rows(rng: np.random.Generator, ids: list[str], levels: np.ndarray,
                 nums = {g: int(rng.binomial(d, min(0.98, max(0.02, rates[g] / 100)))) for g, d in dens.items() if g != "all"}
                 for part in (race_ids, ["low_income", "not_low_income"], ["female", "male"]):
                     nums.setdefault("all", sum(nums[g] for g in part))
+                if complements is not None:
+                    for g, (other, gap) in COMPLEMENT.items():
+                        dens[g] = n_all - dens[other]
+                        rate = base + effect + slope * y * sign - sign * closing * gap
+                        nums[g] = int(complements.binomial(dens[g], min(0.98, max(0.02, rate / 100))))
                 for g, d in dens.items():
                     if d == 0:
                         continue
@@ -165,7 +181,7 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 2025, n: int = 70,
     levels = maturity_levels(rng, n)
     local = {cid: [LOCAL_INDICATORS[i % 2]["id"]] for i, cid in enumerate(ids[3:n:9])}
     benchmarks = benchmark_rows(rng, rubric, ids, levels, year)
-    outcomes = outcome_rows(rng, ids, levels, local, year)
+    outcomes = outcome_rows(rng, ids, levels, local, year, np.random.default_rng([seed, 1]))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in (("communities", communities), ("benchmarks", benchmarks), ("outcomes", outcomes)):
@@ -195,14 +211,18 @@ def write_demo_params(root: str | Path, year: int, data_dir: str, local: dict[st
             "# and is listed on the Methods page and on each community page.\n"
             + yaml.safe_dump({"year": year, "framework": framework, "data": data_dir,
                               "title": f"Demo Network Assessment {year}", "run_date": f"{year}-11-15",
-                              "rules": {"baseline_year": year - 7, "min_cell": 10}}, sort_keys=False),
+                              "rules": {"baseline_year": year - 7, "min_cell": 10},
+                              "targets": TARGETS}, sort_keys=False),
             encoding="utf-8")
         written.append(network)
     for cid, indicators in local.items():
         path = folder / f"{cid}.yml"
         if not path.exists():
-            path.write_text(f"# Overrides and local indicators for {cid}.\n"
-                            + yaml.safe_dump({"community_id": cid, "local_indicators": indicators}, sort_keys=False),
+            stories = {i: STORIES[i] for i in ("hs_graduation", *(d["id"] for d in indicators)) if i in STORIES}
+            path.write_text(f"# Overrides, local indicators and the story behind the curves for {cid}.\n"
+                            + yaml.safe_dump({"community_id": cid, "local_indicators": indicators,
+                                              "narrative": NARRATIVE.format(year=year), "narratives": stories},
+                                             sort_keys=False, width=110),
                             encoding="utf-8")
             written.append(path)
     return written

@@ -20,6 +20,7 @@ NOTICE = ("<!-- Generated from the schemas in ci_lib/contract.py by `ci-assess d
 
 def data_contract_markdown() -> str:
     from .contract import describe_contract
+    from .scoring.schema import rules_markdown, scores_markdown
 
     return "\n".join([
         NOTICE,
@@ -32,6 +33,10 @@ def data_contract_markdown() -> str:
         "or, for indicators, be declared as `local_indicators` in the year's params. An outcome row gives "
         "either `numerator` and `denominator` or `value`. See the [user guide](guide.md) for the params files "
         "and the scores JSON.",
+        "",
+        rules_markdown().rstrip(),
+        "",
+        scores_markdown().rstrip(),
         "",
     ])
 

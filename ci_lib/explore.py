@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from . import html, plots
+from . import vocabulary as words
 from .errors import KitError
 
 Years = tuple[int, int] | None
@@ -39,7 +40,7 @@ class Explorer:
     def communities(self) -> pd.DataFrame:
         """Members of the year, by name: community_id (index), name, state, gateway (reached, as a label)."""
         rows = [{"community_id": cid, "name": s["name"], "state": s.get("state", ""),
-                 "gateway": self.gateway_labels.get(s["gateway"]["reached"] or "", "Not yet Exploring")}
+                 "gateway": words.gateway_label(s["gateway"]["reached"], self.gateway_labels)}
                 for cid, s in self.scores.items()]
         frame = pd.DataFrame(rows, columns=["community_id", "name", "state", "gateway"])
         return frame.sort_values(["name", "community_id"]).set_index("community_id")
@@ -243,7 +244,7 @@ def labels_for(folder: Path, framework: str, community_ids: list[str]) -> tuple[
         info = {o.id: {"id": o.id, "name": o.name, "polarity": o.polarity, "unit": o.unit, "local": o.local}
                 for o in rubric.outcomes}
         groups = {g.id: g.label for g in rubric.groups}
-        gateways = {g["id"]: g["label"] for g in rubric.gateways}
+        gateways = words.gateway_labels(rubric.gateways)
     groups = {"all": groups.get("all", "All students"), **{k: v for k, v in groups.items() if k != "all"}}
     return info, groups, gateways
 

@@ -37,10 +37,12 @@ OTHER_SUFFIXES = (".xls", ".ods", ".tsv", ".txt", ".CSV", ".XLSX")
 MAX_BYTES = 512 * 1024 * 1024
 HEADER_SEARCH_ROWS = 20
 KNOWN_COLUMNS = {str(c) for spec in TABLES.values() for c in spec.schema.columns}
-INTEGER_TEXT = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.0*)?"
-NUMBER_TEXT = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?"
-SCHOOL_YEAR = re.compile(r"(\d{4})\s*[-/\u2013]\s*(\d{2}|\d{4})")
+# [0-9], not \d: \d also matches other scripts' digits ('２０２５', '٢٠٢٥'), which pandas cannot parse
+INTEGER_TEXT = r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0*)?"
+NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?"
+SCHOOL_YEAR = re.compile(r"([0-9]{4})\s*[-/\u2013]\s*([0-9]{2}|[0-9]{4})")
 LARGEST_NUMBER = 10**15
+SHOWN_PER_COLUMN = 5  # bad cells listed one by one per column and kind; the rest are counted on one line
 
 
 @dataclass
@@ -111,12 +113,46 @@ def binary_problem(path: Path, raw: bytes) -> Problem | None:
                                               "or give it the .xlsx suffix")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None  # UTF-16 text holds NUL bytes
-    head = raw[: 64 * 1024]
+    head = raw[: 64 * 1024]  # a sample for the control-character ratio; NUL bytes are looked for in every cell
     controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13))
-    if b"\x00" in head or controls > len(head) // 100:
+    if controls > len(head) // 100:
         line = head[: head.find(b"\x00")].count(b"\n") + 1 if b"\x00" in head else None
         return Problem(str(path), line, None, "is not a text file (binary data): expected CSV text")
     return None
+
+
+def grouped(problems: list[Problem], what: str) -> list[Problem]:
+    """The first `SHOWN_PER_COLUMN` problems of each column, then one line counting the rest of that column.
+
+    A column of text where numbers belong (or a damaged file) would otherwise bury the report under one
+    identical line per row; `what` completes "N more cells in column C ...".
+    """
+    by_column: dict[tuple[str, str | None], list[Problem]] = {}
+    for problem in sorted(problems, key=lambda p: (p.file, p.row or 0)):
+        by_column.setdefault((problem.file, problem.column), []).append(problem)
+    out: list[Problem] = []
+    for (file, column), found in by_column.items():
+        out += found[:SHOWN_PER_COLUMN]
+        rest = found[SHOWN_PER_COLUMN:]
+        if rest:
+            rows = f"rows {rest[0].row}-{rest[-1].row}" if len(rest) > 1 else f"row {rest[0].row}"
+            out.append(Problem(file, rest[0].row, column, f"{len(rest)} more cells in column {column} {what} "
+                                                          f"({rows}; only the first {SHOWN_PER_COLUMN} are listed)"))
+    return out
+
+
+def nul_problems(path: Path, rows: Rows) -> list[Problem]:
+    """Every cell holding a NUL byte: a sign of a damaged file or a binary format, never data to keep."""
+    header = rows[0][1] if rows else []
+    found = []
+    for number, cells in rows:
+        for position, cell in enumerate(cells):
+            if "\x00" in cell:
+                name = header[position].strip() if position < len(header) and "\x00" not in header[position] else ""
+                found.append(Problem(str(path), number, name or f"column {position + 1}",
+                                     "NUL byte (\\x00) in the cell: the file is damaged or not plain text; "
+                                     "remove it or export the file again"))
+    return grouped(found, "hold a NUL byte")
 
 
 def cell_text(value: object) -> str:
@@ -137,21 +173,85 @@ def cell_text(value: object) -> str:
 Rows = list[tuple[int, list[str]]]  # (line in the file or sheet row, cells)
 
 
-def excel_rows(path: Path, notes: list[str]) -> tuple[Rows, str, list[Problem]]:
-    """Every row of the first worksheet with its sheet row number (blank rows included)."""
+FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+Formula = tuple[int, int, str]  # (sheet row, column number, cell reference) of a formula with no saved value
+
+
+def unsaved_formulas(sheet: object) -> list[Formula]:
+    """Formula cells of a read-only worksheet that hold no saved result.
+
+    Read with `data_only`, such a cell looks blank (openpyxl gives None), so an unsaved formula in a
+    count column would pass for an empty count. A workbook written by a program that does not calculate
+    (a script, openpyxl) has them until it is opened and saved in Excel or LibreOffice. A formula whose
+    saved result is the empty string (`t="str"` with an empty value) is a blank on purpose, not one of these.
+    The sheet XML is parsed only when it holds a formula element at all.
+    """
+    from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    source = getattr(sheet, "_get_source", None)  # the sheet's XML stream (openpyxl's read-only worksheet)
+    if source is None:
+        return []
+    with source() as stream:
+        tail = b""
+        while chunk := stream.read(1 << 20):
+            if FORMULA_ELEMENT.search(tail + chunk):
+                break
+            tail = chunk[-64:]
+        else:
+            return []
+    cell_tag, row_tag = f"{{{SHEET_MAIN_NS}}}c", f"{{{SHEET_MAIN_NS}}}row"
+    formula_tag, value_tag = f"{{{SHEET_MAIN_NS}}}f", f"{{{SHEET_MAIN_NS}}}v"
+    found: list[Formula] = []
+    row_number, column_number = 0, 0
+    with source() as stream:
+        for event, element in iterparse(stream, events=("start", "end")):
+            if element.tag == row_tag and event == "start":
+                row_number = int(element.get("r") or row_number + 1)
+                column_number = 0
+            elif element.tag == cell_tag and event == "end":
+                reference = element.get("r")
+                row, column_number = (coordinate_to_tuple(reference) if reference
+                                      else (row_number, column_number + 1))
+                saved = element.find(value_tag)
+                if element.find(formula_tag) is not None and (
+                        saved is None or (not saved.text and element.get("t") != "str")):
+                    found.append((row, column_number, reference or f"{get_column_letter(column_number)}{row}"))
+                element.clear()
+            elif element.tag == row_tag:
+                element.clear()
+    return found
+
+
+def formula_problems(path: Path, rows: Rows, sheet: str, formulas: list[Formula]) -> list[Problem]:
+    """An unsaved formula in the header row or under a header cell, at its row and column."""
+    header = [c.strip() for c in rows[0][1]] if rows and rows[0][0] == 1 else []
+    width = max([len(header), *(column for row, column, _ in formulas if row == 1)])
+    header += [""] * (width - len(header))
+    return [Problem(str(path), row, header[column - 1] or f"column {column}",
+                    f"sheet {sheet!r} cell {reference}: formula without a saved value: open and save the workbook "
+                    "in Excel/LibreOffice, or enter the value")
+            for row, column, reference in formulas if column <= width]
+
+
+def excel_rows(path: Path, notes: list[str]) -> tuple[Rows, str, list[Formula], list[Problem]]:
+    """Every row of the first worksheet with its sheet row number (blank rows included), and its unsaved formulas."""
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl/zipfile raise many types for corrupt workbooks
-        return [], "", [Problem(str(path), None, None, f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]
+        return [], "", [], [Problem(str(path), None, None,
+                                    f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]
     try:
         sheets = workbook.worksheets
         if not sheets:
-            return [], "", [Problem(str(path), None, None, "the workbook has no worksheet")]
+            return [], "", [], [Problem(str(path), None, None, "the workbook has no worksheet")]
         sheet = sheets[0]
         if len(sheets) > 1:
-            notes.append(f"{path}: read the first sheet {sheet.title!r} only ({len(sheets)} sheets)")
+            notes.append(f"{path}: read the first sheet {sheet.title!r} only ({len(sheets)} sheets; the data must be "
+                         "on the first)")
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # a stale <dimension> (e.g. A1:XFD1048576) would pad every row to 16384 cells
         rows: Rows = []
@@ -160,9 +260,10 @@ def excel_rows(path: Path, notes: list[str]) -> tuple[Rows, str, list[Problem]]:
             while cells and not cells[-1].strip():
                 cells.pop()
             rows.append((number, cells))
-        return rows, sheet.title, []
+        return rows, sheet.title, unsaved_formulas(sheet), []
     except Exception as exc:  # a truncated or corrupt sheet fails while iterating
-        return [], "", [Problem(str(path), None, None, f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]
+        return [], "", [], [Problem(str(path), None, None,
+                                    f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]
     finally:
         workbook.close()
 
@@ -250,7 +351,10 @@ def frame_from_rows(path: Path, rows: Rows, sheet: str | None) -> tuple[pd.DataF
 
 
 def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read a CSV or Excel sheet as strings; blank cells become <NA>; frame.index + 2 is the file's line."""
+    """Read a CSV or Excel sheet as strings; blank cells become <NA>; frame.index + 2 is the file's line.
+
+    With a frame, the problems are cells that read as blank but are not (formulas without a saved value).
+    """
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -259,10 +363,12 @@ def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, 
         return None, [Problem(str(path), None, None, f"file is larger than {MAX_BYTES // 2**20} MiB")]
     sheet: str | None = None
     sep = ","
+    formulas: list[Formula] = []
     if path.suffix.lower() in EXCEL_SUFFIXES:
-        rows, sheet, problems = excel_rows(path, notes)
+        rows, sheet, formulas, problems = excel_rows(path, notes)
         if problems:
             return None, problems
+        has_nul = any("\x00" in cell for _, cells in rows for cell in cells)
     else:
         try:
             raw = path.read_bytes()
@@ -281,12 +387,22 @@ def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, 
         rows, problems = csv_rows(path, text, sep)
         if problems:
             return None, problems
+        has_nul = "\x00" in text  # the whole file: one C-level scan
+    nul = nul_problems(path, rows) if has_nul else []
+    if nul:
+        return None, nul
+    unsaved = formula_problems(path, rows, sheet, formulas) if sheet is not None else []
+    shown = grouped(unsaved, "hold a formula without a saved value")
+    if any(p.row == 1 for p in unsaved):
+        return None, shown  # the header itself is not known
     if not any(any(c.strip() for c in cells) for _, cells in rows):
-        return None, [Problem(str(path), 1, None, "file is empty (expected a header row)")]
+        return None, shown or [Problem(str(path), 1, None, "file is empty (expected a header row)")]
     frame, problems = frame_from_rows(path, rows, sheet)
-    if frame is not None:
-        frame.attrs["delimiter"] = sep
-    return frame, problems
+    if frame is None:
+        return None, problems + shown
+    frame.attrs["delimiter"] = sep
+    frame.attrs["unsaved"] = sorted({(p.row, str(p.column)) for p in unsaved if p.row is not None})
+    return frame, shown
 
 
 def field_count_problems(path: Path, text: str, sep: str) -> list[Problem]:
@@ -330,7 +446,10 @@ def number_message(value: str, column: str, integer: bool, too_large: bool) -> s
         first, last = school_year.groups()
         end = int(last) if len(last) == 4 else int(first[:2] + last)
         return f"{shown} is a school year: give the end year as a whole number (e.g. {end})"
-    return f"{shown} is not {'a whole number' if integer else 'a number'}"
+    what = "a whole number" if integer else "a number"
+    if any(char.isdigit() and not char.isascii() for char in value):
+        return f"{shown} is not {what}: it is written with non-ASCII digits (type the digits 0-9)"
+    return f"{shown} is not {what}"
 
 
 def convert_numbers(path: Path, frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:
@@ -338,7 +457,11 @@ def convert_numbers(path: Path, frame: pd.DataFrame, spec: TableSpec) -> tuple[p
 
     Whole numbers may carry thousands separators (`1,234`) or a zero fraction (`2015.0`, from
     spreadsheets); `nan`, `inf`, hexadecimal and the like are rejected. In a semicolon-separated file a
-    comma in a decimal column is read as the decimal mark.
+    comma in a decimal column is read as the decimal mark. Digits of other scripts (fullwidth `２０２５`,
+    Arabic-Indic `٢٠٢٥`) are refused with a message of their own, not normalised: NFKC, the only general
+    way to read them, also folds `²` and `①` into digits (`10²` would become 102), and a spreadsheet keeps
+    numbers as numbers, so such a cell is text typed through an input method that the user can retype.
+    Every bad cell is returned (the caller groups them for display).
     """
     problems: list[Problem] = []
     frame = frame.copy()
@@ -389,12 +512,17 @@ def schema_problems(path: Path, frame: pd.DataFrame, spec: TableSpec) -> list[Pr
 
 
 def duplicate_rows(frame: pd.DataFrame | None, keys: list[str]) -> dict[tuple, list[int]]:
-    """Key values -> file lines of the rows holding them (only keys found more than once)."""
+    """Key values -> file lines of the rows holding them (only complete keys found more than once).
+
+    A key with a blank part (empty, or a number that could not be read) is reported where it is blank,
+    never as a duplicate of another row whose key is blank too.
+    """
     if frame is None or not keys or not set(keys) <= set(frame.columns):
         return {}
     lines: dict[tuple, list[int]] = {}
     for index, values in zip(frame.index, frame[keys].astype("string").itertuples(index=False), strict=True):
-        lines.setdefault(tuple("" if pd.isna(v) else str(v) for v in values), []).append(int(index) + 2)
+        if not any(pd.isna(v) for v in values):
+            lines.setdefault(tuple(str(v) for v in values), []).append(int(index) + 2)
     return {key: found for key, found in lines.items() if len(found) > 1}
 
 
@@ -403,6 +531,9 @@ def failure_problems(path: Path, cases: pd.DataFrame, spec: TableSpec,
     keys = list(spec.schema.unique or [])
     duplicates = duplicate_rows(frame, keys)
     line_keys = {line: key for key, found in duplicates.items() for line in found}
+    blank_key = set()
+    if frame is not None and keys and set(keys) <= set(frame.columns):
+        blank_key = {int(i) + 2 for i in frame.index[frame[keys].isna().any(axis=1)]}
     for case in cases.itertuples(index=False):
         index = case.index
         check = str(case.check)
@@ -411,6 +542,8 @@ def failure_problems(path: Path, cases: pd.DataFrame, spec: TableSpec,
         if check == "column_in_dataframe" or (column == spec.name and "unique" not in check):
             continue  # reported by column_problems with a hint
         if "unique" in check or check == "multiple_fields_uniqueness":
+            if row in blank_key:
+                continue  # the blank part of its key is reported on its own
             message = f"duplicate row: ({', '.join(keys)}) must be unique"
             if row in line_keys:
                 key = line_keys[row]
@@ -437,20 +570,24 @@ def read_table(data_dir: Path, name: str, notes: list[str],
         hashes[path.name] = file_sha256(path)
     except OSError as exc:
         return None, [Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")]
-    frame, problems = read_text_table(path, notes)
+    frame, unsaved = read_text_table(path, notes)
     if frame is None:
-        return None, problems
+        return None, unsaved
     problems = column_problems(path, frame, spec)
     if problems:
-        return None, problems
+        return None, problems + unsaved
     if name == "communities" and frame.empty:
         return None, [Problem(str(path), 2, None, "no communities: the file has a header but no rows")]
     for column in spec.optional:
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    frame, problems = convert_numbers(path, frame, spec)
-    converted = {(p.row, p.column) for p in problems}
+    frame, not_numbers = convert_numbers(path, frame, spec)
+    # a cell that could not be read is blank now: its row is not checked again for being blank or for counts
+    converted = {(p.row, p.column) for p in not_numbers} | {(row, column) for row, column in frame.attrs["unsaved"]}
     frame.attrs["unparsed"] = sorted({int(row) - 2 for row, _ in converted if row is not None})
+    problems = [*grouped([p for p in not_numbers if p.column in spec.integers], "cannot be read as whole numbers"),
+                *grouped([p for p in not_numbers if p.column not in spec.integers], "cannot be read as numbers"),
+                *unsaved]
     problems += [p for p in schema_problems(path, frame, spec) if (p.row, p.column) not in converted]
     frame.attrs["path"] = str(path)
     return frame, problems
@@ -566,6 +703,17 @@ def with_student_rows(data_dir: Path, tables: dict[str, pd.DataFrame], rubric: R
     return combined
 
 
+def notes_of(problems: list[Problem], notes: list[str]) -> list[Problem]:
+    """The notes on how a failing file was read (sheet, encoding, delimiter), printed with its problems.
+
+    They are what explains problems such as missing columns when the workbook's first sheet holds
+    instructions, and the CLI prints notes only for data that loads.
+    """
+    failing = {p.file for p in problems}
+    return [Problem(file, None, None, f"note: {note.removeprefix(f'{file}: ')}")
+            for note in notes for file in failing if note.startswith(f"{file}: ")]
+
+
 def load_network(data_dir: str | Path, rubric: Rubric | None = None,
                  local_indicators: Iterable[str] | None = ()) -> NetworkData:
     """Load and validate a data directory; raise InvalidInput listing every problem.
@@ -590,7 +738,7 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
     if not problems and "outcomes" in tables:
         tables["outcomes"] = with_student_rows(data_dir, tables, rubric, local_indicators, hashes, problems, notes)
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(problems + notes_of(problems, notes))
     for name, frame in tables.items():
         tables[name] = frame.reset_index(drop=True)
         tables[name].attrs = {"path": frame.attrs["path"]}

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +19,23 @@ import yaml
 
 from .errors import KitError
 from .ids import SNAKE_ID, is_community_id
-from .rubric import DEFAULT_RULES, LOCAL_DEFAULTS, Rubric, available_frameworks, load_rubric, merge_rules
+from .rubric import (
+    DEFAULT_RULES,
+    LOCAL_DEFAULTS,
+    UNITS,
+    Rubric,
+    available_frameworks,
+    load_rubric,
+    merge_rules,
+)
 
 RULE_KEYS = set(DEFAULT_RULES)
-COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "extra_notebook", "baseline_year"}
+COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "narratives", "targets", "extra_notebook",
+                  "baseline_year"}
 NETWORK_KEYS = {"year", "framework", "data", "title", "network_name", "run_date", "rules", "local_indicators",
-                "previous_year"}
+                "previous_year", "targets"}
+LOCAL_KEYS = {"id", "name", "stage", "polarity", "unit", "indicator", "core", "min_change", "linked_outcome"}
+RENAMED_RULES = {"reference_group": "reference_groups: {race_ethnicity: GROUP} (a reference per comparison family)"}
 
 
 @dataclass
@@ -35,11 +48,17 @@ class YearParams:
     rules: dict[str, Any]
     local_indicators: list[dict[str, Any]]
     communities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     sha256: str = ""
     files: dict[str, str] = field(default_factory=dict)
+    file_sha256: dict[str, str] = field(default_factory=dict)  # sha256 of each file's bytes, as read
 
     def community(self, community_id: str) -> dict[str, Any]:
         return self.communities.get(community_id, {})
+
+    def targets_for(self, community_id: str) -> dict[str, dict[str, Any]]:
+        """Targets by indicator: the network's, each replaced whole by the community's own for that indicator."""
+        return {**self.targets, **self.community(community_id).get("targets", {})}
 
     def local_indicators_for(self, community_id: str) -> list[dict[str, Any]]:
         return [*self.local_indicators, *self.community(community_id).get("local_indicators", [])]
@@ -77,8 +96,49 @@ def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+# Bounds no real params file comes near (they nest 4 deep and hold hundreds of values in a few kilobytes),
+# so a hostile file costs at most what parsing 1 MB of YAML does (a few seconds, little memory).
+MAX_YAML_DEPTH = 50
+MAX_YAML_NODES = 20_000  # a network.yml declaring 1,000 local indicators holds about as many
+MAX_PARAMS_BYTES = 1_000_000
+
+
+class TooComplex(yaml.YAMLError):
+    """A params file the loader refuses to compose: an alias, or nesting or size beyond any real params file."""
+
+    def __init__(self, problem: str, mark: Any):
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
 class StrictLoader(yaml.SafeLoader):
-    """Safe YAML (no Python tags: nothing is ever constructed or executed) that also rejects duplicate keys."""
+    """Safe YAML (no Python tags: nothing is ever constructed or executed) that also rejects duplicate keys,
+    aliases, and nesting or size beyond `MAX_YAML_DEPTH` / `MAX_YAML_NODES`.
+
+    Aliases (`*name`) are refused outright rather than counted: no params setting needs one, and without
+    them the composed document is no larger than the text, so a hostile file (a "billion laughs" of nested
+    aliases, which expands to gigabytes once anything walks it) costs what a valid file of its size does.
+    """
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self.depth = self.nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise TooComplex(f"alias *{event.anchor} (aliases are not allowed in params files; write the value out)",
+                             event.start_mark)
+        self.depth += 1
+        self.nodes += 1
+        if self.depth > MAX_YAML_DEPTH:
+            raise TooComplex(f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+        if self.nodes > MAX_YAML_NODES:
+            raise TooComplex(f"more than {MAX_YAML_NODES} values", event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _mapping_without_duplicates(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -96,12 +156,19 @@ StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _ma
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
+    """A params file as settings; anything but a bounded, plain YAML mapping is an error naming the file."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=StrictLoader)  # noqa: S506 - safe loader
+        with path.open("rb") as handle:  # never more than the bound is read, whatever the file is
+            raw = handle.read(MAX_PARAMS_BYTES + 1)
+        if len(raw) > MAX_PARAMS_BYTES:
+            raise KitError(f"{path}::: params file too large: over {MAX_PARAMS_BYTES} bytes")
+        data = yaml.load(raw.decode("utf-8-sig"), Loader=StrictLoader)  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}::"
         problem = getattr(exc, "problem", None) or exc
+        if isinstance(exc, TooComplex):
+            raise KitError(f"{where}: params file too complex: {problem}") from exc
         raise KitError(f"{where}: not valid YAML (only plain YAML is allowed): {problem}") from exc
     except UnicodeDecodeError as exc:
         raise KitError(f"{path}::: not UTF-8 text") from exc
@@ -128,17 +195,28 @@ def _is_whole(value: Any, low: int, high: int) -> bool:
 
 
 GATEWAY_METHODS = ("all_met", "share")
+BASELINE_MODES = ("fallback", "strict")
 TREND_METHODS = ("baseline", "prior", "consecutive")
 
 
 def rule_problem(key: str, value: Any) -> str | None:
     """Why a rule value cannot be used (None when it is fine); keys are the rubric's rule names."""
-    if key in ("in_progress_credit", "proof_point_share", "proof_point_gap_share"):
+    if key in ("in_progress_credit", "proof_point_share"):
         return None if _is_number(value, 0, 1) else f"must be a number from 0 to 1, not {value!r}"
+    if key == "proof_point_gap_share":
+        return None if value is None or _is_number(value, 0, 1) else \
+            f"must be a number from 0 to 1, or null (gaps reported, not required), not {value!r}"
+    if key == "proof_point_min_indicators":
+        return None if _is_whole(value, 1, 100) else f"must be a whole number from 1 to 100, not {value!r}"
+    if key == "baseline":
+        return None if value in BASELINE_MODES else f"must be one of {', '.join(BASELINE_MODES)}, not {value!r}"
+    if key == "carry_forward_unrated":
+        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+    if key == "reference_groups":
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            return f"must be a mapping of family to group, such as {{race_ethnicity: white}}, not {value!r}"
     if key == "min_cell":
         return None if _is_whole(value, 0, 10**9) else f"must be a whole number >= 0, not {value!r}"
-    if key == "reference_group":
-        return None if isinstance(value, str) and SNAKE_ID.fullmatch(value) else f"must be a group id, not {value!r}"
     if key == "baseline_year":
         return None if value is None or _is_whole(value, 1990, 2100) else f"must be a year (1990-2100), not {value!r}"
     if key == "gateway_rule":
@@ -168,6 +246,9 @@ def rule_problem(key: str, value: Any) -> str | None:
 def check_rules(path: Path, rules: Any) -> None:
     if not isinstance(rules, dict):
         raise KitError(f"{path}::rules: expected a mapping")
+    renamed = sorted(set(rules) & set(RENAMED_RULES))
+    if renamed:
+        raise KitError(f"{path}::rules.{renamed[0]}: renamed; use {RENAMED_RULES[renamed[0]]}")
     unknown = set(rules) - RULE_KEYS
     if unknown:
         raise KitError(f"{path}::rules: unknown rule(s) {_names(unknown)}; known: {_names(RULE_KEYS)}")
@@ -177,17 +258,71 @@ def check_rules(path: Path, rules: Any) -> None:
             raise KitError(f"{path}::rules.{key}: {problem}")
 
 
+def check_reference_groups(path: Path, rules: dict[str, Any], rubric: Rubric) -> None:
+    """Each family named exists and its reference is one of its groups, `all`, or (race families) `highest`.
+
+    A typo here would make every gap of the family null, so the proof point could never be met: an error.
+    """
+    for family_id, group in (rules.get("reference_groups") or {}).items():
+        family = rubric.families.get(family_id)
+        if family is None:
+            raise KitError(f"{path}::rules.reference_groups.{family_id}: unknown comparison family; "
+                           f"known: {_names(rubric.families)}")
+        allowed = [*family.groups, "all", *family.reference_choices]
+        if group not in allowed:
+            raise KitError(f"{path}::rules.reference_groups.{family_id}: {group!r} is not a group of {family.label}; "
+                           f"use one of: {', '.join(allowed)}")
+
+
+def check_targets(path: Path, targets: Any, indicator_ids: set[str]) -> None:
+    """`targets: {indicator_id: {value: 90, year: 2028}}`: a known indicator, a number and a year."""
+    if not isinstance(targets, dict):
+        raise KitError(f"{path}::targets: expected a mapping such as {{hs_graduation: {{value: 90, year: 2028}}}}")
+    for indicator, target in targets.items():
+        where = f"{path}::targets.{indicator}"
+        if str(indicator) not in indicator_ids:
+            raise KitError(f"{where}: unknown indicator (not in the rubric nor declared as a local indicator)")
+        if not isinstance(target, dict) or set(target) != {"value", "year"}:
+            raise KitError(f"{where}: expected {{value: NUMBER, year: YEAR}}, not {target!r}")
+        if not _is_number(target["value"], -1e12, 1e12):
+            raise KitError(f"{where}.value: must be a number, not {target['value']!r}")
+        if not _is_whole(target["year"], 1990, 2100):
+            raise KitError(f"{where}.year: must be a year (1990-2100), not {target['year']!r}")
+
+
+def check_narratives(path: Path, narratives: Any, indicator_ids: set[str]) -> None:
+    """`narratives: {indicator_id: text}`: the story behind each curve, for indicators that exist."""
+    if not isinstance(narratives, dict):
+        raise KitError(f"{path}::narratives: expected a mapping of indicator id to text")
+    for indicator, text in narratives.items():
+        if str(indicator) not in indicator_ids:
+            raise KitError(f"{path}::narratives.{indicator}: unknown indicator")
+        if not isinstance(text, str):
+            raise KitError(f"{path}::narratives.{indicator}: must be text")
+
+
 def check_local_indicators(path: Path, items: Any) -> None:
     if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
         raise KitError(f"{path}::local_indicators: expected a list of mappings with an `id`")
     for item in items:
         if not isinstance(item["id"], str) or not SNAKE_ID.fullmatch(item["id"]):
             raise KitError(f"{path}::local_indicators: {item['id']!r}: id must be a snake_case id")
+        unknown = set(item) - LOCAL_KEYS
+        if unknown:  # a typo such as `polarty:` would silently publish a falling rate as "declining"
+            raise KitError(f"{path}::local_indicators.{item['id']}.{sorted(map(str, unknown))[0]}: unknown key; "
+                           f"known: {_names(LOCAL_KEYS)}")
+        if "unit" in item and item["unit"] not in UNITS:
+            raise KitError(f"{path}::local_indicators.{item['id']}.unit: must be one of {', '.join(UNITS)}, "
+                           f"not {item['unit']!r}")
+        if "core" in item and not isinstance(item["core"], bool):
+            raise KitError(f"{path}::local_indicators.{item['id']}.core: must be true or false")
+        if "min_change" in item and not _is_number(item["min_change"], 0, 1e12):
+            raise KitError(f"{path}::local_indicators.{item['id']}.min_change: must be a number >= 0")
         polarity = item.get("polarity", "higher_is_better")
         if not isinstance(polarity, str) or polarity not in {"higher_is_better", "lower_is_better"}:
             raise KitError(f"{path}::local_indicators: {item['id']}: "
                            "polarity must be higher_is_better or lower_is_better")
-        for key in ("name", "stage", "unit", "indicator"):
+        for key in ("name", "stage", "indicator", "linked_outcome"):
             if key in item and not isinstance(item[key], (str, int, float)):
                 raise KitError(f"{path}::local_indicators: {item['id']}: {key} must be text")
 
@@ -200,7 +335,7 @@ def check_local_agreement(declared: list[tuple[Path, dict[str, Any]]]) -> None:
     """
     first: dict[tuple[str, str], tuple[Path, str]] = {}
     for path, item in declared:
-        for key in ("name", *LOCAL_DEFAULTS):
+        for key in ("name", *LOCAL_DEFAULTS, "core", "min_change", "linked_outcome"):
             if key not in item:
                 continue
             where, value = first.setdefault((item["id"], key), (path, str(item[key])))
@@ -221,9 +356,40 @@ def check_not_in_rubric(declared: list[tuple[Path, dict[str, Any]]], framework: 
                            "report it in outcomes.csv without declaring it, or give your own measure another id")
 
 
+def check_min_cell_floor(path: Path, rules: dict[str, Any], network_rules: dict[str, Any], framework: str) -> None:
+    """The network's min_cell is a privacy floor: a community may suppress more, never publish smaller cells."""
+    if "min_cell" not in rules:
+        return
+    default = (load_rubric(framework).rules if framework in available_frameworks() else DEFAULT_RULES)["min_cell"]
+    floor = network_rules.get("min_cell", default)
+    if rules["min_cell"] < floor:
+        raise KitError(f"{path}::rules.min_cell: min_cell {rules['min_cell']} is below the network's {floor}; "
+                       "a community may raise it, never lower it")
+
+
+def check_run_date(path: Path, value: Any) -> str | None:
+    """`run_date` as YYYY-MM-DD (YAML reads an unquoted date as a date): pages, the release and `publish` use it."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise KitError(f"{path}::run_date: must be a date written YYYY-MM-DD (such as 2025-11-15), not {value!r}")
+
+
 def check_text(path: Path, data: dict[str, Any], key: str) -> None:
     if data.get(key) is not None and not isinstance(data[key], (str, int, float, datetime.date)):
         raise KitError(f"{path}::{key}: must be text, not {type(data[key]).__name__}")
+
+
+def text_and_sha256(path: Path) -> tuple[str, str]:
+    """A params file's text (as `read_text` gives it) and the sha256 of its bytes, from one read."""
+    raw = path.read_bytes()
+    return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig").read(), hashlib.sha256(raw).hexdigest()
 
 
 def data_dir_for(data: str | None, params_root: str | Path) -> str | None:
@@ -247,15 +413,17 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     declared = network.get("year", year)
     if isinstance(declared, bool) or not isinstance(declared, (int, str)) or str(declared).strip() != str(year):
         raise KitError(f"{network_file}::year: says {network.get('year')!r} but lives under params/{year}/")
-    for key in ("framework", "data", "title", "network_name", "run_date"):
+    for key in ("framework", "data", "title", "network_name"):
         check_text(network_file, network, key)
+    run_date = check_run_date(network_file, network.get("run_date"))
     if network.get("previous_year") is not None and not _is_whole(network["previous_year"], 1990, 2100):
         raise KitError(f"{network_file}::previous_year: must be a year, not {network['previous_year']!r}")
     network["rules"] = network.get("rules") or {}
     network["local_indicators"] = network.get("local_indicators") or []
     check_rules(network_file, network["rules"])
     check_local_indicators(network_file, network["local_indicators"])
-    files = {"network.yml": network_file.read_text(encoding="utf-8-sig")}
+    files, file_digests = {}, {}
+    files["network.yml"], file_digests["network.yml"] = text_and_sha256(network_file)
     communities: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*.yml")):
         if path.name == "network.yml":
@@ -282,22 +450,38 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         data["local_indicators"] = data.get("local_indicators") or []
         check_local_indicators(path, data["local_indicators"])
         communities[community_id] = data
-        files[path.name] = path.read_text(encoding="utf-8-sig")
+        files[path.name], file_digests[path.name] = text_and_sha256(path)
     declared = ([(network_file, i) for i in network["local_indicators"]]
                 + [(folder / f"{cid}.yml", i) for cid, c in communities.items() for i in c["local_indicators"]])
     framework = str(network.get("framework", "toa-2019"))
     check_local_agreement(declared)
     check_not_in_rubric(declared, framework)
+    network["targets"] = network.get("targets") or {}
+    if framework in available_frameworks():  # an unknown framework is reported where the rubric is loaded
+        rubric = load_rubric(framework)
+        indicator_ids = {o.id for o in rubric.outcomes} | {str(i["id"]) for _, i in declared}
+        check_reference_groups(network_file, network["rules"], rubric)
+        check_targets(network_file, network["targets"], indicator_ids)
+        for cid, data in communities.items():
+            path = folder / f"{cid}.yml"
+            check_reference_groups(path, data["rules"], rubric)
+            data["targets"] = data.get("targets") or {}
+            check_targets(path, data["targets"], indicator_ids)
+            check_narratives(path, data.get("narratives") or {}, indicator_ids)
+    for cid, community in communities.items():
+        check_min_cell_floor(folder / f"{cid}.yml", community["rules"], network["rules"], framework)
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
         year=year,
         framework=framework,
         data=None if network.get("data") is None else str(network["data"]),
         title=str(network.get("title", f"Civic Infrastructure Assessment {year}")),
-        run_date=str(network["run_date"]) if network.get("run_date") else None,
+        run_date=run_date,
         rules=dict(network.get("rules") or {}),
         local_indicators=list(network.get("local_indicators") or []),
         communities=communities,
+        targets=dict(network["targets"]),
         sha256=digest,
         files=files,
+        file_sha256=file_digests,
     )

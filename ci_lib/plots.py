@@ -40,12 +40,25 @@ ALL_COLOUR = "#000000"
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.spines.top": False, "axes.spines.right": False,
          "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"],
          "svg.fonttype": "none", "svg.hashsalt": "ci-assess", "figure.max_open_warning": 0,
-         "axes.titley": 1.0}  # a fixed title position: no measuring of tick labels at each draw
+         "axes.titley": 1.0,  # a fixed title position: no measuring of tick labels at each draw
+         "text.parse_math": False}  # names are text: "$5 to $10" is not maths, and "$\foo$" must not raise
 SVG_METADATA = {"Date": None, "Creator": None}
 TREND_ARROW = {"improving": "▲", "declining": "▼", "flat": "▶", "insufficient_data": "·"}
 TREND_MARKER = {"improving": "^", "declining": "v", "flat": ">", "insufficient_data": "o"}
+TARGET_MARKER, TARGET_SYMBOL, TARGET_COLOUR = "*", "★", "#555555"
 LINESTYLES = ["-", "--", "-.", ":"]
 DASHES = {"-": "", "--": "6 3", "-.": "6 2 1 2", ":": "1 2"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """An all-students target: `value` by `year`, on a path from the baseline (when the baseline is known)."""
+
+    value: float
+    year: int
+    baseline: float | None = None
+    baseline_year: int | None = None
+    on_track: bool | None = None
 
 
 @dataclass
@@ -394,7 +407,10 @@ def outcome_frame() -> Frame:
                  "unit": ax.text(-0.07, 0.5, "", transform=ax.transAxes, rotation=90, va="bottom", ha="center",
                                  rotation_mode="anchor", zorder=LABEL_ZORDER["unit"]),
                  "spans": gx.add_collection(LineCollection([], colors="#999999", linewidths=1.5), autolim=False),
-                 "gaps": point_collection(gx)}
+                 "gaps": point_collection(gx),
+                 "target_path": ax.add_line(Line2D([], [], color=TARGET_COLOUR, linestyle=":", linewidth=1.4,
+                                                   visible=False)),
+                 "target": point_collection(ax)}
         return Frame(fig, [ax, gx], [zero], parts)
 
     return frame(("outcome",), build)
@@ -406,7 +422,7 @@ def marker_path(shape: str) -> Any:
     return style.get_path().transformed(style.get_transform())
 
 
-MARKER_PATHS = {shape: marker_path(shape) for shape in ["o", "D", *TREND_MARKER.values()]}
+MARKER_PATHS = {shape: marker_path(shape) for shape in ["o", "D", TARGET_MARKER, *TREND_MARKER.values()]}
 
 
 def point_collection(ax: Any) -> PathCollection:
@@ -442,13 +458,30 @@ def runs(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     return [np.column_stack([x[a:b], y[a:b]]) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
+def draw_target(chart: Frame, target: Target | None) -> list[float]:
+    """The target's star at (year, value) and a dotted path to it from the baseline; returns the years the
+    x axis must show (none without a target)."""
+    path, star = chart.parts["target_path"], chart.parts["target"]
+    if target is None:
+        path.set_visible(False)
+        marks(star, [], [], [], [], 90)
+        return []
+    start = target.baseline_year is not None and target.baseline is not None
+    path.set_data([target.baseline_year, target.year] if start else [], [target.baseline, target.value] if start else [])
+    path.set_visible(start)
+    marks(star, [target.year], [target.value], [TARGET_MARKER], [TARGET_COLOUR], 90)
+    return [float(target.year), *([float(target.baseline_year)] if start else [])]  # type: ignore[arg-type]
+
+
 def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps: pd.DataFrame,
-                  labels: dict[str, str], styles: dict[str, tuple[str, str]], unit: str = "%") -> Figure:
+                  labels: dict[str, str], styles: dict[str, tuple[str, str]], unit: str = "%",
+                  target: Target | None = None) -> Figure:
     """Lines per group over years (left) and the disparity gap at baseline and latest year (right).
 
     `series`: columns group, year, value (suppressed -> NaN). `trends`: group -> trend, drawn as an
     arrowhead on the line's last point. `gaps`: columns group, gap_baseline_pp, gap_latest_pp, gap_trend.
-    The legend is shared by every chart of a page (`group_styles`), so charts carry none. All groups'
+    `target`: the all-students target, a star with a dotted path from the baseline; the x axis runs to its
+    year. The legend is shared by every chart of a page (`group_styles`), so charts carry none. All groups'
     lines are one collection and the end marks another (`marks`): a chart has a handful of artists.
     """
     wide, groups = group_series(series)
@@ -476,9 +509,13 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         lines.set_linewidth(widths)
         xs, ys, shapes, cs = zip(*ends, strict=True) if ends else ((), (), (), ())
         marks(chart.parts["ends"], xs, ys, shapes, cs, 49)
-        if len(years):
-            ax.set_xlim(years.min() - 0.3, years.max() + 0.3)
-        tick_labels(chart, 0, "x", years, [str(int(y)) for y in years])
+        target_years = draw_target(chart, target)
+        # with a target, every year from the first to the target's: the gap to the target year reads as time
+        span = [*years.tolist(), *target_years]
+        shown_years = np.arange(min(span), max(span) + 1) if target_years else years
+        if len(shown_years):
+            ax.set_xlim(shown_years.min() - 0.3, shown_years.max() + 0.3)
+        tick_labels(chart, 0, "x", shown_years, [str(int(y)) for y in shown_years])
         ax.set_ylim(0, 100)
         tick_labels(chart, 0, "y", [0, 50, 100], ["0", "50", "100"])  # each label is a text to lay out: the fewest
         chart.parts["unit"].set_text(unit)
@@ -522,10 +559,20 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         widest, trend = gap_groups[-1], gaps["gap_trend"].to_numpy(dtype=object)[order[-1]]
         gap_text = (f" Largest latest gap: {labels.get(widest, widest)} {latest[-1]:+.1f} points "
                     f"({str(trend).replace('_', ' ')}).")
-    alt = f"{name}: line chart of {len(groups)} groups over {len(wide.index)} years. {first}{gap_text}"
+    target_text = "" if target is None else f" {target_sentence(target, unit)}"
+    alt = f"{name}: line chart of {len(groups)} groups over {len(wide.index)} years. {first}{gap_text}{target_text}"
     table = wide.round(1).set_axis(pd.Index([labels.get(g, g) for g in wide.columns], name=wide.columns.name), axis=1)
+    if target is not None:  # the target as a column of the data table, in its year
+        table = table.reindex(table.index.union([target.year]))
+        table["target (all students)"] = np.where(table.index == target.year, round(target.value, 1), np.nan)
     table.index.name = "year"
-    return Figure(image, alt, table, name)
+    return Figure(image, alt, table, name if target is None else f"{name} · {target_sentence(target, unit)}")
+
+
+def target_sentence(target: Target, unit: str = "%") -> str:
+    """"Target: 75.0% by 2030 (on track)." — the words of the chart's star, for its alt text and caption."""
+    track = {True: "on track", False: "off track", None: "on track: not known"}[target.on_track]
+    return f"Target: {target.value:.1f}{unit if unit == '%' else ' ' + unit} by {target.year} ({track})."
 
 
 def gateway_distribution(counts: dict[str, int], labels: dict[str, str]) -> Figure:

@@ -2,7 +2,7 @@
 
 `ci-assessment-<year>.tar.gz` holds one folder `ci-assessment-<year>/` with:
 - `site/`: the static website (`reports/<year>/_site`, ready for any static host),
-- `manifest.json`: provenance (inputs by sha256, params, rubric, packages, environment lock),
+- `manifest.json`: provenance (inputs and params by sha256, effective rules, rubric, packages, environment lock),
 - `data-dictionary.md`: the input data contract and the published scores schema,
 - `SHA256SUMS`: the sha256 of every other file (`sha256sum -c SHA256SUMS` inside the folder).
 
@@ -27,18 +27,7 @@ from .errors import KitError
 
 SITE_SKIP = {".build.json"}  # the renderer's incremental-build keys: not part of the published site
 
-SCORES_SCHEMA = """\
-{ "community_id", "name", "year", "framework",
-  "gateway": {"reached": "emerging", "next": "sustaining", "missing": [benchmark ids]},
-  "pillars": {pillar_id: {gateway_id: share_0_to_1}},
-  "benchmarks": [{"benchmark_id", "gateway", "pillar", "status", "credit", "evidence"}],
-  "outcomes": [{"indicator_id", "group", "baseline_year", "baseline", "latest_year", "latest",
-               "change_pp", "trend": "improving|declining|flat|insufficient_data",
-               "suppressed": bool}],
-  "disparities": [{"indicator_id", "group", "reference_group", "gap_baseline_pp", "gap_latest_pp",
-                   "gap_change_pp", "gap_trend": "narrowing|widening|reversed|flat|insufficient_data"}],
-  "summary": {"indicators_improving_share", "gaps_closing_share", "proof_point": bool},
-  "provenance": {"kit_version", "rubric_sha256", "data_sha256", "params_sha256"} }"""
+
 
 
 def bundle_name(year: int) -> str:
@@ -57,6 +46,7 @@ def release_mtime(manifest: dict[str, Any]) -> int:
 
 def data_dictionary(manifest: dict[str, Any]) -> str:
     from .contract import describe_contract
+    from .scoring.schema import scores_markdown
 
     title = str(manifest.get("title") or "Assessment")
     title = title if str(manifest["year"]) in title else f"{title} ({manifest['year']})"
@@ -79,20 +69,14 @@ def data_dictionary(manifest: dict[str, Any]) -> str:
         "`value` (percent 0-100; blank where suppressed below the minimum cell size) |",
         "| `site/downloads/scores.csv` | one row per community: gateway reached, next gateway, missing "
         "benchmarks, shares improving and closing, proof point |",
-        "| `manifest.json` | provenance: input files by sha256, params files, rubric, package versions, "
+        "| `manifest.json` | provenance: input and params files by sha256, effective rules, rubric, package versions, "
         "environment lock sha256, each notebook's status |",
         "| `SHA256SUMS` | sha256 of every other file: run `sha256sum -c SHA256SUMS` in this folder |",
         "",
-        "## Scores JSON (`site/scores/<community_id>.json`)",
+        scores_markdown().rstrip(),
         "",
-        "```",
-        SCORES_SCHEMA,
-        "```",
-        "",
-        "Values are percents rounded to 0.1; shares are 0 to 1. Gaps are reference group minus group for "
-        "higher-is-better indicators (a positive gap disadvantages the group) and the reverse for "
-        "lower-is-better ones; `reversed` means the gap's sign flipped. Suppressed values (cells smaller than "
-        "the rubric's `min_cell`) are null.",
+        "Values are percents rounded to 0.1; shares are 0 to 1. Suppressed values (cells smaller than the "
+        "year's `min_cell`, and the complementary cells that protect them) are null.",
         "",
         contract.rstrip(),
         "",

@@ -19,11 +19,38 @@ DEFAULT_RULES: dict[str, Any] = {
     "in_progress_credit": 0.5,
     "gateway_rule": {"method": "all_met", "threshold": 1.0},
     "trend": {"method": "baseline", "min_change_pp": 1.0, "periods": 3},
-    "reference_group": "white",
+    "reference_groups": {},  # per family; the rubric's families give the defaults (`Rubric.rules`)
     "proof_point_share": 0.60,
-    "proof_point_gap_share": 0.5,
+    "proof_point_min_indicators": 4,
+    "proof_point_gap_share": None,  # reported, not required: a network may require a share of gaps closing
     "min_cell": 10,
     "baseline_year": None,
+    "baseline": "fallback",
+    "carry_forward_unrated": False,
+}
+HIGHEST = "highest"  # a race family's reference may be its best-performing group in the baseline year
+RULE_DOCS: dict[str, str] = {
+    "in_progress_credit": "Credit a benchmark in progress earns (0 to 1); met earns 1, not started and not rated 0.",
+    "gateway_rule": "`{method: all_met}`: a gateway is reached when every rated benchmark of it and of all earlier "
+                    "gateways is met; `{method: share, threshold: 0.8}`: when the mean credit of the rated "
+                    "benchmarks of each is at least the threshold. Unrated benchmarks neither help nor block; the "
+                    "gateway then carries `incomplete: true`.",
+    "trend": "`method: baseline` (latest vs baseline), `prior` (vs the previous reported year) or `consecutive` "
+             "(the last `periods` moves all the same way); a change smaller than `min_change_pp` is flat.",
+    "reference_groups": "The reference group of each comparison family (`{race_ethnicity: white}`); a gap is the "
+                        "reference minus the group, within the family only. A race family may take `highest` "
+                        "(its best group in the baseline year); any family may take `all`.",
+    "proof_point_share": "Share of core indicators (all students, known trend) that must be improving for the "
+                         "outcomes proof point.",
+    "proof_point_min_indicators": "Core indicators with a known trend needed before the share means anything.",
+    "proof_point_gap_share": "Share of core indicators' disparity gaps that must be closing; null (the default): "
+                             "reported, not required.",
+    "min_cell": "Values from fewer students are suppressed; a community may raise it, never lower it.",
+    "baseline_year": "The baseline year of every trend (default: the first year with data).",
+    "baseline": "`fallback` (default): when the baseline year has no publishable value, the earliest later year "
+                "serves and the row says `baseline_fallback`; `strict`: no trend instead.",
+    "carry_forward_unrated": "When true, a benchmark without a rating this year takes last year's rating, flagged "
+                             "`carried_forward`.",
 }
 
 
@@ -45,6 +72,8 @@ class Outcome:
     unit: str = "percent"
     indicator: str = ""
     local: bool = False
+    core: bool = False  # counts toward the proof point (the seven outcomes; a local indicator only when declared)
+    min_change: float | None = None  # the indicator's own "flat" threshold, in its unit (None: the trend rule's)
 
     @property
     def sign(self) -> int:
@@ -56,7 +85,28 @@ class Outcome:
 class Group:
     id: str
     label: str
-    kind: str
+    family: str
+
+    @property
+    def kind(self) -> str:
+        """The old name of `family`."""
+        return self.family
+
+
+@dataclass(frozen=True)
+class Family:
+    """A comparison family: its groups are compared with its reference group, never across families.
+
+    `total` is the group the family's groups add up to (`all`, or `female` for the female x race
+    intersections); complementary suppression works within it.
+    """
+
+    id: str
+    label: str
+    reference: str
+    groups: tuple[str, ...]
+    total: str | None = None
+    reference_choices: tuple[str, ...] = ()
 
 
 @dataclass
@@ -68,11 +118,31 @@ class Rubric:
     benchmarks: list[Benchmark]
     outcomes: list[Outcome]
     groups: list[Group]
-    partitions: dict[str, list[str]]
+    families: dict[str, Family]
     rules: dict[str, Any]
     label_map: dict[str, str]
     sha256: str
     changes: list[str] = field(default_factory=list)
+
+    @property
+    def partitions(self) -> dict[str, list[str]]:
+        """Families whose groups add up to a total, by family id (for complementary suppression)."""
+        return {f.id: list(f.groups) for f in self.families.values() if f.total}
+
+    @property
+    def partition_totals(self) -> dict[str, str]:
+        return {f.id: f.total for f in self.families.values() if f.total}
+
+    def family_of(self, group_id: str) -> str | None:
+        return next((f.id for f in self.families.values() if group_id in f.groups), None)
+
+    def family_label(self, family_id: str) -> str:
+        family = self.families.get(family_id)
+        return family.label if family else family_id
+
+    @property
+    def core_outcome_ids(self) -> list[str]:
+        return [o.id for o in self.outcomes if o.core]
 
     @property
     def gateway_ids(self) -> list[str]:
@@ -86,7 +156,7 @@ class Rubric:
         for g in self.gateways:
             if g["id"] == gateway_id:
                 return str(g["label"])
-        return "Not yet reached"
+        return NO_GATEWAY
 
     def pillar_label(self, pillar_id: str) -> str:
         return next((str(p["label"]) for p in self.pillars if p["id"] == pillar_id), pillar_id)
@@ -121,12 +191,20 @@ class Rubric:
 
 
 LOCAL_DEFAULTS = {"stage": "local", "polarity": "higher_is_better", "unit": "percent", "indicator": ""}
+UNITS = ("percent", "rate_per_1000", "count", "currency", "score")
+NO_GATEWAY = "Not yet Exploring"  # the one name of "no gateway reached" (pages, CSV, explorer)
 
 
-def local_definition(item: dict[str, Any]) -> dict[str, str]:
-    """What scoring and charts read of a local indicator, with the defaults they apply."""
+def local_definition(item: dict[str, Any]) -> dict[str, Any]:
+    """What scoring and charts read of a local indicator, with the defaults they apply.
+
+    A local indicator is contributing (never counted toward the proof point) unless declared `core: true`.
+    """
+    min_change = item.get("min_change")
     return {"name": str(item.get("name", item["id"])),
-            **{key: str(item.get(key, default)) for key, default in LOCAL_DEFAULTS.items()}}
+            **{key: str(item.get(key, default)) for key, default in LOCAL_DEFAULTS.items()},
+            "core": bool(item.get("core", False)),
+            "min_change": None if min_change is None else float(min_change)}
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -190,11 +268,19 @@ def load_rubric(framework: str = "toa-2019") -> Rubric:
                 polarity=str(o.get("polarity", "higher_is_better")),
                 unit=str(o.get("unit", "percent")),
                 indicator=str(o.get("indicator", "")),
+                core=bool(o.get("core", False)),
             )
             for o in raw["outcomes"]
         ]
-        groups = [Group(id=str(g["id"]), label=str(g["label"]), kind=str(g.get("kind", ""))) for g in raw["groups"]]
-    except (KeyError, TypeError) as exc:
+        groups = [Group(id=str(g["id"]), label=str(g["label"]), family=str(g.get("family", ""))) for g in raw["groups"]]
+        families = {
+            str(fid): Family(id=str(fid), label=str(f["label"]), reference=str(f["reference"]),
+                             groups=tuple(str(g) for g in f["groups"]),
+                             total=None if f.get("total") is None else str(f["total"]),
+                             reference_choices=(HIGHEST,) if str(fid).startswith("race") else ())
+            for fid, f in (raw.get("families") or {}).items()
+        }
+    except (KeyError, TypeError, AttributeError) as exc:
         raise KitError(f"{path}: missing or malformed rubric field: {exc}") from exc
     problems = [
         f"benchmark {b.id}: unknown {what} {value!r}"
@@ -206,6 +292,16 @@ def load_rubric(framework: str = "toa-2019") -> Rubric:
                  for o in outcomes if o.polarity not in {"higher_is_better", "lower_is_better"}]
     if len({b.id for b in benchmarks}) != len(benchmarks):
         problems.append("duplicate benchmark ids")
+    group_ids = {g.id for g in groups}
+    for f in families.values():
+        problems += [f"family {f.id}: unknown group {g!r}" for g in (*f.groups, f.total or "all") if g not in group_ids]
+        if f.reference not in f.groups:
+            problems.append(f"family {f.id}: reference {f.reference!r} is not one of its groups")
+    member_of: dict[str, str] = {}
+    for f in families.values():
+        for member in f.groups:
+            if member_of.setdefault(member, f.id) != f.id:
+                problems.append(f"group {member} is in two families ({member_of[member]}, {f.id})")
     if problems:
         raise KitError(f"{path}: " + "; ".join(problems))
     label_map = {str(k).strip().lower(): str(v) for k, v in (raw.get("label_map") or {}).items()}
@@ -220,8 +316,9 @@ def load_rubric(framework: str = "toa-2019") -> Rubric:
         benchmarks=benchmarks,
         outcomes=outcomes,
         groups=groups,
-        partitions={k: list(v) for k, v in (raw.get("partitions") or {}).items()},
-        rules=merge_rules(DEFAULT_RULES, raw.get("rules")),
+        families=families,
+        rules=merge_rules(merge_rules(DEFAULT_RULES, {"reference_groups": {f.id: f.reference for f in families.values()}}),
+                          raw.get("rules")),
         label_map=label_map,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
         changes=[str(c) for c in raw.get("changes") or []],

@@ -15,8 +15,11 @@ TEMPLATE = """\
 community_id: {cid}
 
 # rules:
-#   reference_group: white        # or `all`: the group gaps are measured against
-#   min_cell: 10                  # suppress values from fewer students than this
+#   reference_groups:             # each comparison family's reference (the rubric's: white, not_low_income, ...)
+#     race_ethnicity: white       # or `highest` (the best group at the baseline) or `all`
+#   min_cell: 20                  # suppress values from fewer students (raise the network's, never lower it)
+#   baseline: fallback            # or strict: no later year stands in for a baseline year without data
+#   carry_forward_unrated: false  # true: a benchmark without a rating this year takes last year's
 #   trend:
 #     method: baseline            # baseline | prior | consecutive
 #     min_change_pp: 1.0          # smaller changes are "flat"
@@ -30,8 +33,13 @@ community_id: {cid}
 #     unit: percent
 #     stage: k12
 
+# targets:                       # this community's own targets (replace the network's for that indicator)
+#   hs_graduation: {{value: 90, year: 2028}}
+
 # narrative: |
-#   A short paragraph shown on the community page.
+#   A short paragraph shown on the community page (Markdown; no raw HTML).
+# narratives:                     # the story behind each curve, shown under its chart
+#   hs_graduation: Graduation rose where ninth-grade success teams started.
 
 # extra_notebook: notebooks/local/{cid}.ipynb   # a local section executed after the standard notebook
 """

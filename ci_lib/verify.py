@@ -1,7 +1,7 @@
 """`ci-assess verify reports/<year>`: re-derive a published year from its manifest and compare byte for byte.
 
 1. The recorded inputs are checked: data files (sha256, data directory from the manifest, relative to the
-   project root = the folder holding `reports/`), params files (their text), rubric sha256, kit version and
+   project root = the folder holding `reports/`), params files (sha256), rubric sha256, kit version and
    the environment lock.
 2. The year is re-run into a temporary reports root (same data and params, `--force`, built-in render);
    the other published years are linked beside it, since a page shows earlier years and the year switcher.
@@ -73,11 +73,11 @@ def check_inputs(manifest: dict[str, Any], data_dir: Path, params_dir: Path) -> 
             problems.append(f"input changed: {path} (sha256 {recorded[:12]} recorded, {now[:12]} now)")
     recorded_params: dict[str, str] = manifest["params"]
     on_disk = {p.name: p for p in sorted(params_dir.glob("*.yml"))} if params_dir.is_dir() else {}
-    for name, text in sorted(recorded_params.items()):
+    for name, recorded in sorted(recorded_params.items()):
         if name not in on_disk:
-            problems.append(f"params missing: {params_dir / name}")
-        elif on_disk[name].read_text(encoding="utf-8-sig") != text:
-            problems.append(f"params changed: {params_dir / name}")
+            problems.append(f"params missing: {params_dir / name} (recorded sha256 {recorded[:12]})")
+        elif (now := file_sha256(on_disk[name])) != recorded:
+            problems.append(f"params changed: {params_dir / name} (sha256 {recorded[:12]} recorded, {now[:12]} now)")
     for name in sorted(set(on_disk) - set(recorded_params)):
         problems.append(f"params added since the run: {params_dir / name}")
     try:

@@ -10,9 +10,11 @@ import importlib.util
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ci_lib.cli import main
+from ci_lib.errors import InvalidInput
 from ci_lib.load import load_network
 from ci_lib.rubric import load_rubric
 
@@ -46,8 +48,8 @@ def no_shell(monkeypatch):
 
 
 def test_corpus_is_large_enough():
-    assert len(CASES) >= 32
-    assert len([c for c in CASES if not c.startswith("valid_")]) >= 32
+    assert len(CASES) >= 67
+    assert len([c for c in CASES if not c.startswith("valid_")]) >= 59
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -56,6 +58,9 @@ def test_bad_input_case(name, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a relative path written by a case would land here, and is checked below
     expected = [line for line in (case / "expected.txt").read_text(encoding="utf-8").splitlines() if line]
     assert expected, f"{name}: expected.txt is empty"
+    absent = []
+    if (case / "absent.txt").exists():
+        absent = [line for line in (case / "absent.txt").read_text(encoding="utf-8").splitlines() if line]
     before = snapshot(case)
 
     code = main(argv_for(case, tmp_path))
@@ -70,6 +75,8 @@ def test_bad_input_case(name, tmp_path, capsys, monkeypatch):
         assert code == 2, out + err
         for substring in expected:
             assert substring in err, f"{substring!r} not in:\n{err}"
+    for substring in absent:
+        assert substring not in out + err, f"{substring!r} (pointing at the wrong thing) in:\n{out + err}"
     assert snapshot(case) == before, "the command changed its input"
     # no file written anywhere (run's writability preflight may leave an empty reports/<year>/ directory)
     assert [p for p in tmp_path.rglob("*") if not p.is_dir()] == [], "the command wrote files"
@@ -159,3 +166,75 @@ def test_run_on_bad_input_leaves_reports_untouched(tmp_path, capsys, breaker):
     assert "Traceback" not in out + err
     assert f"{project.data / 'outcomes.csv'}:3:" in err or ".yml" in err
     assert snapshot(project.reports) == before
+
+
+def copy_valid(tmp: Path) -> Path:
+    for name in ("communities.csv", "benchmarks.csv", "outcomes.csv"):
+        (tmp / name).write_bytes((BAD / "_valid" / name).read_bytes())
+    return tmp
+
+
+def test_a_column_of_text_years_gives_a_short_report_and_no_duplicate_rows(tmp_path, capsys):
+    """3,000 rows whose year is text: 5 located cells, one line counting the rest, no duplicates derived from
+    the unread keys (the old loader printed 3,000 + 2,997 lines)."""
+    data = copy_valid(tmp_path)
+    rows = [f"north-hills,hs_graduation,this year,{group},{i},500," for i in range(1000)
+            for group in ("all", "black", "white")]
+    (data / "outcomes.csv").write_text("community_id,indicator_id,year,group,numerator,denominator,value\n"
+                                       + "\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["validate", str(data)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1] == "6 problem(s); nothing was written."
+    assert lines[5] == (f"{data / 'outcomes.csv'}:7:year: 2995 more cells in column year cannot be read as whole "
+                        "numbers (rows 7-3001; only the first 5 are listed)")
+    assert not any("duplicate row" in line for line in lines)
+
+
+def test_a_duplicate_is_still_found_beside_keys_that_cannot_be_read(tmp_path, capsys):
+    data = copy_valid(tmp_path)
+    outcomes = (data / "outcomes.csv").read_text(encoding="utf-8")
+    outcomes = outcomes.replace("2023,black", "2023,all").replace("2024,white", "soon,white")
+    (data / "outcomes.csv").write_text(outcomes, encoding="utf-8")
+    assert main(["validate", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "outcomes.csv:3:group: duplicate row: (community_id, indicator_id, year, group) = (north-hills, " \
+           "hs_graduation, 2023, all) must be unique; also on row 2" in err
+    assert "outcomes.csv:7:year: 'soon' is not a whole number" in err
+    assert err.count("duplicate row") == 2  # rows 2 and 3, not the unread key of row 7
+
+
+def workbook_with_cells(path: Path, cells: dict[str, str]) -> None:
+    """Rewrite cells of the first sheet's XML as a calculating program saves them (openpyxl cannot)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        parts = {name: src.read(name) for name in src.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for reference, xml in cells.items():
+        sheet, count = re.subn(rf'<c r="{reference}"[^>]*?(?:/>|>.*?</c>)', xml, sheet)
+        assert count == 1, reference
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+
+
+def test_formulas_with_saved_values_load_their_values(tmp_path):
+    """Only a formula WITHOUT a saved result is an error: a calculated one gives its result, and one whose
+    result is the empty string is a blank on purpose."""
+    data = copy_valid(tmp_path)
+    (data / "outcomes.csv").unlink()
+    workbook = data / "outcomes.xlsx"
+    workbook.write_bytes((BAD / "valid_excel" / "outcomes.xlsx").read_bytes())
+    workbook_with_cells(workbook, {"E3": '<c r="E3"><f>F3*0.75</f><v>90</v></c>',
+                                   "F3": '<c r="F3" t="n"><v>120</v></c>'
+                                         '<c r="G3" t="str"><f>IF(E3&gt;0,"","x")</f><v></v></c>'})
+    outcomes = load_network(data, load_rubric("toa-2019"), set()).outcomes
+    assert outcomes.loc[1, "numerator"] == 90 and pd.isna(outcomes.loc[1, "value"])
+
+    workbook_with_cells(workbook, {"E3": '<c r="E3"><f>F3*0.75</f></c>', "E4": '<c r="E4"><f>F4*0.75</f><v/></c>'})
+    with pytest.raises(InvalidInput) as raised:
+        load_network(data, load_rubric("toa-2019"), set())
+    assert [(p.row, p.column, p.message.split(":")[0]) for p in raised.value.problems] == [
+        (3, "numerator", "sheet 'Outcomes' cell E3"), (4, "numerator", "sheet 'Outcomes' cell E4")]

@@ -11,6 +11,7 @@ import pandas as pd
 import yaml
 from bs4 import BeautifulSoup
 
+from ci_lib import vocabulary
 from ci_lib.rubric import load_rubric
 
 from .conftest import YEAR
@@ -74,7 +75,7 @@ def test_site_links_every_community_page_with_gateway_matrix_and_charts(small_ru
         rubric = load_rubric("toa-2019")
         assert f"<h1>{scores['name']}</h1>" in page.replace("&#39;", "'")
         assert "Gateway reached: <span class=\"badge" in page
-        assert rubric.gateway_label(scores["gateway"]["reached"]) in page
+        assert vocabulary.gateway_label(scores["gateway"]["reached"], vocabulary.gateway_labels(rubric.gateways)) in page
         assert 'id="pillar-matrix"' in page
         soup = BeautifulSoup(page, "html.parser")
         figures = soup.select("figure.chart[id^=outcome-]")
@@ -110,6 +111,31 @@ def test_community_page_shows_the_numbers_of_the_json(small_run):
             assert f"<td>{row['latest']:.1f}</td>" in page
     for b in scores["benchmarks"][:5]:
         assert f"<th scope=\"row\">{b['benchmark_id']}</th>" in page
+
+
+def test_no_gateway_has_one_name_across_the_site_and_the_work_files(small_run):
+    """Issue #18: "Not yet reached", "Not yet Exploring" and `none` were three names of one state."""
+    project, _, _ = small_run
+    pages = [p.read_text() for p in project.site.rglob("*.html")]
+    assert pages and not any("Not yet reached" in page for page in pages)
+    works = [json.loads(p.read_text()) for p in (project.report_dir / "_work").glob("*.json")]
+    labels = [w["labels"]["gateways"] for w in works if "labels" in w]
+    assert labels and all(lab["none"] == vocabulary.NO_GATEWAY for lab in labels)
+    listing = BeautifulSoup((project.site / "communities.html").read_text(), "html.parser")
+    options = {o["value"]: o.get_text() for o in listing.select("#filter-gateway option")}
+    assert options["none"] == vocabulary.NO_GATEWAY
+
+
+def test_home_page_headline_and_gateway_chart_give_the_same_counts(small_run):
+    project, _, _ = small_run
+    soup = BeautifulSoup((project.site / "index.html").read_text(), "html.parser")
+    headline = " ".join(soup.select_one("section.summary-card").get_text(" ").split())
+    chart = soup.select_one("figure#gateway-distribution")
+    counts = {r.th.get_text(): int(r.td.get_text()) for r in chart.select("details.data-table tbody tr")}
+    at = re.search(r"Members at the Proof Point gateway or beyond \(benchmarks and outcomes\): (\d+)", headline)
+    assert at and int(at[1]) == counts["Proof Point"]
+    members = int(re.search(r"(\d+) members assessed", headline)[1])
+    assert members == sum(counts.values()) == 5
 
 
 def test_no_input_code_or_prompts_on_pages(small_run):

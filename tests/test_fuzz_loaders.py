@@ -161,3 +161,55 @@ def test_random_params_never_crash(network, community, raw, garbage):
                 rules_row(params.rules_for(RUBRIC, cid)[0])  # the scoring pass can use every accepted rule
                 params.local_indicators_for(cid)
             params.all_local_indicator_ids()
+
+
+# Digits of other scripts (fullwidth, Arabic-Indic, Devanagari...): `\d` and int() accept them, pandas does not.
+OTHER_DIGITS = st.text(st.characters(whitelist_categories=("Nd",)), min_size=1, max_size=6).filter(
+    lambda text: not text.isascii())
+NUMBER_CELLS = [("communities.csv", "2016", "joined_year", 2), ("benchmarks.csv", "north-hills,2025,sv-ex-2", "year", 3),
+                ("outcomes.csv", "2023,black,90,", "numerator", 3), ("outcomes.csv", ",,,78.5", "value", 8)]
+
+
+@settings(FUZZ, max_examples=40)
+@given(digits=OTHER_DIGITS, cell=st.sampled_from(NUMBER_CELLS))
+def test_non_ascii_digits_are_reported_as_such_in_every_number_column(digits, cell):
+    """The cell is named with what is wrong with it; nothing else is said about its row (the old loader read
+    such a cell as blank: 'value is required', 'numerator given without denominator')."""
+    name, old, column, row = cell
+    text = (VALID / name).read_text(encoding="utf-8")
+    new = {"joined_year": digits, "year": f"north-hills,{digits},sv-ex-2", "numerator": f"2023,black,{digits},",
+           "value": f",,,{digits}"}[column]
+    assert text.count(old) == 1
+    with network({name: text.replace(old, new).encode("utf-8")}) as root:
+        try:
+            load_network(root, RUBRIC, set())
+        except InvalidInput as exc:
+            problems = [(p.row, p.column, p.message) for p in exc.problems]
+        else:
+            raise AssertionError(f"{digits!r} in {column} was accepted")
+    assert problems == [(row, column, f"{digits!r} is not {'a number' if column == 'value' else 'a whole number'}: "
+                         "it is written with non-ASCII digits (type the digits 0-9)")]
+
+
+@settings(FUZZ, max_examples=20)
+@given(digits=OTHER_DIGITS)
+def test_importers_refuse_non_ascii_digits_too(digits, tmp_path_factory):
+    """School years and CIA counts follow the loader: `２０１６` is an error saying why, never read as 2016."""
+    from ci_lib.importers import ImportFormatError, parse_year, read_cia
+
+    for label in (digits, f"{digits}-17", "２０１６", "٢٠١٥-١٦"):
+        try:
+            parse_year(label)
+        except ValueError as exc:
+            assert "is not a year: it is written with non-ASCII digits" in str(exc)
+        else:
+            raise AssertionError(f"parse_year({label!r}) was accepted")
+    path = tmp_path_factory.mktemp("cia") / "cia.csv"
+    path.write_text(f"Population,N 2019,D 2019\nAll Students,{digits},980\n", encoding="utf-8")
+    try:
+        read_cia(path, community_id="alpha", indicator_id="k_ready", label_map={})
+    except ImportFormatError as exc:
+        assert (exc.row, exc.column) == (2, "N 2019")
+        assert "written with digits 0-9" in exc.message
+    else:
+        raise AssertionError(f"CIA count {digits!r} was accepted")

@@ -20,4 +20,6 @@ def test_bad_input_counts_match_the_corpus():
     valid = [p for p in cases if p.name.startswith("valid_")]
     assert readme_number("malformed or unusual input directories") == len(cases)
     assert readme_number("of them valid but unusual") == len(valid)
-    assert len(cases) - len(valid) >= 30
+    assert len(cases) - len(valid) >= 59
+    with_absent = [p for p in cases if (p / "absent.txt").exists()]
+    assert readme_number("also name the misleading messages they must not give") == len(with_absent)

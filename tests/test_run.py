@@ -290,3 +290,78 @@ def test_pool_workers_run_papermill_without_pyarrow():
     finally:
         pool.close()
     assert loaded == ["papermill", "ci_lib.execute.engine"]
+
+
+def local_notebook(path: Path, code: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('community_id = ""\nyear = 0\nreport_dir = ".."')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_markdown_cell("Our attendance campaign"), nbformat.v4.new_code_cell(code)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+class ProgressSeen:
+    """Every progress call of a run: (name, done, total)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, int]] = []
+
+    def __call__(self, result, done: int, total: int) -> None:
+        self.calls.append((result.name, done, total))
+
+    def check(self, report) -> None:
+        """One call per result, one total for the whole run, never more done than that total."""
+        totals = {total for _, _, total in self.calls}
+        assert len(totals) == 1, self.calls
+        assert [done for _, done, _ in self.calls] == list(range(1, len(self.calls) + 1))
+        assert len(self.calls) == len(report.results) == totals.pop()
+        self.calls.clear()
+
+
+def test_a_local_section_fixed_failed_again_or_removed_leaves_no_stale_notice(tmp_path, monkeypatch):
+    project = make_project(tmp_path, n=2)
+    monkeypatch.chdir(tmp_path)
+    rd, seen = project.report_dir, ProgressSeen()
+    ids = sorted(pd.read_csv(project.data / "communities.csv")["community_id"])
+    cid, params_file = ids[0], project.params / str(YEAR) / f"{ids[0]}.yml"
+    original_params = f"community_id: {cid}\n"
+    params_file.write_text(original_params)
+    seen.check(run_year(project.options(), progress=seen))
+    without_local = (rd / "communities" / f"{cid}.ipynb").read_bytes()
+    render(rd, "builtin")
+
+    def run_and_render(expect: str | None) -> tuple[str, str]:
+        from ci_lib.execute import cache
+
+        cache.template_sha256.cache_clear()  # as each `ci-assess run` is a new process (it is kept by path)
+        report = run_year(project.options(), progress=seen)
+        seen.check(report)  # cached results first, then executed ones: one total throughout (was 74/71)
+        manifest = json.loads((rd / "manifest.json").read_text())
+        assert manifest["notebooks"].get(f"{cid}:local", {}).get("status") == expect
+        render(rd, "builtin")
+        return ((project.site / "communities.html").read_text(),
+                (project.site / "communities" / f"{cid}.html").read_text())
+
+    section = local_notebook(tmp_path / "notebooks" / "local" / "ours.ipynb", "1 / 0")
+    params_file.write_text(original_params + "extra_notebook: notebooks/local/ours.ipynb\n")
+    listing, page = run_and_render("failed")
+    assert "Published without their local section" in listing and "Our attendance campaign" not in page
+
+    local_notebook(section, "print('LOCAL fixed')")
+    listing, page = run_and_render("ok")
+    assert "Published without their local section" not in listing  # the listing was carried over before
+    assert "LOCAL fixed" in page
+
+    local_notebook(section, "raise RuntimeError('broken again')")
+    listing, page = run_and_render("failed")
+    assert "Published without their local section" in listing
+    assert "LOCAL fixed" not in page and "Our attendance campaign" not in page  # the old section left the page
+    assert (rd / "communities" / f"{cid}.ipynb").read_bytes() == without_local
+
+    params_file.write_text(original_params)
+    listing, page = run_and_render(None)  # its old `failed` entry was merged into the new manifest before
+    assert "Published without their local section" not in listing and "Local section" not in page
+    assert (rd / "communities" / f"{cid}.ipynb").read_bytes() == without_local

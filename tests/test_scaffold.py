@@ -41,7 +41,7 @@ def test_the_commented_examples_are_valid_params_once_uncommented(project):
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     params = load_params(YEAR, project.params)
     community = params.community("new-town")
-    assert community["rules"]["min_cell"] == 10 and community["rules"]["baseline_year"] == 2018
+    assert community["rules"]["min_cell"] == 20 and community["rules"]["baseline_year"] == 2018
     assert [i["id"] for i in community["local_indicators"]] == ["chronic_absence"]
 
 

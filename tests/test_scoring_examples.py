@@ -69,7 +69,9 @@ def test_outcome_trend_worked_example():
     s = scored()
     total = row(s["outcomes"], indicator_id="kindergarten_readiness", group="all")
     assert total == {"indicator_id": "kindergarten_readiness", "group": "all", "baseline_year": 2019, "baseline": 40.0,
-                     "latest_year": 2023, "latest": 46.0, "change_pp": 6.0, "trend": "improving", "suppressed": False}
+                     "latest_year": 2023, "latest": 46.0, "change_pp": 6.0, "change_pct": 15.0, "streak": 1,
+                     "baseline_fallback": False, "target": None, "target_year": None, "on_track": None,
+                     "trend": "improving", "suppressed": False, "family": "all", "core": True}
     white = row(s["outcomes"], group="white")
     assert (white["change_pp"], white["trend"]) == (2.0, "improving")
 
@@ -77,10 +79,12 @@ def test_outcome_trend_worked_example():
 def test_disparity_worked_example():
     s = scored()
     black = row(s["disparities"], group="black")
-    assert (black["reference_group"], black["gap_baseline_pp"], black["gap_latest_pp"], black["gap_change_pp"],
-            black["gap_trend"]) == ("white", 20.0, 12.0, -8.0, "narrowing")
+    assert (black["family"], black["reference_group"], black["gap_baseline_pp"], black["gap_latest_pp"],
+            black["gap_change_pp"], black["gap_trend"], black["closing"]) == ("race_ethnicity", "white", 20.0, 12.0, -8.0,
+                                                                              "narrowing", True)
     hispanic = row(s["disparities"], group="hispanic")
-    assert (hispanic["gap_baseline_pp"], hispanic["gap_latest_pp"], hispanic["gap_trend"]) == (5.0, -3.0, "reversed")
+    assert (hispanic["gap_baseline_pp"], hispanic["gap_latest_pp"], hispanic["gap_trend"], hispanic["closing"]) == \
+        (5.0, -3.0, "reversed", True)
 
 
 def test_small_cell_and_everything_derived_from_it_is_suppressed():
@@ -94,9 +98,17 @@ def test_small_cell_and_everything_derived_from_it_is_suppressed():
 
 def test_summary_shares_and_proof_point():
     s = scored()
-    # one all-students indicator, improving: 1/1; gaps: black narrowing, hispanic reversed to a smaller gap
-    # (|-3| < |5|) -> closing; two_or_more 0 -> -3 widening; asian suppressed -> not counted: 2/3 closing
-    assert s["summary"] == {"indicators_improving_share": 1.0, "gaps_closing_share": 0.667, "proof_point": True}
+    # one core indicator, improving: 1/1; gaps: black narrowing, hispanic reversed -> closing; two_or_more
+    # 0 -> -3 was never behind (no gap to close) and asian is suppressed -> not counted: 2/2 closing.
+    # One indicator proves nothing: the rule needs at least 4 core indicators with a known trend, so no
+    # proof point.
+    summary = s["summary"]
+    assert (summary["indicators_improving_share"], summary["gaps_closing_share"], summary["proof_point"]) == \
+        (1.0, 1.0, False)
+    basis = summary["proof_point_basis"]
+    assert (basis["core_indicators_known"], basis["core_indicators_improving"], basis["min_indicators"],
+            basis["reason"], basis["gap_share_required"]) == (1, 1, 4, "too_few_core_indicators", None)
+    assert summary["gaps_closing_by_family"] == {"race_ethnicity": 1.0}
 
 
 def test_lower_is_better_flips_trend_and_gap_sign():
@@ -128,15 +140,21 @@ def test_gateway_reached_next_and_missing():
     expected = sum(1.0 if emerging.index(b.id) % 2 == 0 else 0.5 for b in cells) / len(cells)
     assert s["pillars"]["shared_vision"]["emerging"] == pytest.approx(round(expected, 3))
     assert 0 < emerging_share < 1
-    # a benchmark without a rating counts as not started and is flagged
-    assert s["missing_ratings"] == sorted(b.id for b in RUBRIC.benchmarks if b.id not in statuses)
+    # a benchmark without a rating is not rated (credit 0), flagged, and the assessment is incomplete
+    unrated = sorted(b.id for b in RUBRIC.benchmarks if b.id not in statuses)
+    assert s["missing_ratings"] == unrated and s["summary"]["not_rated"] == len(unrated)
+    assert {r["status"] for r in s["benchmarks"] if r["benchmark_id"] in unrated} == {"not_rated"}
+    assert s["gateway"]["incomplete"] is True
 
 
-def test_no_gateway_when_one_exploring_benchmark_is_missing():
+def test_an_unrated_benchmark_neither_helps_nor_blocks_a_gateway():
     exploring = [b.id for b in RUBRIC.benchmarks if b.gateway == "exploring"]
     statuses = {b: "met" for b in exploring[1:]}
     s = scored(benchmarks=bench_rows(statuses))
-    assert s["gateway"] == {"reached": None, "next": "exploring", "missing": [exploring[0]]}
+    assert s["gateway"]["reached"] == "exploring" and s["gateway"]["incomplete"] is True
+    # the same benchmark rated not started does block
+    s = scored(benchmarks=bench_rows({**statuses, exploring[0]: "not_started"}))
+    assert s["gateway"]["reached"] is None and s["gateway"]["missing"] == [exploring[0]]
 
 
 def test_complementary_suppression_protects_the_total():

@@ -59,8 +59,9 @@ def test_every_score_has_the_design_schema(demo_network):
     _, params, rubric, data = demo_network
     for s in score_network(data, rubric, params, 2025).scores.values():
         assert DESIGN_KEYS <= set(s)
-        assert set(s["gateway"]) == {"reached", "next", "missing"}
-        assert set(s["summary"]) == {"indicators_improving_share", "gaps_closing_share", "proof_point"}
+        assert set(s["gateway"]) == {"reached", "next", "missing", "incomplete"}
+        assert set(s["summary"]) == {"indicators_improving_share", "gaps_closing_share", "proof_point",
+                                     "proof_point_basis", "gaps_closing_by_family", "not_rated"}
         assert set(s["provenance"]) == {"kit_version", "rubric_sha256", "data_sha256", "params_sha256"}
         for o in s["outcomes"]:
             assert o["trend"] in {"improving", "declining", "flat", "insufficient_data"}
@@ -68,13 +69,14 @@ def test_every_score_has_the_design_schema(demo_network):
                 assert o[key] is None or round(o[key], 1) == o[key]
         for d in s["disparities"]:
             assert d["gap_trend"] in {"narrowing", "widening", "reversed", "flat", "insufficient_data"}
+            assert d["closing"] in {True, False, None} and d["family"] in rubric.families
 
 
 def test_later_framework_adds_systems_transformation(demo_network):
     _, params, _, data = demo_network
     old, new = load_rubric("toa-2019"), load_rubric("toa-2024")
-    assert new.gateway_ids == ["exploring", "emerging", "sustaining", "systems_change", "systems_transformation",
-                               "proof_point"]
+    assert new.gateway_ids == ["exploring", "emerging", "sustaining", "systems_change", "proof_point",
+                               "systems_transformation"]
     renamed = [b.id for b in new.benchmarks if b.id in {o.id for o in old.benchmarks}
                and b.title != next(o.title for o in old.benchmarks if o.id == b.id)]
     assert len(renamed) >= 4
@@ -94,8 +96,9 @@ def test_params_overrides_change_scores_and_are_listed(demo_network, tmp_path):
     (folder / "network.yml").write_text(yaml.safe_dump({"year": 2025, "framework": "toa-2019",
                                                         "rules": {"min_cell": 30}}))
     cid = sorted(data.communities["community_id"])[0]
-    (folder / f"{cid}.yml").write_text(yaml.safe_dump({"community_id": cid, "rules": {"reference_group": "all",
-                                                                                      "trend": {"method": "prior"}}}))
+    every_family = {family: "all" for family in rubric.families}
+    (folder / f"{cid}.yml").write_text(yaml.safe_dump({"community_id": cid, "rules": {
+        "reference_groups": every_family, "trend": {"method": "prior"}}}))
     local = [i for p in (root / "params" / "2025").glob("*.yml") if p.name != "network.yml"
              for i in yaml.safe_load(p.read_text()).get("local_indicators", [])]
     (folder / "network.yml").write_text(yaml.safe_dump({"year": 2025, "framework": "toa-2019",
@@ -105,7 +108,8 @@ def test_params_overrides_change_scores_and_are_listed(demo_network, tmp_path):
     over = score_network(data, rubric, params, 2025).scores
     s = over[cid]
     listed = {(o["rule"], o["source"]) for o in s["overrides"]}
-    assert {("min_cell", "network"), ("reference_group", "community"), ("trend.method", "community")} <= listed
+    assert {("min_cell", "network"), ("reference_groups.race_ethnicity", "community"),
+            ("trend.method", "community")} <= listed
     assert {d["reference_group"] for d in s["disparities"]} == {"all"}
     other = sorted(over)[1]
     assert sum(o["suppressed"] for o in over[other]["outcomes"]) > sum(o["suppressed"] for o in base[other]["outcomes"])

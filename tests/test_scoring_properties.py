@@ -79,13 +79,17 @@ def test_flipping_polarity_or_values_flips_trends_and_both_is_identity(values, m
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cells)
-def test_reversed_iff_the_gap_changes_sign(values):
+def test_reversed_iff_the_group_overtakes_its_reference_and_a_reversal_is_closing(values):
     for row in score(make(values))["disparities"]:
         base, latest = row["gap_baseline_pp"], row["gap_latest_pp"]
         if base is None or latest is None:
-            assert row["gap_trend"] == "insufficient_data"
+            assert row["gap_trend"] == "insufficient_data" and row["closing"] is None
         else:
-            assert (row["gap_trend"] == "reversed") == (base * latest < 0)
+            assert (row["gap_trend"] == "reversed") == (base > 0 > latest)
+            if row["gap_trend"] == "reversed":
+                assert row["closing"] is True
+            if base <= 0 and latest <= 0:
+                assert row["closing"] is None  # never behind: no gap to close
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

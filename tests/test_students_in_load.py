@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from ci_lib.errors import InvalidInput, Problem
 from ci_lib.execute.run import run_year
 from ci_lib.load import load_network
 from ci_lib.rubric import load_rubric
@@ -46,3 +50,21 @@ def test_student_records_become_counts_and_stay_out_of_reports(tmp_path):
             assert "S00001" not in text and "student_id" not in text, path
     scores = json.loads((project.report_dir / "scores" / f"{cid}.json").read_text())
     assert any(o["indicator_id"] == "fafsa_completion" for o in scores["outcomes"])
+
+
+def test_a_ragged_student_row_is_named_by_its_row_and_field_counts(tmp_path):
+    """Inside DuckDB's sniffing sample a ragged row made the file read as one column (reported as a missing
+    `student_id`); past the sample DuckDB stops while reading. Both name the row and the counts."""
+    valid = Path(__file__).parent / "fixtures" / "bad" / "_valid"
+    for name in ("communities.csv", "benchmarks.csv", "outcomes.csv"):
+        shutil.copyfile(valid / name, tmp_path / name)
+    header = "student_id,community_id,year,race,hs_graduation\n"
+    records = [f"S{i:05d},north-hills,2025,black,{i % 2}" for i in range(30_000)]
+    path = tmp_path / "students.csv"
+    for line, bad in ((7, "S9,north-hills,2025"), (30_002, "S9,north-hills,2025,black,1,1")):
+        path.write_text(header + "\n".join(records[: line - 2] + [bad] + records[line - 2:]) + "\n", encoding="utf-8")
+        with pytest.raises(InvalidInput) as raised:
+            load_network(tmp_path, load_rubric("toa-2019"), set())
+        found = len(bad.split(","))
+        assert raised.value.problems == [Problem(str(path), line, None, f"row {line} has {found} fields, the header "
+                                                                         "has 5")]

@@ -48,6 +48,14 @@ class KernelFailure(RuntimeError):
     """The warm kernel could not run the kit's own set-up code."""
 
 
+class KernelDied(RuntimeError):
+    """The kernel died while a notebook ran; `notebook` holds the cells it had run until then (or None)."""
+
+    def __init__(self, message: str, notebook: nbformat.NotebookNode | None):
+        super().__init__(message)
+        self.notebook = notebook
+
+
 class WarmKernel:
     """A kernel kept alive across notebooks, with the kit's imports already loaded."""
 
@@ -83,6 +91,21 @@ class WarmKernel:
 
     def alive(self) -> bool:
         return bool(run_sync(self.km.is_alive)())
+
+    def kill(self) -> None:
+        """Stop the kernel at once, from a signal handler: no message to it, no event loop.
+
+        jupyter_client starts each kernel in a session of its own, so its process group holds the kernel and
+        whatever a notebook started. Its connection file goes too; nothing else of it is left on disk.
+        """
+        pid = self.pid
+        if pid:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            self.km.cleanup_connection_file()
 
     def shutdown(self) -> None:
         try:
@@ -144,7 +167,9 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
     With `kernel=None` papermill's default engine starts a fresh kernel (the reference behaviour).
     The notebook is returned even when a cell failed (with papermill's error cells in it). On a warm kernel
     papermill writes no file (`output_path=None`): the caller writes the notebook once, where it belongs,
-    and the failed one is the notebook the engine kept. A fresh kernel's run is written to a hidden file.
+    and the failed one is the notebook the engine kept. A fresh kernel's run is written to a hidden file
+    after each cell.
+    A kernel that dies mid-notebook raises `KernelDied` carrying the cells run until then.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.parent / f".{output.stem}.partial.ipynb"
@@ -162,8 +187,10 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
     nb = None
     try:
         if kernel is None:
+            # saved after each cell: should the kernel die, the hidden file holds what it ran
             nb = papermill.execute_notebook(str(template), str(partial), cwd=str(output.parent),
-                                            execution_timeout=int(timeout) if timeout else None, **common)
+                                            execution_timeout=int(timeout) if timeout else None,
+                                            **{**common, "request_save_on_cell_execute": True})
         else:
             with checked_once():
                 nb = papermill.execute_notebook(str(template), None, engine_name="ci-warm", warm_kernel=kernel,
@@ -173,6 +200,13 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
         status = Execution("failed", first_error_line(exc))
         if timer is not None and not timer.is_alive() and exc.ename == "KeyboardInterrupt":
             status.error = f"timed out after {timeout:g} s"
+    except DeadKernelError as exc:
+        if kernel is not None:
+            ran = kernel.executed
+        else:
+            ran = nbformat.read(partial, as_version=4) if partial.exists() else None
+        partial.unlink(missing_ok=True)
+        raise KernelDied(first_error_line(exc), ran) from exc
     finally:
         if timer is not None:
             timer.cancel()
@@ -184,4 +218,4 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
     return nb, status
 
 
-__all__ = ["DeadKernelError", "Execution", "WarmKernel", "execute"]
+__all__ = ["DeadKernelError", "Execution", "KernelDied", "WarmKernel", "execute"]

@@ -3,7 +3,8 @@
 It gets the same parameters, runs with the same engine, and on success its cells are appended to the
 community's executed notebook under a "Local section" heading, so Quarto and the built-in renderer both
 show it on the community's page. A failing local section is kept in `failed/` and reported; the
-standard page is still published.
+standard page is still published, without it: a section merged by an earlier run is taken out again when it
+now fails or is no longer named (`drop_local`), so the page shows what the run reports.
 """
 
 from __future__ import annotations
@@ -48,3 +49,23 @@ def merge_local(main: Path, local: Path, title: str = "Local section") -> None:
         cell.id = f"local-{index}"
     nb.cells.extend(added)
     write_text(main, nbformat.writes(nb))
+
+
+def drop_local(main: Path) -> bool:
+    """Take a merged local section out of the community notebook again; True when there was one.
+
+    The notebook's other cells are written back as they were, so its bytes are those of a run without it.
+    """
+    try:
+        data = main.read_bytes()
+    except FileNotFoundError:
+        return False
+    if TAG.encode() not in data:  # (most notebooks: not parsed at all)
+        return False
+    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    kept = [c for c in nb.cells if TAG not in c.metadata.get("tags", [])]
+    if len(kept) == len(nb.cells):
+        return False
+    nb.cells = kept
+    write_text(main, nbformat.writes(nb))
+    return True

@@ -34,6 +34,7 @@ class WarmEngine(Engine):
                                          startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
                                          log_output=log_output)
         client.kc = warm_kernel.kc
+        warm_kernel.executed = nb_man.nb  # filled in place cell by cell: what ran so far, should the kernel die
         try:
             return client.execute()
         finally:

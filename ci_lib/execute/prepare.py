@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import vocabulary
 from ..atomic import write_if_changed
 from ..load import NetworkData
 from ..params import YearParams
@@ -19,17 +20,28 @@ from ..scoring import NetworkScores, clean, to_records
 
 
 def labels(scores: NetworkScores) -> dict[str, dict[str, str]]:
+    """The page's words: the rubric's names and the kit's one vocabulary (`ci_lib.vocabulary`)."""
     rubric = scores.rubric
-    return {
-        "groups": {g.id: g.label for g in rubric.groups},
-        "gateways": {g["id"]: g["label"] for g in rubric.gateways},
-        "pillars": {p["id"]: p["label"] for p in rubric.pillars},
-    }
+    families = getattr(rubric, "families", {}) or {}
+    return vocabulary.labels(groups={g.id: g.label for g in rubric.groups}, gateways=rubric.gateways,
+                             pillars={p["id"]: p["label"] for p in rubric.pillars},
+                             families={f: getattr(family, "label", f) for f, family in families.items()})
+
+
+def proof_point_gateways(scores: NetworkScores) -> list[str]:
+    """Gateways that need the outcomes proof point besides their benchmarks."""
+    return [g["id"] for g in scores.rubric.gateways if g.get("requires_proof_point")]
 
 
 def indicators(scores: NetworkScores) -> list[dict[str, Any]]:
     return [{"id": o.id, "name": o.name, "polarity": o.polarity, "unit": o.unit, "local": o.local,
-             "indicator": o.indicator} for o in scores.rubric.outcomes]
+             "indicator": o.indicator, "core": bool(getattr(o, "core", False))} for o in scores.rubric.outcomes]
+
+
+def narratives(params: YearParams | None, community_id: str, indicator_ids: set[str]) -> dict[str, str]:
+    """The story behind each curve (`narratives:` of the community's params), for the indicators it charts."""
+    given = (params.community(community_id).get("narratives") if params else None) or {}
+    return {str(k): str(v) for k, v in given.items() if str(k) in indicator_ids and v is not None and str(v).strip()}
 
 
 def dumps(data: Any) -> bytes:
@@ -68,7 +80,7 @@ def previous_gateways(report_root: Path, year: int) -> dict[str, Any]:
 def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: YearParams | None) -> dict[str, bytes]:
     """Write `_work/<id>.json`, `_work/_network.json` and `data/<id>-outcomes.csv`; return work bytes by name."""
     work_dir = report_dir / "_work"
-    lab, inds = labels(scores), indicators(scores)
+    lab, inds, pp_gateways = labels(scores), indicators(scores), proof_point_gateways(scores)
     titles = {b.id: b.title for b in scores.rubric.benchmarks}
     network_info = {"title": params.title if params else f"Assessment {scores.year}", "year": scores.year,
                     "run_date": params.run_date if params else None, "framework": scores.rubric.framework,
@@ -85,22 +97,26 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         effective = params.rules_for(scores.rubric, cid)[0] if params else scores.rubric.rules
         slice_ = by_community.get(cid, empty)
         local_ids = {i["id"] for i in (params.local_indicators_for(cid) if params else [])}
+        shown = [i for i in inds if not i["local"] or i["id"] in local_ids]
+        narrative = params.community(cid).get("narrative") if params else None
         work = {
             "community": {k: clean(row.get(k)) for k in ("name", "state", "anchor_entity", "joined_year", "region",
                                                         "website")},
             "network": network_info,
             "scores": s,
             "outcomes": public_rows(slice_),
-            "indicators": [i for i in inds if not i["local"] or i["id"] in local_ids],
+            "indicators": shown,
             "labels": lab,
             "gateway_order": scores.rubric.gateway_ids,
+            "proof_point_gateways": pp_gateways,
             "pillar_order": scores.rubric.pillar_ids,
             "benchmark_titles": titles,
             "rules": dict(effective),
             "overrides": s["overrides"],
             "previous": previous.get(cid),
             "earlier_pages": community_pages(report_dir.parent, years, cid),
-            "narrative": (params.community(cid).get("narrative") if params else None),
+            "narrative": None if narrative is None else str(narrative),
+            "narratives": narratives(params, cid, {i["id"] for i in shown}),
         }
         payload = dumps(work)
         write_if_changed(work_dir / f"{cid}.json", payload)
@@ -115,7 +131,8 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         "rollup": scores.rollup,
         "labels": lab,
         "pillar_order": scores.rubric.pillar_ids,
-        "members": [{k: s[k] for k in ("community_id", "name", "state", "gateway", "pillars", "summary")}
+        "members": [{k: s[k] for k in ("community_id", "name", "state", "gateway", "pillars", "summary",
+                                       "missing_ratings")}
                     for s in scores.scores.values()],
         "outcomes_all": [{"community_id": c, "indicator_id": i, "year": int(y), "value": float(v)}
                          for c, i, y, v in totals[["community_id", "indicator_id", "year", "value"]].to_numpy()],
@@ -123,6 +140,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         "previous": {"year": scores.year - 1, "reached": {cid: p["reached"] for cid, p in previous.items()}}
         if previous else None,
         "gateway_order": scores.rubric.gateway_ids,
+        "proof_point_gateways": pp_gateways,
     }
     payload = dumps(network)
     write_if_changed(work_dir / "_network.json", payload)

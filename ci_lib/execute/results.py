@@ -39,6 +39,7 @@ class TaskResult:
     error: str = ""
     output: str = ""
     attempts: int = 1
+    stop: str = ""  # why the whole run must stop (an output that cannot be written); empty otherwise
 
 
 @dataclass

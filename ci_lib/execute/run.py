@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import errno
 import json
 import os
@@ -14,14 +15,15 @@ from typing import Any
 from .. import __version__
 from ..atomic import write_json
 from ..errors import KitError
+from ..escape import markdown_text
 from ..ids import check_community_id
 from ..load import load_network
 from ..params import YearParams, data_dir_for, load_params
-from ..rubric import load_rubric
+from ..rubric import load_rubric, merge_rules
 from ..scoring import NetworkScores, score_network
 from . import cache, unchanged
 from .executors import Executor, make_executor
-from .local_sections import extra_notebook, merge_local
+from .local_sections import drop_local, extra_notebook, merge_local
 from .merge import shard_manifest_path
 from .prepare import prepare
 from .results import RunOptions, RunReport, TaskResult
@@ -50,9 +52,12 @@ def shard_of(ids: list[str], shard: tuple[int, int] | None) -> list[str]:
 
 
 def front_matter(s: dict[str, Any], labels: dict[str, str], run_date: str | None) -> dict[str, Any]:
-    reached = labels.get(s["gateway"]["reached"] or "", "Not yet Exploring")
-    matter: dict[str, Any] = {"title": s["name"], "description": f"{reached} · {s['state']}",
-                              "categories": [reached, s["state"]]}
+    """The notebook's Quarto front matter. Pandoc and Quarto's listing read these values as Markdown, so
+    partner text is escaped as Markdown text (the YAML itself is written by `yaml.safe_dump`)."""
+    reached = markdown_text(labels.get(s["gateway"]["reached"] or "", "Not yet Exploring"))
+    state = markdown_text(s["state"])
+    matter: dict[str, Any] = {"title": markdown_text(s["name"]), "description": f"{reached} · {state}",
+                              "categories": [reached, state]}
     if run_date:
         matter["date"] = run_date
     return matter
@@ -71,9 +76,11 @@ def score_year(opts: RunOptions, valid: Callable[[], None] | None = None) -> tup
     if unknown:
         raise KitError(f"{opts.params_root}/{opts.year}/{unknown[0]}.yml: params for unknown community {unknown[0]!r}")
     for cid in opts.only:
+        if cid not in known:  # (every known id is a valid slug: the loader checked them)
+            close = difflib.get_close_matches(cid, sorted(known), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise KitError(f"--only {cid!r}: not a community in {data_dir}/communities.csv{hint}")
         check_community_id(cid)
-        if cid not in known:
-            raise KitError(f"--only {cid}: not a community in {data_dir}/communities.csv")
     if valid is not None:
         valid()
     scores = score_network(data, rubric, params, opts.year)
@@ -103,9 +110,24 @@ def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] 
         return known
     executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
     try:
-        return execute_year(opts, progress, executor, inputs_key)
-    finally:
-        executor.close()
+        report = execute_year(opts, progress, executor, inputs_key)
+    except BaseException:  # Ctrl-C, SIGTERM, invalid input, a disk that cannot be written: no worker outlives it
+        executor.stop()
+        raise
+    executor.close()
+    return report
+
+
+class OutputUnwritable(KitError):
+    """A notebook's output could not be written (read-only or full disk): the run stops at the first one."""
+
+
+def checked(result: TaskResult, finished: int) -> TaskResult:
+    """`result`, unless it says the outputs cannot be written: then the run stops, once, saying where."""
+    if result.stop:
+        raise OutputUnwritable(f"{result.stop}; the run stopped after {finished} notebooks. Files already written "
+                               "are complete (writes are atomic); free space or fix permissions, then rerun to resume")
+    return result
 
 
 def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None,
@@ -148,54 +170,62 @@ def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], No
                                   str(report_dir / "failed" / f"{cid}.ipynb"), parameters,
                                   front_matter(scores.scores[cid], gateway_labels, params.run_date),
                                   opts.timeout, opts.warm))
-    pending = []
+    pending, fresh = [], []
     for task in tasks:
         outputs = [Path(task.output)]
         if task.name != "_network":
             outputs.append(report_dir / "scores" / f"{task.name}.json")
         if not opts.force and cache.is_fresh(report_dir, task.name, keys[task.name], outputs):
-            results.append(TaskResult(task.name, "cached", 0.0, "", task.output))
+            fresh.append(TaskResult(task.name, "cached", 0.0, "", task.output))
         else:
             cache.clear(report_dir, task.name)
             pending.append(task)
-    total = len(tasks)
-    for result in results:
-        if progress:
-            progress(result, len(results), total)
     local = local_section_tasks(report_dir, params, [t for t in tasks if t.name != "_network"], keys, opts)
-    total += len(local)
-    for result in executor.map(pending):
-        if result.status == "ok":
-            cache.mark_done(report_dir, result.name, keys[result.name])
+    total = len(tasks) + len(local)  # every result below advances the progress once: it never passes its total
+
+    def report(result: TaskResult) -> None:
         results.append(result)
         if progress:
             progress(result, len(results), total)
+
+    for result in fresh:
+        report(result)
+    for result in executor.map(pending):
+        checked(result, len(results))
+        if result.status == "ok":
+            cache.mark_done(report_dir, result.name, keys[result.name])
+        report(result)
     ok = {r.name for r in results if r.status in {"ok", "cached"}}
     local_pending = []
     rerun = {t.name for t in pending}  # a re-executed page lost its merged local section
     for task, main_name in local:
         if main_name not in ok:
-            results.append(TaskResult(task.name, "failed", 0.0, "skipped: the standard notebook failed"))
+            report(TaskResult(task.name, "failed", 0.0, "skipped: the standard notebook failed"))
         elif not opts.force and cache.is_fresh(report_dir, task.name, keys[task.name], [Path(task.output)]) and \
                 main_name not in rerun:
-            results.append(TaskResult(task.name, "cached", 0.0, "", task.output))
+            report(TaskResult(task.name, "cached", 0.0, "", task.output))
         else:
             cache.clear(report_dir, task.name)
             local_pending.append(task)
     for result in executor.map(local_pending):
+        checked(result, len(results))
         main_name = result.name.removesuffix(":local")
         if result.status == "ok":
             merge_local(report_dir / "communities" / f"{main_name}.ipynb", Path(result.output))
             cache.mark_done(report_dir, result.name, keys[result.name])
-        results.append(result)
-        if progress:
-            progress(result, len(results), total)
+        report(result)
+    with_local = {r.name.removesuffix(":local") for r in results if r.name.endswith(":local") and r.status != "failed"}
+    for task in tasks:  # a section merged by an earlier run, now failed or no longer named, leaves the page
+        if task.name != "_network" and task.name in ok and task.name not in with_local:
+            drop_local(Path(task.output))
     finished = time.perf_counter()
+    decided = {t.name for t in tasks} | {task.name for task, _ in local}
     manifest = write_manifest(report_dir, opts, params, scores, data, results, keys,
-                              {"score_s": round(scored - started, 3), "execute_s": round(finished - scored, 3)})
-    report = RunReport(report_dir, sorted(results, key=lambda r: r.name), manifest)
-    unchanged.remember(opts, inputs_key, report)
-    return report
+                              {"score_s": round(scored - started, 3), "execute_s": round(finished - scored, 3)},
+                              decided)
+    run_report = RunReport(report_dir, sorted(results, key=lambda r: r.name), manifest)
+    unchanged.remember(opts, inputs_key, run_report)
+    return run_report
 
 
 def local_section_tasks(report_dir: Path, params: YearParams, community_tasks: list[NotebookTask],
@@ -220,11 +250,16 @@ def timings_path(report_dir: Path, shard: tuple[int, int] | None) -> Path:
 
 
 def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
-                   results: list[TaskResult], keys: dict[str, str], timings: dict[str, float]) -> dict[str, Any]:
-    """Provenance of the year: inputs by hash, params, rubric, packages, and each notebook's status.
+                   results: list[TaskResult], keys: dict[str, str], timings: dict[str, float],
+                   decided: set[str] | None = None) -> dict[str, Any]:
+    """Provenance of the year: inputs and params files by hash, effective rules, rubric, packages, notebook statuses.
 
     Deterministic: the same inputs give the same bytes (no clock, no absolute path). How this run went
     (seconds per notebook, cached or executed) goes to `timings.json` beside it.
+
+    A notebook's entry is this run's when this run decided it: a community it ran (`--only`, `--shard`) has
+    exactly the entries of this run, so a local section since removed leaves none behind and a fixed one is ok.
+    Entries of communities outside the run (and of `decided`'s shard) are kept from the previous manifest.
     """
     path = shard_manifest_path(report_dir, opts.shard) if opts.shard else report_dir / "manifest.json"
     previous: dict[str, Any] = {}
@@ -233,9 +268,12 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
             previous = json.loads(path.read_text()).get("notebooks", {})
         except ValueError:
             previous = {}
-    current = set(scores.scores) | {f"{cid}:local" for cid in scores.scores} | {"_network"}
+    in_scope = set(shard_of(sorted(scores.scores), opts.shard))
+    ran = {name.removesuffix(":local") for name in (decided if decided is not None else {r.name for r in results})}
     notebooks = {name: {k: v for k, v in entry.items() if k != "seconds"}  # (older kits kept run times here)
-                 for name, entry in previous.items() if name in current}
+                 for name, entry in previous.items()
+                 if (community := name.removesuffix(":local")) not in ran
+                 and (community in in_scope or (community == "_network" and name == "_network"))}
     for r in results:  # a cached notebook is an ok one: the manifest says what the year is, not how it ran
         notebooks[r.name] = {"status": "ok" if r.status == "cached" else r.status, "cache_key": keys.get(r.name, ""),
                              "error": r.error, "output": Path(r.output).relative_to(report_dir).as_posix()
@@ -252,7 +290,11 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         "inputs": data.file_sha256,
         "data_sha256": data.sha256,
         "params_sha256": params.sha256,
-        "params": params.files,
+        # the params files by sha256 (`ci-assess verify` checks them), never their text: comments and notes
+        # in them are not for publication; what they decided is recorded as the effective rules
+        "params": dict(sorted(params.file_sha256.items())),
+        "rules": {"network": merge_rules(scores.rubric.rules, params.rules),
+                  "communities": {cid: params.rules_for(scores.rubric, cid)[0] for cid in sorted(scores.scores)}},
         "lock_sha256": cache.lock_sha256(),
         "packages": package_versions(),
         "shard": list(opts.shard) if opts.shard else None,

@@ -1,11 +1,14 @@
 """One notebook to execute, and the worker-side function that executes it (in any process).
 
 Each worker process keeps one warm kernel (module global): papermill is not thread-safe, so one
-process runs one notebook at a time. A dead kernel is replaced and the notebook retried once.
+process runs one notebook at a time. A dead kernel is replaced and the notebook retried once; if it dies
+again, the cells it ran are kept in `failed/` with a note. An output that cannot be written (read-only or
+full disk) is not retried: the result says so (`TaskResult.unwritable`) and the run stops.
 """
 
 from __future__ import annotations
 
+import errno
 import multiprocessing.util
 import time
 from dataclasses import dataclass, field
@@ -58,6 +61,24 @@ def shutdown_worker_kernel() -> None:
         _KERNEL = None
 
 
+def kill_worker_kernel() -> None:
+    """Stop this process's kernel at once (a worker told to stop, or whose run has gone): see `WarmKernel.kill`."""
+    global _KERNEL
+    if _KERNEL is not None:
+        _KERNEL.kill()
+        _KERNEL = None
+
+
+# errors of the file system, not of a kernel: retrying cannot help, and every other notebook would meet them too
+WRITE_ERRORS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM})
+
+
+def unwritable(exc: OSError, fallback: Path) -> str:
+    """The one line naming the path that cannot be written and why."""
+    reason = "the disk is full" if exc.errno in {errno.ENOSPC, errno.EDQUOT} else exc.strerror or str(exc)
+    return f"{exc.filename or fallback}: cannot write ({reason})"
+
+
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop run-time noise (timings, durations, paths, random cell ids): identical inputs, identical bytes.
 
@@ -93,31 +114,62 @@ def with_front_matter(nb: nbformat.NotebookNode, front_matter: dict[str, Any]) -
     return nb
 
 
+def died_note(error: str, attempts: int) -> nbformat.NotebookNode:
+    """The cell that ends a notebook whose kernel died: what happened, and that the outputs above are real."""
+    cell = nbformat.v4.new_markdown_cell(
+        f"**Not finished: the kernel died** while this notebook ran ({error}; attempt {attempts} of {attempts}). "
+        "The cells above show what it had run and printed until then.")
+    cell.id = "ci-kernel-died"
+    cell.metadata["tags"] = ["ci-kernel-died"]
+    return cell
+
+
 def run_task(task: NotebookTask) -> TaskResult:
-    """Execute one notebook and write it atomically (to `failed_output` when a cell raised)."""
-    from .engine import Execution, KernelFailure, execute, first_error_line
+    """Execute one notebook and write it atomically (to `failed_output` when a cell raised or the kernel died)."""
+    from .engine import Execution, KernelDied, KernelFailure, execute, first_error_line
 
     start = time.perf_counter()
-    template, output = Path(task.template), Path(task.output)
+    template, output, failed = Path(task.template), Path(task.output), Path(task.failed_output)
+
+    def result(status: str, error: str, target: Path | None = None, stop: str = "") -> TaskResult:
+        return TaskResult(task.name, status, round(time.perf_counter() - start, 3), error,
+                          str(target) if target else "", attempts, stop)
+
     attempts = 0
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return result("failed", unwritable(exc, output.parent), stop=unwritable(exc, output.parent))
     while True:
         attempts += 1
         try:
             kernel = worker_kernel(restart=attempts > 1) if task.warm else None
             nb, outcome = execute(template, output, task.parameters, kernel, task.timeout)
             break
-        except (KernelFailure, RuntimeError, OSError) as exc:  # DeadKernelError is a RuntimeError
-            if attempts >= 2:
-                return TaskResult(task.name, "failed", time.perf_counter() - start,
-                                  f"kernel died twice: {first_error_line(exc)}", attempts=attempts)
+        except OSError as exc:
+            if exc.errno in WRITE_ERRORS:
+                return result("failed", unwritable(exc, output.parent), stop=unwritable(exc, output.parent))
+            ran, error = None, first_error_line(exc)
+        except KernelDied as exc:
+            ran, error = exc.notebook, first_error_line(exc)
+        except (KernelFailure, RuntimeError) as exc:  # DeadKernelError (while starting) is a RuntimeError
+            ran, error = None, first_error_line(exc)
+        if attempts >= 2:
+            if ran is None:  # the kernel could not start, or died before papermill began: nothing ran to keep
+                return result("failed", f"kernel died twice: {error}")
+            nb, outcome = ran, Execution("failed", f"kernel died twice: {error}", retried=True)
+            nb.cells.append(died_note(error, attempts))
+            break
     nb = with_front_matter(normalise(nb), task.front_matter)
     invalid: dict[str, Any] = {}  # the one schema check of the executed notebook (see `engine.checked_once`)
     text = nbformat.writes(nb, capture_validation_error=invalid)
     if "ValidationError" in invalid and outcome.status == "ok":
         outcome = Execution("failed", f"invalid notebook: {first_error_line(invalid['ValidationError'])}")
-    target = output if outcome.status == "ok" else Path(task.failed_output)
-    write_text(target, text)
-    if outcome.status == "ok":
-        Path(task.failed_output).unlink(missing_ok=True)
-    return TaskResult(task.name, outcome.status, round(time.perf_counter() - start, 3), outcome.error, str(target),
-                      attempts)
+    target = output if outcome.status == "ok" else failed
+    try:
+        write_text(target, text)
+        if outcome.status == "ok":
+            failed.unlink(missing_ok=True)
+    except OSError as exc:
+        return result("failed", unwritable(exc, target), stop=unwritable(exc, target))
+    return result(outcome.status, outcome.error, target)

@@ -20,12 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .. import __version__
 from ..atomic import write_json, write_text
 from ..digest import file_sha256
-from ..params import data_dir_for
+from ..params import data_dir_for, load_params, read_yaml
 from . import cache
 from .results import RunOptions, RunReport, TaskResult
 
@@ -68,6 +66,11 @@ class Digests:
         self.now[name] = [*state, digest]
         return str(digest)
 
+    def as_remembered(self, path: Path) -> bool:
+        """Whether `path`, hashed by this computation, holds the bytes it held in the last remembered run."""
+        before, now = self.known.get(self.name(path)), self.now.get(self.name(path))
+        return isinstance(before, list) and now is not None and before[-1] == now[-1]
+
     def save(self, opts: RunOptions) -> None:
         if self.now != self.known:
             write_json(key_path(opts).parent / STATE_FILE, self.now)
@@ -83,18 +86,23 @@ def tree_sha256(root: Path, digest: Callable[[Path], str] = file_sha256) -> dict
     return {p.relative_to(root).as_posix(): digest(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def local_notebooks(params_dir: Path) -> dict[str, str]:
-    """The `extra_notebook` files named by a year's params (paths relative to the project, as the run reads them)."""
-    found = {}
-    for path in sorted(params_dir.glob("*.yml")):
-        text = path.read_text(encoding="utf-8-sig")
-        if "extra_notebook" not in text:
-            continue
-        entry = yaml.safe_load(text)
-        value = entry.get("extra_notebook") if isinstance(entry, dict) else None
-        if value:
-            found[str(value)] = file_sha256(Path(str(value)))
-    return found
+def validated_settings(opts: RunOptions, params_dir: Path, digests: Digests) -> tuple[str | None, list[str]]:
+    """`data:` of network.yml and the `extra_notebook`s of a year's params, read only from validated params.
+
+    Once `digests` has hashed the params files: when every one holds the bytes of the last remembered run
+    (which validated them), they are read again with the params loader; otherwise they are validated first
+    (`load_params`), so an invalid or hostile file stops here with the run's own error, before anything
+    else reads it.
+    """
+    files = sorted(params_dir.glob("*.yml"))
+    if (params_dir / "network.yml") in files and all(digests.as_remembered(p) for p in files):
+        network = read_yaml(params_dir / "network.yml")
+        entries = [read_yaml(p) for p in files if p.name != "network.yml" and b"extra_notebook" in p.read_bytes()]
+    else:
+        params = load_params(opts.year, opts.params_root)
+        network, entries = {"data": params.data}, list(params.communities.values())
+    data = None if network.get("data") is None else str(network["data"])
+    return data, sorted(str(e["extra_notebook"]) for e in entries if e.get("extra_notebook"))
 
 
 def earlier_years(reports_root: Path, year: int) -> dict[str, Any]:
@@ -114,12 +122,16 @@ def earlier_years(reports_root: Path, year: int) -> dict[str, Any]:
 
 
 def inputs_key(opts: RunOptions) -> str | None:
-    """One key over everything the year's outputs depend on; None when an input cannot be read."""
+    """One key over everything the year's outputs depend on; None when an input cannot be read.
+
+    Invalid params raise the `KitError` the run would (see `validated_settings`).
+    """
     params_dir = Path(opts.params_root) / str(opts.year)
     digests = Digests.stored(opts)
     try:
-        network = yaml.safe_load((params_dir / "network.yml").read_text(encoding="utf-8-sig"))
-        data = opts.data or data_dir_for(network.get("data") if isinstance(network, dict) else None, opts.params_root)
+        params_files = tree_sha256(params_dir, digests)
+        network_data, local = validated_settings(opts, params_dir, digests)
+        data = opts.data or data_dir_for(network_data, opts.params_root)
         if not data:
             return None
         notebooks = Path(opts.notebooks)
@@ -130,12 +142,12 @@ def inputs_key(opts: RunOptions) -> str | None:
             # paths as the manifest records them (relative to the project): a moved project keeps its key
             "options": {"year": opts.year, "data": opts.relative(data), "params": opts.relative(opts.params_root)},
             "data": tree_sha256(Path(data), digests),
-            "params": tree_sha256(params_dir, digests),
+            "params": params_files,
             "templates": {name: file_sha256(notebooks / name) for name in ("community.ipynb", "network.ipynb")},
-            "local": local_notebooks(params_dir),
+            "local": {path: file_sha256(Path(path)) for path in local},
             "earlier": earlier_years(Path(opts.reports_root), opts.year),
         }
-    except (OSError, ValueError, yaml.YAMLError):
+    except (OSError, ValueError):
         return None
     key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
     _DIGESTS[key] = digests

@@ -209,14 +209,15 @@ def _count(path: Path, row: int, column: str, value: object) -> int | None:
         text = value.strip()
         if not text:
             return None
-        if re.fullmatch(r"-?\d{1,3}(,\d{3})+", text):
+        if re.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+", text):
             text = text.replace(",", "")
-        try:
-            number = float(text) if re.fullmatch(r"-?\d+(\.\d*)?", text) else None
+        try:  # [0-9], not \d: float() would read '４１２' silently (see ci_lib.load.convert_numbers)
+            number = float(text) if re.fullmatch(r"-?[0-9]+(\.[0-9]*)?", text) else None
         except ValueError:  # pragma: no cover - the pattern admits only numbers
             number = None
     if number is None:
-        raise ImportFormatError(path, row, column, f"'{shown}' is not a count: expected a whole number "
+        ascii_hint = " written with digits 0-9" if any(c.isdigit() and not c.isascii() for c in str(shown)) else ""
+        raise ImportFormatError(path, row, column, f"'{shown}' is not a count: expected a whole number{ascii_hint} "
                                 "(0 or empty means no data)")
     if number < 0:
         raise ImportFormatError(path, row, column, f"'{shown}' is negative: counts cannot be negative")

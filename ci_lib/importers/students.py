@@ -24,6 +24,8 @@ small result. Problems raise ImportFormatError naming the file and the column.
 
 from __future__ import annotations
 
+import csv
+import gzip
 import os
 import re
 from pathlib import Path
@@ -140,18 +142,62 @@ ORDER BY community_id, indicator_id, year, "group", source
     return query, flags
 
 
+def _is_csv(source: str) -> bool:
+    return source.startswith("read_csv(")
+
+
+def _ragged_row(path: Path) -> ImportFormatError | None:
+    """The first record whose field count differs from the header's, or None.
+
+    DuckDB's sniffer reads a CSV with such a row in its sample as ONE column named after the whole header
+    line (or gives up), which would be reported as a missing `student_id`; this Python pass runs only
+    when DuckDB could not read the file as expected, so a valid file is never read twice.
+    """
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
+            first = handle.readline()
+            counts = {sep: first.count(sep) for sep in (",", ";", "\t", "|")}
+            delimiter = max(counts, key=lambda sep: counts[sep])
+            handle.seek(0)
+            reader = csv.reader(handle, delimiter=delimiter)
+            width, start = None, 1
+            for cells in reader:
+                if width is None:
+                    width = len(cells)
+                elif cells and len(cells) != width:
+                    return ImportFormatError(path, start, None, f"row {start} has {len(cells)} fields, "
+                                             f"the header has {width}")
+                start = reader.line_num + 1
+    except (OSError, EOFError, csv.Error):
+        return None
+    return None
+
+
 def _schema(con: duckdb.DuckDBPyConnection, path: Path, source: str) -> dict[str, str]:
     try:
         description = con.execute(f"SELECT * FROM {source} LIMIT 0", {"path": str(path)}).description
     except duckdb.Error as exc:
+        ragged = _ragged_row(path) if _is_csv(source) else None
+        if ragged is not None:
+            raise ragged from exc
         raise ImportFormatError(path, None, None, f"cannot read student records: {exc}") from exc
-    return {str(name): str(sql_type).upper() for name, sql_type, *_ in description}
+    columns = {str(name): str(sql_type).upper() for name, sql_type, *_ in description}
+    if _is_csv(source) and any(column not in columns for column in REQUIRED):
+        ragged = _ragged_row(path)
+        if ragged is not None:
+            raise ragged
+    return columns
 
 
 def _read_error(path: Path, columns: dict[str, str], exc: duckdb.Error) -> ImportFormatError:
     """A clean error from DuckDB's, e.g. a CSV value the type sniffer did not see in its sample."""
     text = str(exc)
     line = re.search(r"CSV Error on Line: (\d+)", text)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if line and fields:  # a ragged row after the sniffer's sample
+        return ImportFormatError(path, int(line.group(1)), None, f"row {line.group(1)} has {fields.group(2)} fields, "
+                                 f"the header has {fields.group(1)}")
     column = re.search(r'converting column "([^"]+)"', text)
     value = re.search(r'Could not convert string "(.*?)"', text)
     if line and column and value:

@@ -21,7 +21,7 @@ from .benchmarks import benchmark_credits, gateways_reached, pillar_matrix
 from .disparities import disparity_gaps
 from .outcomes import outcome_trends
 from .rules import rules_table
-from .summary import community_summary, network_rollup
+from .summary import basis_of, community_summary, network_rollup
 from .suppression import public_table, suppress
 
 
@@ -87,6 +87,28 @@ def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
     return {cid: d.hexdigest() for cid, d in digests.items()}
 
 
+OUTCOME_FIELDS = ["indicator_id", "group", "baseline_year", "baseline", "latest_year", "latest", "change_pp", "change_pct",
+                  "streak", "baseline_fallback", "target", "target_year", "on_track", "trend", "suppressed", "family",
+                  "core"]
+DISPARITY_FIELDS = ["indicator_id", "group", "family", "reference_group", "baseline_year", "latest_year",
+                    "gap_baseline_pp", "gap_latest_pp", "gap_change_pp", "gap_trend", "closing", "suppressed", "core"]
+BENCHMARK_FIELDS = ["benchmark_id", "gateway", "pillar", "status", "credit", "evidence", "carried_forward"]
+
+
+def indicator_table(rubric: Rubric) -> pd.DataFrame:
+    """What scoring needs of each indicator: polarity sign, core or not, its own minimum change, its unit."""
+    return pd.DataFrame({"sign": [o.sign for o in rubric.outcomes], "core": [o.core for o in rubric.outcomes],
+                         "min_change": [np.nan if o.min_change is None else o.min_change for o in rubric.outcomes],
+                         "unit": [o.unit for o in rubric.outcomes]},
+                        index=pd.Index([o.id for o in rubric.outcomes], name="indicator_id"))
+
+
+def target_table(params: YearParams | None, ids: list[str]) -> pd.DataFrame:
+    rows = [{"community_id": cid, "indicator_id": indicator, "target": float(t["value"]), "target_year": int(t["year"])}
+            for cid in ids for indicator, t in (params.targets_for(cid).items() if params else [])]
+    return pd.DataFrame(rows, columns=["community_id", "indicator_id", "target", "target_year"])
+
+
 def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, year: int,
                   communities: list[str] | None = None) -> NetworkScores:
     """Score every community (or the listed ones) of the network for `year`."""
@@ -98,26 +120,26 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
     ids = sorted(members["community_id"]) if communities is None else sorted(communities)
     rules, overrides = rules_table(ids, rubric, params)
 
-    ratings = data.benchmarks[(data.benchmarks["year"] == year) & data.benchmarks["community_id"].isin(ids)]
-    credits = benchmark_credits(ratings, rubric, ids, rules)
+    in_network = data.benchmarks["community_id"].isin(ids)
+    ratings = data.benchmarks[(data.benchmarks["year"] == year) & in_network]
+    previous = data.benchmarks[(data.benchmarks["year"] == year - 1) & in_network]
+    credits = benchmark_credits(ratings, rubric, ids, rules, previous)
     matrix = pillar_matrix(credits)
 
     outcomes = data.outcomes[(data.outcomes["year"] <= year) & data.outcomes["community_id"].isin(ids)]
-    cells = suppress(outcomes, rules.set_index("community_id")["min_cell"], rubric.partitions)
-    polarity = pd.Series({o.id: o.sign for o in rubric.outcomes})
-    trends = outcome_trends(cells, rules, polarity)
-    gaps = disparity_gaps(cells, trends)
+    cells = suppress(outcomes, rules.set_index("community_id")["min_cell"], rubric.partitions, rubric.partition_totals)
+    indicators = indicator_table(rubric)
+    families = {g: f.id for f in rubric.families.values() for g in f.groups}
+    trends = outcome_trends(cells, rules, indicators, target_table(params, ids), families)
+    gaps = disparity_gaps(cells, trends, indicators["unit"], {f.id: list(f.groups) for f in rubric.families.values()})
     summary = community_summary(trends, gaps, rules)
     reached = gateways_reached(credits, rubric, rules, summary.set_index("community_id")["proof_point"])
 
     names = members.set_index("community_id")
     hashes = slice_hashes(data, year)
-    bench_rows = records_by_community(credits, ["benchmark_id", "gateway", "pillar", "status", "credit", "evidence"],
-                                      ["gateway_order", "pillar", "benchmark_id"])
-    outcome_rows = records_by_community(trends, ["indicator_id", "group", "baseline_year", "baseline", "latest_year",
-                                                 "latest", "change_pp", "trend", "suppressed"], ["indicator_id", "group"])
-    gap_rows = records_by_community(gaps, ["indicator_id", "group", "reference_group", "gap_baseline_pp", "gap_latest_pp",
-                                           "gap_change_pp", "gap_trend", "suppressed"], ["indicator_id", "group"])
+    bench_rows = records_by_community(credits, BENCHMARK_FIELDS, ["gateway_order", "pillar", "benchmark_id"])
+    outcome_rows = records_by_community(trends, OUTCOME_FIELDS, ["indicator_id", "group"])
+    gap_rows = records_by_community(gaps, DISPARITY_FIELDS, ["indicator_id", "group"])
     missing_ratings = credits[credits["missing_rating"]].groupby("community_id")["benchmark_id"].agg(sorted)
     pillars_by: dict[str, dict[str, dict[str, float | None]]] = {cid: {p: {} for p in rubric.pillar_ids} for cid in ids}
     for cid, pillar, gw, share in matrix[["community_id", "pillar", "gateway", "share"]].itertuples(index=False):
@@ -134,14 +156,18 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
             "state": str(names.at[cid, "state"]),
             "year": year,
             "framework": rubric.framework,
-            "gateway": {"reached": clean(gateway["reached"]), "next": clean(gateway["next"]), "missing": list(gateway["missing"])},
+            "gateway": {"reached": clean(gateway["reached"]), "next": clean(gateway["next"]), "missing": list(gateway["missing"]),
+                        "incomplete": bool(gateway["incomplete"])},
             "pillars": pillars_by[cid],
             "benchmarks": bench_rows.get(cid, []),
             "outcomes": outcome_rows.get(cid, []),
             "disparities": gap_rows.get(cid, []),
             "summary": {"indicators_improving_share": clean(summ["indicators_improving_share"]),
                         "gaps_closing_share": clean(summ["gaps_closing_share"]),
-                        "proof_point": bool(summ["proof_point"])},
+                        "proof_point": bool(summ["proof_point"]),
+                        "proof_point_basis": basis_of(summ),
+                        "gaps_closing_by_family": summ["gaps_closing_by_family"],
+                        "not_rated": len(missing_ratings.get(cid, []))},
             "missing_ratings": list(missing_ratings.get(cid, [])),
             "overrides": overrides[cid],
             "provenance": {"kit_version": __version__, "rubric_sha256": rubric.sha256,
@@ -149,6 +175,7 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
                            "params_sha256": params.params_sha256_for(cid) if params else ""},
         }
     public = public_table(cells)
-    rollup = network_rollup(scores, rubric.gateway_ids, rubric.pillar_ids)
+    proof_point_gateway = next((g["id"] for g in rubric.gateways if g.get("requires_proof_point")), None)
+    rollup = network_rollup(scores, rubric.gateway_ids, rubric.pillar_ids, proof_point_gateway)
     return NetworkScores(year=year, rubric=rubric, scores=scores, public_outcomes=public, rollup=rollup,
                          slice_sha256=hashes)

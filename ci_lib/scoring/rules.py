@@ -10,10 +10,16 @@ from ..params import YearParams
 from ..rubric import Rubric
 
 
-def rules_row(rules: dict[str, Any]) -> dict[str, Any]:
+def reference_column(family_id: str) -> str:
+    return f"reference_{family_id}"
+
+
+def rules_row(rules: dict[str, Any], families: list[str]) -> dict[str, Any]:
     gateway_rule = rules.get("gateway_rule") or {}
     trend = rules.get("trend") or {}
     method = str(gateway_rule.get("method", "all_met"))
+    gap_share = rules.get("proof_point_gap_share")
+    references = rules.get("reference_groups") or {}
     return {
         "in_progress_credit": float(rules["in_progress_credit"]),
         "gateway_method": method,
@@ -21,11 +27,14 @@ def rules_row(rules: dict[str, Any]) -> dict[str, Any]:
         "trend_method": str(trend.get("method", "baseline")),
         "min_change_pp": float(trend.get("min_change_pp", 1.0)),
         "periods": int(trend.get("periods", 3)),
-        "reference_group": str(rules["reference_group"]),
         "proof_point_share": float(rules["proof_point_share"]),
-        "proof_point_gap_share": float(rules["proof_point_gap_share"]),
+        "proof_point_min_indicators": int(rules["proof_point_min_indicators"]),
+        "proof_point_gap_share": None if gap_share is None else float(gap_share),
         "min_cell": int(rules["min_cell"]),
         "baseline_year": None if rules.get("baseline_year") in (None, "") else int(rules["baseline_year"]),
+        "baseline_strict": rules.get("baseline", "fallback") == "strict",
+        "carry_forward_unrated": bool(rules.get("carry_forward_unrated", False)),
+        **{reference_column(f): str(references[f]) if f in references else None for f in families},
     }
 
 
@@ -34,13 +43,15 @@ Overrides = dict[str, list[dict[str, Any]]]
 
 def rules_table(community_ids: list[str], rubric: Rubric, params: YearParams | None) -> tuple[pd.DataFrame, Overrides]:
     rows, overrides = [], {}
+    families = list(rubric.families)
     for cid in community_ids:
         if params is None:
             rules, found = rubric.rules, list[dict[str, Any]]()
         else:
             rules, found = params.rules_for(rubric, cid)
-        rows.append({"community_id": cid, **rules_row(rules)})
+        rows.append({"community_id": cid, **rules_row(rules, families)})
         overrides[cid] = found
-    table = pd.DataFrame(rows, columns=["community_id", *rules_row(rubric.rules)])
+    table = pd.DataFrame(rows, columns=["community_id", *rules_row(rubric.rules, families)])
     table["baseline_year"] = table["baseline_year"].astype("Int64")
+    table["proof_point_gap_share"] = table["proof_point_gap_share"].astype(float)
     return table, overrides

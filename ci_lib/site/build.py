@@ -42,7 +42,8 @@ def swap_in(build: Path, site: Path) -> None:
 
 
 BUILD_FILE = ".build.json"
-SITE_CODE = (Path(__file__).parent, Path(__file__).resolve().parents[2] / "_quarto.yml")
+SITE_CODE = (Path(__file__).parent, Path(__file__).resolve().parents[1] / "escape.py",  # how page text is escaped
+             Path(__file__).resolve().parents[2] / "_quarto.yml")
 
 
 def chrome_key(content: YearContent, engine: str) -> str:
@@ -52,24 +53,31 @@ def chrome_key(content: YearContent, engine: str) -> str:
     for root in SITE_CODE:
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in files:
-            if path.is_file() and path.suffix in {".py", ".j2", ".css", ".js", ".yml", ".html"}:
+            if path.is_file() and path.suffix in {".py", ".j2", ".css", ".scss", ".js", ".yml", ".html"}:
                 digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
 
 def page_keys(content: YearContent, engine: str) -> dict[str, str]:
-    """A key per page: the chrome key plus the cache key of the notebook(s) the page shows."""
+    """A key per page: the chrome key plus the cache key of the notebook(s) the page shows.
+
+    The pages that list every community (and its notices: not published, published without its local section)
+    depend on every notebook's entry, local sections included, and on its status as well as its key: a notebook
+    that failed, then ran with the same inputs, changes the listing only by its status.
+    """
     chrome = chrome_key(content, engine)
     notebooks = content.manifest["notebooks"]
 
     def key(*parts: str) -> str:
         return hashlib.sha256("|".join((chrome, *parts)).encode()).hexdigest()
 
-    every = ",".join(f"{cid}:{notebooks[cid]['cache_key']}" for cid in sorted(content.scores))
+    every = ",".join(f"{name}:{entry.get('cache_key', '')}:{entry.get('status', '')}"
+                     for name, entry in sorted(notebooks.items()))
     keys = {"index.html": key(notebooks.get("_network", {}).get("cache_key", "")),
             "communities.html": key(every), "methods.html": key(every), "downloads.html": key(every)}
     keys.update({f"communities/{cid}.html": key(notebooks[cid]["cache_key"],
-                                                 notebooks.get(f"{cid}:local", {}).get("cache_key", ""))
+                                                 notebooks.get(f"{cid}:local", {}).get("cache_key", ""),
+                                                 notebooks.get(f"{cid}:local", {}).get("status", ""))
                  for cid in content.scores})
     return keys
 
@@ -106,14 +114,16 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False,
     build = report_dir / f".site-build-{os.getpid()}"
     shutil.rmtree(build, ignore_errors=True)
     stale: set[str] | None = None
-    if old and chosen == "builtin" and site.is_dir():
+    # Quarto: only when the same pages exist and some are unchanged (a full render starts from an empty folder)
+    partial = chosen == "builtin" or (set(old) == set(keys) and any(old[p] == k for p, k in keys.items()))
+    if old and partial and site.is_dir():
         shutil.copytree(site, build)
         stale = {page for page, key in keys.items() if old.get(page) != key}
     else:
         build.mkdir(parents=True)
     try:
         if chosen == "quarto":
-            info.update(render_quarto(content, build))
+            info.update(render_quarto(content, build, stale))
         else:
             info.update(render_builtin(content, build, stale, ahead))
         write_text(build / BUILD_FILE, json.dumps(keys, indent=0, sort_keys=True))

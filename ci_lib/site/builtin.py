@@ -18,6 +18,7 @@ from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
+from .. import vocabulary
 from ..atomic import write_text
 from .content import NAV, YearContent
 
@@ -138,10 +139,9 @@ class BuiltinSite:
 
     def listing_html(self) -> Markup:
         entries = self.content.listing()
-        gateways = [(g["id"], g["label"]) for g in self.content.rubric.gateways]
+        gateways = list(vocabulary.gateway_labels(self.content.rubric.gateways).items())
         states = sorted({e["state"] for e in entries})
-        return Markup(self.env.from_string(LISTING).render(entries=entries, gateways=[("none", "Not yet Exploring"),
-                                                                                       *gateways],
+        return Markup(self.env.from_string(LISTING).render(entries=entries, gateways=gateways,
                                                            states=states, failed=self.content.failed(),
                                                            failed_local=self.content.failed_local_sections()))
 
@@ -157,6 +157,17 @@ ARCHIVE = """
 """
 
 
+def gateway_labels_of(framework: str) -> dict[str, str]:
+    """A framework's gateway labels (ids where the framework is not known to this kit)."""
+    from ..errors import KitError
+    from ..rubric import load_rubric
+
+    try:
+        return vocabulary.gateway_labels(load_rubric(framework).gateways)
+    except KitError:
+        return {}
+
+
 def write_archive(reports_root: Path) -> Path | None:
     """`reports/index.html`: the list of published years, linking each year's site."""
     import json
@@ -167,8 +178,10 @@ def write_archive(reports_root: Path) -> Path | None:
             continue
         m = json.loads(manifest_path.read_text())
         per = m.get("rollup", {}).get("members_per_gateway", {})
+        labels = gateway_labels_of(m["framework"])
         years.append({"year": m["year"], "members": m.get("rollup", {}).get("members", len(m["communities"])),
-                      "framework": m["framework"], "gateways": ", ".join(f"{k} {v}" for k, v in per.items() if v)})
+                      "framework": m["framework"],
+                      "gateways": ", ".join(f"{vocabulary.gateway_label(k, labels)} {v}" for k, v in per.items() if v)})
     if not years:
         return None
     env = environment()
