@@ -36,7 +36,8 @@ def network(outcomes: str, benchmarks: pd.DataFrame | None = None) -> NetworkDat
 # Kindergarten readiness in Alpha. All students: 40.0% (2019) -> 46.0% (2023): +6.0 pp, improving.
 # White 50.0 -> 52.0; Black 30.0 -> 40.0. Gap (white - black): 20.0 -> 12.0: change -8.0, narrowing.
 # Hispanic 45.0 -> 55.0: gap 5.0 -> -3.0: reversed. Asian has 8 students in 2023: suppressed (min_cell 10);
-# race groups add up to `all`, so the next smallest race group (two or more races, 20) is suppressed too.
+# all - the shown race groups gives asian together with the 72 students in no listed race group (500 - 428):
+# 80 students, at least min_cell, so no other group needs suppressing (two or more races stays shown).
 OUTCOMES = """
 community_id | indicator_id           | year | group    | numerator | denominator
 alpha        | kindergarten_readiness | 2019 | all      | 200       | 500
@@ -97,9 +98,10 @@ def test_small_cell_and_everything_derived_from_it_is_suppressed():
 
 def test_summary_shares_and_proof_point():
     s = scored()
-    # one core indicator, improving: 1/1; gaps: black narrowing, hispanic reversed -> closing; asian and
-    # two_or_more suppressed -> not counted: 2/2 closing. One indicator proves nothing: the rule needs at
-    # least 4 core indicators with a known trend, so no proof point.
+    # one core indicator, improving: 1/1; gaps: black narrowing, hispanic reversed -> closing; two_or_more
+    # 0 -> -3 was never behind (no gap to close) and asian is suppressed -> not counted: 2/2 closing.
+    # One indicator proves nothing: the rule needs at least 4 core indicators with a known trend, so no
+    # proof point.
     summary = s["summary"]
     assert (summary["indicators_improving_share"], summary["gaps_closing_share"], summary["proof_point"]) == \
         (1.0, 1.0, False)

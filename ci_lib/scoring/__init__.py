@@ -127,7 +127,7 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
     matrix = pillar_matrix(credits)
 
     outcomes = data.outcomes[(data.outcomes["year"] <= year) & data.outcomes["community_id"].isin(ids)]
-    cells = suppress(outcomes, rules.set_index("community_id")["min_cell"], rubric.partitions)
+    cells = suppress(outcomes, rules.set_index("community_id")["min_cell"], rubric.partitions, rubric.partition_totals)
     indicators = indicator_table(rubric)
     families = {g: f.id for f in rubric.families.values() for g in f.groups}
     trends = outcome_trends(cells, rules, indicators, target_table(params, ids), families)

@@ -80,11 +80,13 @@ def disparity_gaps(cells: pd.DataFrame, trends: pd.DataFrame, units: pd.Series |
     pairs["baseline_year"] = pairs["configured_baseline"].where(~fallback, pairs["first_usable"]).astype("Int64")
 
     def at(year_column: str, prefix: str) -> pd.DataFrame:
+        """The group's and the reference's cells in that year, each looked up on its own (either may be absent)."""
         keyed = pairs[[*PAIR, year_column]].rename(columns={year_column: "year"})
-        found = keyed.merge(both[[*PAIR, "year", "shown", "suppressed", "ref_shown", "ref_suppressed"]],
-                            on=[*PAIR, "year"], how="left")
-        return found[["shown", "ref_shown", "suppressed", "ref_suppressed"]].set_axis(
-            [f"{prefix}_grp", f"{prefix}_ref", f"{prefix}_grp_suppressed", f"{prefix}_ref_suppressed"], axis=1)
+        group = keyed.merge(values, on=[*SERIES, "year"], how="left")
+        ref = keyed.merge(ref_cells, on=["community_id", "indicator_id", "reference_group", "year"], how="left")
+        return pd.DataFrame({f"{prefix}_grp": group["shown"].to_numpy(), f"{prefix}_ref": ref["ref_shown"].to_numpy(),
+                             f"{prefix}_grp_suppressed": group["suppressed"].to_numpy(),
+                             f"{prefix}_ref_suppressed": ref["ref_suppressed"].to_numpy()}, index=pairs.index)
 
     frame = pd.concat([pairs, at("baseline_year", "base"), at("latest_year", "last")], axis=1)
     sign = frame["sign"].astype(float)

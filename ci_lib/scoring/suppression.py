@@ -1,16 +1,36 @@
-"""Small-cell suppression, with complementary suppression where groups add up to the total.
+"""Small-cell suppression that holds by construction where groups add up to a total.
 
-A cell (community x indicator x year x group) from fewer than `min_cell` students is suppressed. When
-the groups of a partition (e.g. race) add up to `all` and exactly one of them is suppressed, the one
-could be recovered as total minus the others; so the next smallest group is suppressed too.
+A cell (community x indicator x year x group) from fewer than `min_cell` students is suppressed. The
+groups of a partition (race/ethnicity, income, gender, ... and, within `female` and `male`, the
+gender x race intersections) add up to their total, so a reader who knows the group sizes (enrolment
+is public) can compute the blank groups' combined result as the total minus the shown groups. The rule
+(`suppress`, worded for readers by `suppression_rule_text`) makes every such remainder hold 0 or at least
+`min_cell` students; `exposures` is the independent check the audit and the tests run.
+
+Published values are percents (no counts), and a change or a gap is published only when every cell it is
+computed from is shown, so a year's blank cannot be derived from other years (tests/test_suppression.py).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 KEY = ["community_id", "indicator_id", "year"]
+
+
+def suppression_rule_text(min_cell: int) -> str:
+    """The rule in readers' words, for the Methods page: the one place it is worded."""
+    return (f"a value from fewer than {min_cell} students is not shown, not downloadable and not used in any "
+            "change, trend or gap. Where groups add up to a total (all students by race/ethnicity, income or "
+            "gender, for instance), the total minus the shown groups gives the blank groups' combined result, so "
+            "further groups are blanked, smallest first, until no blank group stands alone beside its total and "
+            f"the students behind the blanks number none or at least {min_cell}; a blanked total keeps at least "
+            f"{min_cell} of its own students blank too (where none of this can be done, the total is blanked). "
+            "No result of "
+            f"fewer than {min_cell} students, alone or combined, can be worked out from what is published.")
 
 
 def cell_values(outcomes: pd.DataFrame) -> pd.Series:
@@ -20,29 +40,216 @@ def cell_values(outcomes: pd.DataFrame) -> pd.Series:
     return value.astype(float)
 
 
-def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, list[str]]) -> pd.DataFrame:
+def partition_layout(partitions: dict[str, list[str]], totals: dict[str, str] | None = None
+                     ) -> dict[str, tuple[str, list[str]]]:
+    """{name: (total group, member groups)}, with the crossings the intersections imply.
+
+    When the members of a partition whose total is `female` are named `female_<x>` and those of the one
+    whose total is `male` are `male_<x>`, and `female`/`male` are the members of one partition, then
+    `female_<x>` and `male_<x>` add up to `<x>`: that partition (`<x>_by_gender`) is added, because
+    `<x>` minus a shown `male_<x>` would otherwise give a blank `female_<x>`.
+    """
+    totals = totals or {}
+    layout = {name: (totals.get(name, "all"), list(groups)) for name, groups in partitions.items()}
+    by_total = {total: members for total, members in layout.values()}
+    for parent, (_, sides) in list(layout.items()):
+        if len(sides) < 2 or not all(side in by_total for side in sides):
+            continue
+        inner = [{m.removeprefix(f"{side}_"): m for m in by_total[side] if m.startswith(f"{side}_")} for side in sides]
+        for base in sorted(set.intersection(*[set(i) for i in inner])):
+            layout.setdefault(f"{base}_by_{parent}", (base, [i[base] for i in inner]))
+    return layout
+
+
+@dataclass
+class Slots:
+    """Every (community, indicator, year, partition) of a table whose total row exists, as flat arrays.
+
+    `member_*` arrays have one entry per (member cell, slot), sorted by slot, then size, then group id
+    (the order complementary cells are chosen in); `slot_*` arrays one entry per slot.
+    """
+
+    member_pos: np.ndarray
+    member_slot: np.ndarray
+    member_den: np.ndarray
+    slot_total_pos: np.ndarray
+    slot_threshold: np.ndarray
+    slot_unlisted: np.ndarray
+    slot_frame: pd.DataFrame  # community_id, indicator_id, year, partition (for messages)
+
+    @classmethod
+    def of(cls, table: pd.DataFrame, threshold: np.ndarray, layout: dict[str, tuple[str, list[str]]]) -> Slots:
+        """Built with integer codes (merges on the string columns cost more than the whole rule)."""
+        key = np.zeros(len(table), dtype=np.int64)
+        for column in KEY:
+            codes, uniques = pd.factorize(table[column])
+            key = key * (len(uniques) + 1) + codes
+        key, keys = pd.factorize(key)
+        group, group_ids = pd.factorize(table["group"], sort=True)  # codes in group-id order
+        code_of = {g: i for i, g in enumerate(group_ids)}
+        den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        slot_of_key = np.full(len(keys), -1)
+        total_pos, slot_partition, member_pos, member_slot = [], [], [], []
+        n_slots = 0
+        for name, (total, members) in layout.items():
+            at_total = np.flatnonzero(group == code_of.get(total, -2))
+            at_total = at_total[np.unique(key[at_total], return_index=True)[1]]  # one total row per key
+            slot_of_key[:] = -1
+            slot_of_key[key[at_total]] = n_slots + np.arange(len(at_total))
+            n_slots += len(at_total)
+            total_pos.append(at_total)
+            slot_partition += [name] * len(at_total)
+            at_member = np.flatnonzero(np.isin(group, [code_of[m] for m in members if m in code_of]))
+            slot = slot_of_key[key[at_member]]
+            member_pos.append(at_member[slot >= 0])
+            member_slot.append(slot[slot >= 0])
+        totals_at = np.concatenate(total_pos).astype(np.int64) if total_pos else np.zeros(0, dtype=np.int64)
+        pos = np.concatenate(member_pos).astype(np.int64) if member_pos else np.zeros(0, dtype=np.int64)
+        slot = np.concatenate(member_slot).astype(np.int64) if member_slot else np.zeros(0, dtype=np.int64)
+        order = np.lexsort((group[pos], np.nan_to_num(den[pos], nan=np.inf), slot))
+        pos, slot = pos[order], slot[order]
+        listed = np.bincount(slot, np.nan_to_num(den[pos]), minlength=n_slots)
+        total_den = den[totals_at]
+        counted = (np.bincount(slot, np.isnan(den[pos]), minlength=n_slots) == 0) & ~np.isnan(total_den)
+        unlisted = np.where(counted, np.maximum(np.nan_to_num(total_den) - listed, 0), 0.0)
+        frame = table.iloc[totals_at][KEY].reset_index(drop=True).assign(partition=slot_partition)
+        return cls(member_pos=pos, member_slot=slot, member_den=den[pos], slot_total_pos=totals_at,
+                   slot_threshold=threshold[totals_at], slot_unlisted=unlisted, slot_frame=frame)
+
+    def hidden(self, unknown: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Per slot: the students in the total minus the known members (unknown members' weight + unlisted)."""
+        held = np.where(unknown[self.member_pos], weight[self.member_pos], 0.0)
+        return np.bincount(self.member_slot, held, minlength=len(self.slot_total_pos)) + self.slot_unlisted
+
+    def unknown_members(self, unknown: np.ndarray) -> np.ndarray:
+        return np.bincount(self.member_slot, unknown[self.member_pos], minlength=len(self.slot_total_pos))
+
+    def weights(self, unknown: np.ndarray, den: np.ndarray) -> np.ndarray:
+        """Students each unknown cell really hides: its size, but for a total at most what its own partitions
+        hide (the total is its known members plus that rest). A cell with no count hides 0 (we cannot know
+        more) unless it is a total, when its partitions say what it hides."""
+        is_total = np.zeros(len(den), dtype=bool)
+        is_total[self.slot_total_pos] = True
+        weight = np.where(unknown, np.where(np.isnan(den), np.where(is_total, np.inf, 0.0), den), 0.0)
+        for _ in range(len(den) + 1):  # min only falls; the depth of nesting bounds the passes
+            rest = self.hidden(unknown, weight)
+            before = weight.copy()
+            open_total = unknown[self.slot_total_pos]
+            np.minimum.at(weight, self.slot_total_pos[open_total], rest[open_total])
+            if np.array_equal(weight, before):
+                break
+        return np.where(np.isinf(weight), 0.0, weight)
+
+    def closure(self, known: np.ndarray) -> np.ndarray:
+        """Every cell a reader can derive: a partition's single unknown member (beside a known total, no
+        unlisted students), or a total whose members are all known (no unlisted students)."""
+        known = known.copy()
+        while True:
+            unknown = ~known
+            n_unknown = self.unknown_members(unknown)
+            closed = self.slot_unlisted == 0
+            total_known = known[self.slot_total_pos]
+            single = (total_known & (n_unknown == 1) & closed)[self.member_slot] & unknown[self.member_pos]
+            derived = np.concatenate([self.member_pos[single],
+                                      self.slot_total_pos[~total_known & (n_unknown == 0) & closed]])
+            if not len(derived):
+                return known
+            known[derived] = True
+
+
+def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, list[str]],
+             totals: dict[str, str] | None = None) -> pd.DataFrame:
     """Add `raw`, `suppressed`, `suppression` (small_cell | complementary | '') and public `shown` columns.
 
-    `min_cell` is indexed by community_id (per-community rules).
+    `min_cell` is indexed by community_id (per-community rules); `totals` names each partition's total
+    group (default `all`). Within each (community, indicator, year):
+    1. a cell with a denominator under min_cell is suppressed (small_cell);
+    2. in each partition whose total is shown, the students a reader can isolate as the total minus the
+       shown members -- the blank members plus students in no listed member -- number 0 or at least
+       min_cell, and a blank member never stands alone (one blank and no unlisted students would be the
+       total minus the others exactly, and could then unlock another partition);
+    3. in each partition whose total is blank, the blank members hide at least min_cell students (or all of
+       a smaller total's), so the total cannot be rebuilt as the sum of its shown members;
+    where a partition falls short, its smallest shown members (by denominator, then group id) are
+    suppressed until it does not (complementary). Only when no partition can be mended that way is the
+    total of one that cannot suppressed instead (complementary); in the partitions it belongs to such a
+    total counts only as the students its members hide, so it is no cover there. The rule runs to a fixed
+    point because a group is a member of one partition and the total of another (`female` is both), and it
+    is checked on what a reader can derive (`Slots.closure`), not only on what is blank.
+
+    A cell given only as a `value` (percent, no counts) has no known size: it is never suppressed for its
+    own size (whoever published the percent applied their own small-cell rule), never chosen as a
+    complementary cell (hiding an unknown number of students proves nothing) and counts as hiding no
+    students; students outside the listed members are counted only when the total and every member have
+    counts. That is the conservative choice: where counts cannot prove a remainder safe, the total goes.
     """
     table = outcomes.copy()
     table["raw"] = cell_values(table)
-    threshold = table["community_id"].map(min_cell).astype(float)
-    small = (table["denominator"].astype("Float64") < threshold).fillna(False).astype(bool)
-    table["suppression"] = np.where(small, "small_cell", "")
-    group_partition = {g: name for name, groups in partitions.items() for g in groups}
-    table["partition"] = table["group"].map(group_partition)
-    part = table[table["partition"].notna() & table["denominator"].notna()].copy()
-    if not part.empty:
-        keys = [*KEY, "partition"]
-        part["primary"] = part["suppression"] == "small_cell"
-        count = part.groupby(keys)["primary"].transform("sum")
-        candidates = part[(count == 1) & ~part["primary"]].sort_values([*keys, "denominator", "group"])
-        extra = candidates.groupby(keys, sort=False).head(1).index
-        table.loc[extra, "suppression"] = "complementary"
+    threshold = table["community_id"].map(min_cell).astype(float).to_numpy()
+    den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    kind = np.where(np.nan_to_num(den, nan=np.inf) < threshold, "small_cell", "").astype(object)
+    slots = Slots.of(table, threshold, partition_layout(partitions, totals))
+    has_count = ~np.isnan(slots.member_den)
+    total_den = np.nan_to_num(den[slots.slot_total_pos], nan=np.inf)
+    while True:
+        blank = kind != ""
+        unknown = ~slots.closure(~blank)
+        hidden = slots.hidden(unknown, slots.weights(unknown, den))
+        blank_members = slots.unknown_members(blank)  # blank, derived or not: a derived one stands alone
+        total_shown = ~blank[slots.slot_total_pos]
+        total_known = ~unknown[slots.slot_total_pos]
+        target = np.where(total_shown, slots.slot_threshold, np.minimum(slots.slot_threshold, total_den))
+        short = np.where(total_shown, hidden > 0, True) & (hidden < target - 1e-9)
+        alone = total_known & (blank_members == 1) & (slots.slot_unlisted == 0)
+        candidate = (short | alone)[slots.member_slot] & ~blank[slots.member_pos] & has_count
+        cand_den = np.where(candidate, slots.member_den, 0.0)
+        reachable = hidden + np.bincount(slots.member_slot, cand_den, minlength=len(hidden)) >= target - 1e-9
+        mendable = (short & reachable) | (alone & ~short & (np.bincount(slots.member_slot, candidate,
+                                                                        minlength=len(hidden)) > 0))
+        before = pd.Series(cand_den).groupby(slots.member_slot).cumsum().to_numpy() - cand_den
+        first = pd.Series(candidate.astype(int)).groupby(slots.member_slot).cumsum().to_numpy() == 1
+        at = slots.member_slot
+        pick = candidate & mendable[at] & ((short[at] & (hidden[at] + before < target[at] - 1e-9)) | (alone[at] & first))
+        if pick.any():
+            kind[slots.member_pos[pick]] = "complementary"
+            continue
+        stuck = total_shown & (short | alone)  # nothing left to blank among the members: the total goes
+        if not stuck.any():
+            break
+        kind[slots.slot_total_pos[stuck]] = "complementary"
+    table["suppression"] = kind.astype(str)
     table["suppressed"] = table["suppression"] != ""
     table["shown"] = table["raw"].round(1).where(~table["suppressed"])
-    return table.drop(columns=["partition"])
+    return table
+
+
+def exposures(table: pd.DataFrame, shown: pd.Series, min_cell: pd.Series, partitions: dict[str, list[str]],
+              totals: dict[str, str] | None = None) -> pd.DataFrame:
+    """Remainders a reader could compute: one row per (community, indicator, year, partition) whose total
+    is known (shown, or derived: `Slots.closure`) and whose total minus the known members holds more than
+    0 and fewer than min_cell students, counting an underived blank total only as the students its own
+    members hide (the rest of it is known).
+
+    `table` holds the private counts (denominator per cell), `shown` says which of its cells are published.
+    Columns: community_id, indicator_id, year, partition, groups (the unknown members), students.
+    A member given only as a percent counts as hiding no students. `attrs["checked"]` is the number of
+    partition-years with a known total.
+    """
+    table = table.reset_index(drop=True)
+    threshold = table["community_id"].map(min_cell).astype(float).to_numpy()
+    den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    slots = Slots.of(table, threshold, partition_layout(partitions, totals))
+    known = slots.closure(shown.to_numpy(dtype=bool))
+    unknown = ~known
+    hidden = slots.hidden(unknown, slots.weights(unknown, den))
+    exposed = np.flatnonzero(known[slots.slot_total_pos] & (hidden > 0) & (hidden < slots.slot_threshold - 1e-9))
+    groups = table["group"].to_numpy()
+    out = slots.slot_frame.iloc[exposed].copy()
+    out["groups"] = [", ".join(sorted(groups[slots.member_pos[(slots.member_slot == s) & unknown[slots.member_pos]]]))
+                     or "(students in no listed group)" for s in exposed.tolist()]
+    out["students"] = hidden[exposed].round().astype(int)
+    out.attrs["checked"] = int(known[slots.slot_total_pos].sum())
+    return out.reset_index(drop=True)[[*KEY, "partition", "groups", "students"]]
 
 
 def public_table(suppressed: pd.DataFrame) -> pd.DataFrame:

@@ -2,9 +2,10 @@
 
 Fails on: an image without alt text; markup from data that reached a page unescaped (inline scripts,
 event-handler attributes, javascript: URLs, raw user strings containing `<`); broken internal links;
-and any suppressed value present in pages, downloads or notebooks, including values derivable from a
-total and the other groups. With the private inputs (`--data`), suppression is recomputed from the
-counts so the published blanks are checked for completeness, not only for consistency.
+and any suppressed value present in pages, downloads or notebooks. Without counts it can only fail a single
+blank group beside a shown total; with the private inputs (`--data`) suppression is recomputed from the
+counts, and every partition-year whose known total minus its shown groups isolates 1 to min_cell - 1
+students fails (`scoring.suppression.exposures`), so the blanks are checked for completeness too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from ..rubric import load_rubric
+from ..params import YearParams
+from ..rubric import Rubric, load_rubric
+from ..scoring.rules import rules_table
+from ..scoring.suppression import KEY, exposures, partition_layout
 
 ALLOWED_SCRIPT = re.compile(r"(\.\./)*assets/[a-z-]+\.js$")
 EVENT_ATTR = re.compile(r"^on[a-z]+$")
@@ -111,19 +115,33 @@ def published_outcomes(site: Path) -> pd.DataFrame:
 
 
 def check_derivable(audit: Audit, published: pd.DataFrame, scores: dict[str, dict]) -> None:
-    """Within a partition that adds up to `all`, exactly one blank group beside a shown total is derivable."""
+    """Without counts: a single blank member beside a shown total is its total minus the shown members.
+
+    Two or more blanks beside a shown total are safe only if the students behind them number at least
+    `min_cell`, which the published files cannot tell (they hold no counts): such partition-years are
+    counted here and checked against the private counts with `--data` (`check_against_private_inputs`).
+    """
     frameworks = {s["framework"] for s in scores.values()} or {"toa-2019"}
-    totals = published[published["group"] == "all"].set_index(["community_id", "indicator_id", "year"])["value"]
     for framework in frameworks:
-        partitions = load_rubric(framework).partitions
-        for name, groups in partitions.items():
-            part = published[published["group"].isin(groups)]
-            for key, cells in part.groupby(["community_id", "indicator_id", "year"]):
-                audit.count("partition cells checked")
-                blanks = cells["value"].isna().sum()
-                if blanks == 1 and len(cells) > 1 and key in totals.index and pd.notna(totals.loc[key]):
-                    audit.fail(f"data/{key[0]}-outcomes.csv", f"{name} group {cells.loc[cells['value'].isna(), 'group'].iloc[0]}"
-                               f" in {key[1]} {key[2]} is derivable from the total and the other groups")
+        rubric = load_rubric(framework)
+        for name, (total, groups) in partition_layout(rubric.partitions, partition_totals(rubric)).items():
+            totals = published[(published["group"] == total) & published["value"].notna()]
+            part = published[published["group"].isin(groups)].merge(totals[KEY], on=KEY)
+            if part.empty:
+                continue
+            blanks = part[part["value"].isna()].groupby(KEY)["group"].agg(list)
+            several = blanks.map(len) > 1
+            audit.count("partition years checked", int(part[KEY].drop_duplicates().shape[0]))
+            audit.count("partition years with several blanks left to the private counts",
+                        int(several.sum()))
+            for (cid, indicator, year), groups_blank in blanks[~several].items():
+                audit.fail(f"data/{cid}-outcomes.csv", f"{name} group {groups_blank[0]} in {indicator} {year} is "
+                           f"derivable from the total ({total}) and the other groups")
+
+
+def partition_totals(rubric: Rubric) -> dict[str, str] | None:
+    """Each partition's total group (rubrics before families add every partition up to `all`)."""
+    return getattr(rubric, "partition_totals", None)
 
 
 def check_blanks_everywhere(audit: Audit, site: Path, published: pd.DataFrame, scores: dict[str, dict]) -> None:
@@ -182,7 +200,8 @@ def check_notebooks(audit: Audit, folder: Path, published: pd.DataFrame) -> None
 
 def check_against_private_inputs(audit: Audit, published: pd.DataFrame, data: str | Path, year: int | None,
                                  params_root: str | Path) -> None:
-    """Recompute suppression from the private counts: every suppressed cell must be blank when published."""
+    """Recompute from the private counts: every cell that must be suppressed is blank, and no total minus
+    its shown groups (directly, or through a total itself derived) isolates 1 to min_cell - 1 students."""
     from ..load import load_network
     from ..params import load_params
     from ..scoring import score_network
@@ -200,3 +219,19 @@ def check_against_private_inputs(audit: Audit, published: pd.DataFrame, data: st
     for row in merged[merged["value"].notna()].itertuples(index=False):
         audit.fail(f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id}/{row.group}/{row.year} must be "
                    f"suppressed but is published as {row.value}")
+    check_remainders(audit, published, network.outcomes, rubric, params)
+
+
+def check_remainders(audit: Audit, published: pd.DataFrame, private: pd.DataFrame, rubric: Rubric,
+                     params: YearParams | None) -> None:
+    """Fail for every partition-year whose known total minus its shown groups holds 0 < n < min_cell students."""
+    ids = sorted(published["community_id"].unique())
+    private = private[private["community_id"].isin(ids) & private["year"].isin(published["year"].unique())]
+    cells = private.merge(published, on=[*KEY, "group"], how="left", suffixes=("", "_published"))
+    min_cell = rules_table(ids, rubric, params)[0].set_index("community_id")["min_cell"]
+    found = exposures(cells, cells["value_published"].notna(), min_cell, rubric.partitions, partition_totals(rubric))
+    audit.count("partition years checked against the private counts", found.attrs["checked"])
+    for row in found.itertuples(index=False):
+        audit.fail(f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id} {row.year} {row.partition}: the "
+                   f"total minus the shown groups gives the result of {row.students} student(s) in {row.groups} "
+                   f"(fewer than {int(min_cell[row.community_id])})")

@@ -14,6 +14,7 @@ from typing import Any
 from .. import vocabulary
 from ..escape import csv_cell, markdown_code, markdown_text
 from ..rubric import Rubric, load_rubric
+from ..scoring.suppression import suppression_rule_text
 
 NAV = [("index.html", "Overview"), ("communities.html", "Communities"), ("methods.html", "Methods"),
        ("downloads.html", "Downloads")]
@@ -184,10 +185,7 @@ class YearContent:
             + ("; the share of gaps closing is reported, not required." if gap_share is None else
                f", and at least {gap_share:.0%} of the core indicators' gaps closing.")
             + " Each community page says which of these decided.",
-            f"- **Suppression**: a value from fewer than {rules['min_cell']} students is not shown, not downloadable "
-            "and not used in any change, trend or gap. Where groups add up to the total (race/ethnicity, income, "
-            "gender) and one group is suppressed, the next smallest is suppressed too, so no value can be derived "
-            "from the total.", "",
+            f"- **Suppression**: {suppression_rule_text(rules['min_cell'])}", "",
             "## Overrides in force", "",
             *self.override_lines(),
         ]
