@@ -332,6 +332,11 @@ def do_validate(args: argparse.Namespace) -> int:
     data = load_network(args.data_dir, rubric, local)
     for note in data.notes:
         print(f"note: {note}", file=sys.stderr)
+    statuses = data.outcomes["source_status"].value_counts()
+    suppressed, not_available = statuses.get("suppressed_at_source", 0), statuses.get("not_available", 0)
+    if suppressed or not_available:
+        print(f"note: {suppressed} cells suppressed at the source, {not_available} not available (markers such as "
+              "* and NA; see docs/data-contract.md)", file=sys.stderr)
     warnings = unrated_warnings(args, data)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
