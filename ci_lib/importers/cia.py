@@ -116,17 +116,7 @@ def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[obje
     if suffix == ".xls":
         raise ImportFormatError(path, None, None, "old .xls workbooks are not read: save as .xlsx or .csv")
     if suffix in EXCEL_SUFFIXES:
-        try:
-            frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object,
-                                  keep_default_na=False, na_values=[], engine="openpyxl")
-        except (ValueError, IndexError, KeyError) as exc:  # missing sheet
-            what = "the workbook" if sheet is None else f"sheet {sheet!r}"
-            raise ImportFormatError(path, None, None, f"cannot read {what}: {exc}") from exc
-        except Exception as exc:  # openpyxl raises many types for corrupt workbooks
-            raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
-        # header=None keeps blank rows (leading ones included), so row i of the frame is sheet row i + 1.
-        return [(i + 1, [None if _cell_text(v) is None else v for v in row])
-                for i, row in enumerate(frame.itertuples(index=False, name=None))]
+        return _read_sheet(path, sheet)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -146,6 +136,36 @@ def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[obje
     except csv.Error as exc:
         raise ImportFormatError(path, reader.line_num, None, f"malformed CSV: {exc}") from exc
     return grid
+
+
+def _read_sheet(path: Path, sheet: str | int | None) -> list[tuple[int, list[object]]]:
+    """A worksheet's rows with their sheet row numbers (blank rows kept), read with openpyxl itself.
+
+    pandas would turn an Excel error cell (`#VALUE!`, `#DIV/0!`) into an empty cell, i.e. "no data"; read
+    directly, it stays the text it shows and is reported as not a count.
+    """
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl/zipfile raise many types for corrupt workbooks
+        raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
+    try:
+        try:
+            chosen = book.worksheets[sheet or 0] if not isinstance(sheet, str) else book[sheet]
+        except (IndexError, KeyError) as exc:
+            what = "the workbook" if sheet is None else f"sheet {sheet!r}"
+            raise ImportFormatError(path, None, None, f"cannot read {what}: {exc}") from exc
+        if hasattr(chosen, "reset_dimensions"):
+            chosen.reset_dimensions()  # a stale <dimension> would pad every row
+        return [(number, [None if _cell_text(v) is None else v for v in row])
+                for number, row in enumerate(chosen.iter_rows(values_only=True), start=1)]
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # a truncated or corrupt sheet fails while iterating
+        raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
+    finally:
+        book.close()
 
 
 @dataclass
