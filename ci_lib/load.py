@@ -15,6 +15,7 @@ Bad input never escapes as anything but `InvalidInput`:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import difflib
 import hashlib
@@ -638,7 +639,7 @@ def read_table(data_dir: Path, name: str, notes: list[str], hashes: dict[str, st
     frame, unsaved = read_text_table(path, notes)
     if frame is None:
         return None, unsaved
-    problems = column_problems(path, frame, spec)
+    problems = [dataclasses.replace(p, priority=0) for p in column_problems(path, frame, spec)]  # a likely cause
     if problems:
         return None, problems + unsaved
     if name == "communities" and frame.empty:

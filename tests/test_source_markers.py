@@ -205,3 +205,12 @@ def test_one_mistyped_id_is_one_line_and_printed_first(tmp_path, capsys):
                       "did you mean 'alder-bay'?) \u2014 90 rows, first at rows 3, 4, 5")
     assert err[1] == f"{data / 'outcomes.csv'}:2:denominator: 'x' is not a whole number"
     assert err[2:] == ["2 problem(s); nothing was written."]
+
+
+def test_a_header_problem_is_printed_before_cell_problems_of_other_files(tmp_path, capsys):
+    data = data_dir(tmp_path, f"{HEADER}\nnorth-hills,hs_graduation,2023,all,400,500,\n".replace("group", "grup"))
+    (data / "benchmarks.csv").write_text((VALID / "benchmarks.csv").read_text().replace(",met,", ",done,"))
+    assert main(["validate", str(data)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{data / 'outcomes.csv'}:1:group: required column is missing (found 'grup'")
+    assert "benchmarks.csv:2:status" in err[1]
