@@ -332,6 +332,11 @@ def do_validate(args: argparse.Namespace) -> int:
     data = load_network(args.data_dir, rubric, local)
     for note in data.notes:
         print(f"note: {note}", file=sys.stderr)
+    statuses = data.outcomes["source_status"].value_counts()
+    suppressed, not_available = statuses.get("suppressed_at_source", 0), statuses.get("not_available", 0)
+    if suppressed or not_available:
+        print(f"note: {suppressed} cells suppressed at the source, {not_available} not available (markers such as "
+              "* and NA; see docs/data-contract.md)", file=sys.stderr)
     warnings = unrated_warnings(args, data)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -454,7 +459,11 @@ def do_import(args: argparse.Namespace) -> int:
             print(f"{args.file}:{row}:: unknown group label {label!r} (add it to the rubric's label_map); "
                   "row not imported", file=sys.stderr)
         rows = result.rows
-        extra = f", {result.skipped_zero_cells} empty cells skipped"
+        extra = f", {result.skipped_zero_cells} empty cells skipped" + "".join(
+            f", {n} {status.replace('_', ' ')}" for status, n in sorted(result.source_status_cells.items()))
+        if result.na_over_positive:
+            print(f"{args.file}::: note: {result.na_over_positive} cells have NA over a positive denominator: kept "
+                  "as not_available (if your tool writes a zero count as NA, write 0 instead)", file=sys.stderr)
     else:
         rows = aggregate_students(args.file, min_year=args.min_year)
         extra = " (aggregated; no student-level row is written)"

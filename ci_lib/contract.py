@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandera.pandas as pa
 
 from .ids import COMMUNITY_ID
+from .markers import STATUSES as SOURCE_STATUSES
 
 STATUSES = ("not_started", "in_progress", "met")
 URL_OR_EMPTY = r"(https?://\S+)?"
@@ -76,6 +77,9 @@ OUTCOMES = pa.DataFrameSchema(
         "denominator": pa.Column("Int64", pa.Check.ge(0, error="counts cannot be negative"), nullable=True),
         "value": pa.Column("Float64", pa.Check.in_range(0, 100, error="a percent must be within 0-100"),
                            nullable=True, required=False),
+        "source_status": pa.Column(str, pa.Check.isin(("", *SOURCE_STATUSES),
+                                                      error="must be one of " + ", ".join(SOURCE_STATUSES)),
+                                   nullable=True, required=False),
     },
     unique=["community_id", "indicator_id", "year", "group"],
     name="outcomes",
@@ -101,7 +105,7 @@ TABLES = {
     "communities": TableSpec("communities", COMMUNITIES, integers=("joined_year",), optional=("region", "website")),
     "benchmarks": TableSpec("benchmarks", BENCHMARKS, integers=("year",), optional=("reviewer", "evidence")),
     "outcomes": TableSpec("outcomes", OUTCOMES, integers=("year", "numerator", "denominator"),
-                          floats=("value",), optional=("value", "numerator", "denominator")),
+                          floats=("value",), optional=("value", "numerator", "denominator", "source_status")),
 }
 
 

@@ -17,9 +17,25 @@ DATA_CONTRACT = Path("docs") / "data-contract.md"
 NOTICE = ("<!-- Generated from the schemas in ci_lib/contract.py by `ci-assess docs` (or `make docs`): "
           "do not edit by hand. -->")
 
+SCALE_AND_ZEROS = """\
+## Scale of `value`, and zeros
+
+`value` is a percent (79 for 79%). An indicator whose every given `value` (3 or more) is at most 1 is refused:
+it looks like a fraction (KIDS COUNT exports write 0.79 for 79%). Multiply by 100, or declare the scale in a
+`data.yml` beside the tables: `scale: fraction` (every indicator; values are multiplied by 100 on load) or
+`scale: {indicator_id: fraction}` for some; `percent` instead of `fraction` says that small values really
+are percents (no check).
+
+In the assessment's wide table (`ci-assess import cia`), `0`/`0`, `NA`/`NA` and empty cells are missing (no
+row); a zero numerator over a positive denominator is a real zero (a row with numerator 0); a marker in N or
+D gives a row with that `source_status` and no numbers (`NA` over a positive denominator is
+`not_available`, counted in the import's summary: if your tool writes zeros as `NA`, write 0).
+"""
+
 
 def data_contract_markdown() -> str:
     from .contract import describe_contract
+    from .markers import markers_markdown
     from .scoring.schema import rules_markdown, scores_markdown
 
     return "\n".join([
@@ -33,6 +49,10 @@ def data_contract_markdown() -> str:
         "or, for indicators, be declared as `local_indicators` in the year's params. An outcome row gives "
         "either `numerator` and `denominator` or `value`. See the [user guide](guide.md) for the params files "
         "and the scores JSON.",
+        "",
+        markers_markdown().rstrip(),
+        "",
+        SCALE_AND_ZEROS.rstrip(),
         "",
         rules_markdown().rstrip(),
         "",

@@ -15,6 +15,7 @@ Bad input never escapes as anything but `InvalidInput`:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import difflib
 import hashlib
@@ -29,7 +30,8 @@ import pandera.pandas as pa
 
 from .contract import TABLES, TableSpec
 from .digest import file_sha256
-from .errors import InvalidInput, Problem
+from .errors import InvalidInput, KitError, Problem
+from .markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
 from .rubric import Rubric
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -43,6 +45,11 @@ NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?"
 SCHOOL_YEAR = re.compile(r"([0-9]{4})\s*[-/\u2013]\s*([0-9]{2}|[0-9]{4})")
 LARGEST_NUMBER = 10**15
 SHOWN_PER_COLUMN = 5  # bad cells listed one by one per column and kind; the rest are counted on one line
+SHOWN_ROWS = 3  # rows named on the one line reporting an unknown id
+MARKED_COLUMNS = ("numerator", "denominator", "value")  # where a source's marker (ci_lib.markers) is a status
+DATA_SETTINGS = "data.yml"  # optional, beside the tables: `scale: fraction` (see read_scale)
+SCALES = ("percent", "fraction")
+FRACTION_MIN_VALUES = 3  # fewer values all <= 1 may be real small percents; the check needs a pattern
 
 
 @dataclass
@@ -560,8 +567,67 @@ def failure_problems(path: Path, cases: pd.DataFrame, spec: TableSpec,
         yield Problem(str(path), row, column, message)
 
 
-def read_table(data_dir: Path, name: str, notes: list[str],
-               hashes: dict[str, str]) -> tuple[pd.DataFrame | None, list[Problem]]:
+def with_source_status(frame: pd.DataFrame) -> pd.DataFrame:
+    """Markers in the number cells -> the row's `source_status`; the row's numbers are then blank.
+
+    A row with a status needs no numbers and uses none: a denominator beside a suppressed numerator could
+    only help derive what the source withheld. `suppressed_at_source` wins over `not_available` in one row.
+    """
+    frame = frame.copy()
+    given = frame["source_status"].astype("string")
+    found = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for column in MARKED_COLUMNS:
+        status = frame[column].map(cell_status, na_action="ignore").astype("string")
+        found = found.mask((status == SUPPRESSED_AT_SOURCE).fillna(False), SUPPRESSED_AT_SOURCE).fillna(status)
+    status = given.fillna(found).fillna("")
+    status = status.mask((found == SUPPRESSED_AT_SOURCE).fillna(False), SUPPRESSED_AT_SOURCE)
+    marked = status.isin([SUPPRESSED_AT_SOURCE, NOT_AVAILABLE])
+    for column in MARKED_COLUMNS:
+        frame[column] = frame[column].mask(marked)
+    frame["source_status"] = status
+    return frame
+
+
+def read_scale(data_dir: Path, hashes: dict[str, str]) -> dict[str, str] | str | None:
+    """The scale of `value` declared in `data.yml` (`scale: fraction`, or per indicator); None when not declared.
+
+    `fraction` values are multiplied by 100 on load; `percent` says values at most 1 really are percents.
+    """
+    from .params import read_yaml
+
+    path = data_dir / DATA_SETTINGS
+    if not path.is_file():
+        return None
+    hashes[path.name] = file_sha256(path)
+    settings = read_yaml(path)
+    unknown = sorted(set(settings) - {"scale"})
+    if unknown:
+        raise KitError(f"{path}::{unknown[0]}: unknown setting (the only one is `scale`)")
+    scale = settings.get("scale")
+    per_indicator = scale if isinstance(scale, dict) else {"": scale}
+    for indicator, value in per_indicator.items():
+        if value not in SCALES:
+            where = f"scale.{indicator}" if indicator else "scale"
+            raise KitError(f"{path}::{where}: {value!r} is not a scale: use `fraction` (0.79 means 79%) or "
+                           "`percent` (79 means 79%)")
+    return scale if isinstance(scale, dict) else str(scale)
+
+
+def scale_of(scale: dict[str, str] | str | None, indicator: str) -> str | None:
+    return scale.get(indicator) if isinstance(scale, dict) else scale
+
+
+def scaled(frame: pd.DataFrame, scale: dict[str, str] | str) -> pd.DataFrame:
+    """Values of indicators declared `fraction` as percents (x 100)."""
+    fraction = frame["indicator_id"].map(lambda i: scale_of(scale, str(i)) == "fraction").astype(bool)
+    frame = frame.copy()
+    frame["value"] = frame["value"].mask(fraction, frame["value"] * 100)
+    frame.attrs["fraction_scaled"] = True
+    return frame
+
+
+def read_table(data_dir: Path, name: str, notes: list[str], hashes: dict[str, str],
+               scale: dict[str, str] | str | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
     spec = TABLES[name]
     path, problems = find_table(data_dir, name)
     if path is None:
@@ -573,7 +639,7 @@ def read_table(data_dir: Path, name: str, notes: list[str],
     frame, unsaved = read_text_table(path, notes)
     if frame is None:
         return None, unsaved
-    problems = column_problems(path, frame, spec)
+    problems = [dataclasses.replace(p, priority=0) for p in column_problems(path, frame, spec)]  # a likely cause
     if problems:
         return None, problems + unsaved
     if name == "communities" and frame.empty:
@@ -581,7 +647,11 @@ def read_table(data_dir: Path, name: str, notes: list[str],
     for column in spec.optional:
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if name == "outcomes":
+        frame = with_source_status(frame)
     frame, not_numbers = convert_numbers(path, frame, spec)
+    if name == "outcomes" and scale is not None:
+        frame = scaled(frame, scale)
     # a cell that could not be read is blank now: its row is not checked again for being blank or for counts
     converted = {(p.row, p.column) for p in not_numbers} | {(row, column) for row, column in frame.attrs["unsaved"]}
     frame.attrs["unparsed"] = sorted({int(row) - 2 for row, _ in converted if row is not None})
@@ -591,6 +661,30 @@ def read_table(data_dir: Path, name: str, notes: list[str],
     problems += [p for p in schema_problems(path, frame, spec) if (p.row, p.column) not in converted]
     frame.attrs["path"] = str(path)
     return frame, problems
+
+
+def unknown_id_problems(path: str, frame: pd.DataFrame, column: str, known: Iterable[str], what: str,
+                        where: str) -> list[Problem]:
+    """One line per unknown id, with the closest known id, the count of rows and the first few of them.
+
+    A mistyped id in a long file would otherwise print one line per row (hundreds), burying the cause; the
+    line is ranked first (priority 0) since every other problem of those rows may follow from it.
+    """
+    known = sorted(set(known))
+    unknown = frame[column].notna() & ~frame[column].isin(known)
+    lines: dict[str, list[int]] = {}
+    for index in frame.index[unknown]:
+        lines.setdefault(str(frame.at[index, column]), []).append(int(index) + 2)
+    problems = []
+    for value, rows in lines.items():
+        close = difflib.get_close_matches(value, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        message = f"unknown {what} {value!r} ({where}{hint})"
+        if len(rows) > 1:
+            first = ", ".join(str(r) for r in rows[:SHOWN_ROWS])
+            message += f" \u2014 {len(rows)} rows, first at rows {first}"
+        problems.append(Problem(path, rows[0], column, message, priority=0))
+    return problems
 
 
 def cross_problems(data: dict[str, pd.DataFrame], rubric: Rubric | None,
@@ -605,16 +699,11 @@ def cross_problems(data: dict[str, pd.DataFrame], rubric: Rubric | None,
             continue
         path = frame.attrs["path"]
         if known is not None:
-            unknown = frame["community_id"].notna() & ~frame["community_id"].isin(known)
-            problems += [Problem(path, i + 2, "community_id", f"unknown community {frame.at[i, 'community_id']!r} "
-                                 "(not in communities)") for i in frame.index[unknown]]
+            problems += unknown_id_problems(path, frame, "community_id", known, "community", "not in communities")
     bench = data.get("benchmarks")
     if bench is not None and rubric is not None:
-        ids = {b.id for b in rubric.benchmarks}
-        bad = bench["benchmark_id"].notna() & ~bench["benchmark_id"].isin(ids)
-        problems += [Problem(bench.attrs["path"], i + 2, "benchmark_id",
-                             f"unknown benchmark {bench.at[i, 'benchmark_id']!r} for framework {rubric.framework}")
-                     for i in bench.index[bad]]
+        problems += unknown_id_problems(bench.attrs["path"], bench, "benchmark_id", {b.id for b in rubric.benchmarks},
+                                        "benchmark", f"not in framework {rubric.framework}")
     out = data.get("outcomes")
     if out is not None:
         problems += outcome_row_problems(out, rubric, local_indicators)
@@ -629,27 +718,54 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None,
 
     unparsed = set(out.attrs.get("unparsed", ()))  # a number that could not be read is reported already
 
-    def add(mask: pd.Series, column: str, message: str, counts: bool = True) -> None:
+    def add(mask: pd.Series, column: str, message: str) -> None:
         rows = out.index[mask.fillna(False).astype(bool)]
-        problems.extend(Problem(path, int(i) + 2, column, message) for i in rows if not (counts and i in unparsed))
+        problems.extend(Problem(path, int(i) + 2, column, message) for i in rows if i not in unparsed)
 
     num, den, val = out["numerator"], out["denominator"], out["value"]
-    add(num.isna() & den.isna() & val.isna(), "value", "give numerator and denominator, or value")
+    status = out["source_status"] if "source_status" in out.columns else pd.Series("", index=out.index)
+    add(num.isna() & den.isna() & val.isna() & (status.fillna("") == ""), "value",
+        "give numerator and denominator, or value (or a source's marker such as NA or *)")
     add(num.notna() & den.isna(), "denominator", "numerator given without denominator")
     add(num.isna() & den.notna(), "numerator", "denominator given without numerator")
     add(num > den, "numerator", "numerator is greater than denominator")
     add((den == 0) & val.isna(), "denominator", "denominator is 0: leave the row out when there is no data")
-    with_both = num.notna() & den.notna() & val.notna() & (den > 0)
+    fractions, fraction_problems = fraction_indicators(out)
+    problems += fraction_problems
+    with_both = num.notna() & den.notna() & val.notna() & (den > 0) & ~out["indicator_id"].isin(fractions)
     computed = (num.astype("Float64") / den.astype("Float64") * 100).where(with_both)
     add((computed - val).abs() > 0.5, "value", "value disagrees with numerator/denominator")
     if rubric is not None and local_indicators is not None:
         indicators = {o.id for o in rubric.outcomes} | local_indicators
-        add(out["indicator_id"].notna() & ~out["indicator_id"].isin(indicators), "indicator_id",
-            "unknown indicator (not in the rubric nor declared as a local indicator in params)", counts=False)
+        problems += unknown_id_problems(path, out, "indicator_id", indicators, "indicator",
+                                        "not in the rubric nor declared as a local indicator in params")
     if rubric is not None:
-        add(out["group"].notna() & ~out["group"].isin(rubric.group_ids), "group", "unknown group (not in the rubric)",
-            counts=False)
+        problems += unknown_id_problems(path, out, "group", rubric.group_ids, "group", "not in the rubric")
     return problems
+
+
+def fraction_indicators(out: pd.DataFrame) -> tuple[set[str], list[Problem]]:
+    """Indicators whose every given value (at least `FRACTION_MIN_VALUES`) is at most 1: fractions, not percents.
+
+    Read as percents they would pass validation as 0.79 % and every trend would read flat, so each is
+    refused once, at its first row, unless `data.yml` declares its scale (its values that disagree with
+    the counts are follow-ons of the same cause and not listed).
+    """
+    path = out.attrs["path"]
+    scale = out.attrs.get("scale")
+    values = out[out["value"].notna() & out["indicator_id"].notna()]
+    found: set[str] = set()
+    problems = []
+    for indicator, rows in values.groupby("indicator_id", sort=True)["value"]:
+        if len(rows) < FRACTION_MIN_VALUES or rows.max() > 1 or scale_of(scale, str(indicator)) is not None:
+            continue
+        found.add(str(indicator))
+        problems.append(Problem(
+            path, int(rows.index[0]) + 2, "value",
+            f"every value of indicator {indicator!r} is at most 1 ({len(rows)} values, e.g. {plain(rows.iloc[0])}): "
+            f"looks like a fraction (0.79 for 79%); multiply by 100, or declare `scale: fraction` in "
+            f"{DATA_SETTINGS} beside the tables (or `scale: percent` if these are percents)", priority=0))
+    return found, problems
 
 
 STUDENT_FILES = ("students.parquet", "students.csv")
@@ -729,10 +845,12 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
     hashes: dict[str, str] = {}
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
+    scale = read_scale(data_dir, hashes)
     for name in TABLES:
-        frame, found = read_table(data_dir, name, notes, hashes)
+        frame, found = read_table(data_dir, name, notes, hashes, scale)
         problems += found
         if frame is not None:
+            frame.attrs["scale"] = scale
             tables[name] = frame
     problems += cross_problems(tables, rubric, None if local_indicators is None else set(local_indicators))
     if not problems and "outcomes" in tables:
@@ -748,6 +866,7 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
         if extra:
             notes.append(f"indicators not in the rubric, not checked without params (pass --year): {', '.join(extra)}")
     outcomes["value"] = outcomes["value"].astype("Float64")
+    outcomes["source_status"] = outcomes["source_status"].fillna("").astype(str)
     return NetworkData(data_dir=data_dir, communities=tables["communities"], benchmarks=tables["benchmarks"],
                        outcomes=outcomes, file_sha256=hashes, notes=notes)
 

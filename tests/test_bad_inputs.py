@@ -48,8 +48,8 @@ def no_shell(monkeypatch):
 
 
 def test_corpus_is_large_enough():
-    assert len(CASES) >= 67
-    assert len([c for c in CASES if not c.startswith("valid_")]) >= 59
+    assert len(CASES) >= 74
+    assert len([c for c in CASES if not c.startswith("valid_")]) >= 64
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -229,8 +229,8 @@ ERRORS = [
                  "no matching 'D 2020' column", id="n-without-d"),
     pytest.param([["Population", "N 2019", "D 2019", "D 2020"], ["All Students", 1, 2, 3]], 2, "D 2020",
                  "no matching 'N 2020' column", id="d-without-n"),
-    pytest.param([["Population", "N 2019", "D 2019"], ["All Students", "n/a", 10]], 3, "N 2019",
-                 "'n/a' is not a count", id="non-numeric"),
+    pytest.param([["Population", "N 2019", "D 2019"], ["All Students", "#VALUE!", 10]], 3, "N 2019",
+                 "'#VALUE!' is not a count", id="non-numeric"),  # 'n/a' is a source's marker (test_source_markers)
     pytest.param([["Population", "N 2019", "D 2019"], ["All Students", 3, -10]], 3, "D 2019",
                  "'-10' is negative", id="negative"),
     pytest.param([["Population", "N 2019", "D 2019"], ["All Students", 2.5, 10]], 3, "N 2019",

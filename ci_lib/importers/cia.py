@@ -24,6 +24,12 @@ The wide table (one indicator per sheet or CSV file) looks like::
 - Zeros mean missing (partnership convention): a cell-year whose D is 0 or empty, or whose N is empty,
   is "no data" and emits no row (counted in `skipped_zero_cells`, for mapped rows only); N > 0 with D 0
   or empty is also treated as no data, not as an error. N == 0 with D > 0 IS data: zero successes.
+- A source's marker in an N or D cell (`NA`, `*`, `LNE`, `[Data Suppressed]`, `<10` ...: the table in
+  `ci_lib.markers`) is a status, not an error: a marker `suppressed_at_source` in N or D gives a row with that
+  `source_status` and no numbers; `NA`/`NA` (R writes missing counts so), `NA`/0 and `NA`/empty are missing
+  like 0/0; `NA` over a positive D gives a `not_available` row, counted in `na_over_positive` (R scripts such
+  as herccia write a zero count as `NA`: the kit does not guess it is 0). `rows` has a `source_status` column
+  only when some cell has a status, so imports without markers write the same columns as before.
 - Counts are checked only in rows that map to a group (ignored rows may hold notes or "*"). Errors are
   `ImportFormatError` naming file, spreadsheet row (1-based, header included) and column header.
 """
@@ -45,6 +51,7 @@ import pandas as pd
 
 from ..atomic import write_bytes
 from ..ids import check_community_id
+from ..markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
 from .errors import ImportFormatError
 from .school_year import parse_year
 
@@ -74,6 +81,8 @@ class CiaImport:
     unknown_labels: list[tuple[int, str]] = field(default_factory=list)
     skipped_zero_cells: int = 0
     skipped_intersections: int = 0
+    source_status_cells: Counter[str] = field(default_factory=Counter)
+    na_over_positive: int = 0
 
 
 def empty_outcomes() -> pd.DataFrame:
@@ -107,17 +116,7 @@ def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[obje
     if suffix == ".xls":
         raise ImportFormatError(path, None, None, "old .xls workbooks are not read: save as .xlsx or .csv")
     if suffix in EXCEL_SUFFIXES:
-        try:
-            frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object,
-                                  keep_default_na=False, na_values=[], engine="openpyxl")
-        except (ValueError, IndexError, KeyError) as exc:  # missing sheet
-            what = "the workbook" if sheet is None else f"sheet {sheet!r}"
-            raise ImportFormatError(path, None, None, f"cannot read {what}: {exc}") from exc
-        except Exception as exc:  # openpyxl raises many types for corrupt workbooks
-            raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
-        # header=None keeps blank rows (leading ones included), so row i of the frame is sheet row i + 1.
-        return [(i + 1, [None if _cell_text(v) is None else v for v in row])
-                for i, row in enumerate(frame.itertuples(index=False, name=None))]
+        return _read_sheet(path, sheet)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -137,6 +136,36 @@ def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[obje
     except csv.Error as exc:
         raise ImportFormatError(path, reader.line_num, None, f"malformed CSV: {exc}") from exc
     return grid
+
+
+def _read_sheet(path: Path, sheet: str | int | None) -> list[tuple[int, list[object]]]:
+    """A worksheet's rows with their sheet row numbers (blank rows kept), read with openpyxl itself.
+
+    pandas would turn an Excel error cell (`#VALUE!`, `#DIV/0!`) into an empty cell, i.e. "no data"; read
+    directly, it stays the text it shows and is reported as not a count.
+    """
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl/zipfile raise many types for corrupt workbooks
+        raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
+    try:
+        try:
+            chosen = book.worksheets[sheet or 0] if not isinstance(sheet, str) else book[sheet]
+        except (IndexError, KeyError) as exc:
+            what = "the workbook" if sheet is None else f"sheet {sheet!r}"
+            raise ImportFormatError(path, None, None, f"cannot read {what}: {exc}") from exc
+        if hasattr(chosen, "reset_dimensions"):
+            chosen.reset_dimensions()  # a stale <dimension> would pad every row
+        return [(number, [None if _cell_text(v) is None else v for v in row])
+                for number, row in enumerate(chosen.iter_rows(values_only=True), start=1)]
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # a truncated or corrupt sheet fails while iterating
+        raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
+    finally:
+        book.close()
 
 
 @dataclass
@@ -226,6 +255,25 @@ def _count(path: Path, row: int, column: str, value: object) -> int | None:
     return int(number)
 
 
+def _cell(path: Path, row: int, column: str, value: object) -> tuple[int | None, str | None]:
+    """A count cell -> (count, None), or (None, status) for a source's marker."""
+    status = cell_status(value.strip()) if isinstance(value, str) else None
+    if status is not None:
+        return None, status
+    return _count(path, row, column, value), None
+
+
+def _cell_status(numerator: int | None, n_status: str | None, denominator: int | None,
+                 d_status: str | None) -> str | None:
+    """The status of a cell-year with a marker in N or D: a status, or None when it is missing (no row)."""
+    if SUPPRESSED_AT_SOURCE in (n_status, d_status):
+        return SUPPRESSED_AT_SOURCE
+    other = denominator if n_status is not None else numerator
+    if (n_status is not None and d_status is not None) or not other:
+        return None  # NA/NA, NA/0, NA/empty: as 0/0
+    return NOT_AVAILABLE
+
+
 class _Labels:
     """Resolve spreadsheet labels to kit group ids."""
 
@@ -305,6 +353,7 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
     result = CiaImport(rows=empty_outcomes())
     out: dict[str, list[object]] = {c: [] for c in OUTCOME_COLUMNS}
     seen: dict[tuple[str, int], int] = {}
+    statuses: list[str] = []
     gender_above: str | None = None
     count_cols = [i for v in layout.years.values() for i in (v[0], v[2])]
     width = 1 + max([layout.label_col, layout.gender_col or 0, *count_cols])
@@ -335,12 +384,21 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
             result.skipped_intersections += 1
             continue
         for year, (n_col, n_name, d_col, d_name) in layout.years.items():
-            numerator = _count(path, row, n_name, cells[n_col])
-            denominator = _count(path, row, d_name, cells[d_col])
-            if not denominator or numerator is None:
+            numerator, n_status = _cell(path, row, n_name, cells[n_col])
+            denominator, d_status = _cell(path, row, d_name, cells[d_col])
+            status = ""
+            if n_status is not None or d_status is not None:
+                found = _cell_status(numerator, n_status, denominator, d_status)
+                if found is None:
+                    result.skipped_zero_cells += 1
+                    continue
+                status, numerator, denominator = found, None, None
+                result.source_status_cells[status] += 1
+                result.na_over_positive += n_status == NOT_AVAILABLE and d_status is None
+            elif not denominator or numerator is None:
                 result.skipped_zero_cells += 1
                 continue
-            if numerator > denominator:
+            elif numerator > denominator:
                 raise ImportFormatError(path, row, n_name,
                                         f"numerator {numerator} is greater than denominator {denominator}")
             if (group, year) in seen:
@@ -350,7 +408,11 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
             for column, value in zip(OUTCOME_COLUMNS, (community_id, indicator_id, year, group, numerator,
                                                        denominator, None), strict=True):
                 out[column].append(value)
-    result.rows = _frame(out).sort_values(["year", "group"], kind="stable").reset_index(drop=True)
+            statuses.append(status)
+    frame = _frame(out)
+    if any(statuses):
+        frame["source_status"] = pd.Series(statuses, dtype="str")
+    result.rows = frame.sort_values(["year", "group"], kind="stable").reset_index(drop=True)
     return result
 
 
@@ -382,7 +444,9 @@ def write_rows(rows: pd.DataFrame, out_path: str | os.PathLike[str], append: boo
     missing = [c for c in OUTCOME_COLUMNS if c not in rows.columns]
     if missing:
         raise ValueError(f"rows lack column(s) {', '.join(missing)}")
-    rows = rows.loc[:, list(OUTCOME_COLUMNS)]
+    written = [*OUTCOME_COLUMNS, *(["source_status"] if "source_status" in rows.columns
+                                   and rows["source_status"].fillna("").astype(str).ne("").any() else [])]
+    rows = rows.loc[:, written]
     new_keys = _key_text(rows)
     repeated = [k for k, n in Counter(new_keys).items() if n > 1]
     if repeated:
@@ -403,7 +467,7 @@ def write_rows(rows: pd.DataFrame, out_path: str | os.PathLike[str], append: boo
     for column in OUTCOME_KEY:
         if column not in columns:
             raise ImportFormatError(out_path, 1, column, "cannot append: the file has no such column")
-    for column in OUTCOME_COLUMNS:
+    for column in written:
         if column not in columns and rows[column].notna().any():
             raise ImportFormatError(out_path, 1, column, "cannot append: the file has no such column")
     line_of: dict[tuple[str, str, str, str], int] = {}
