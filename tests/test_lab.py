@@ -93,10 +93,9 @@ def test_as_a_user_no_allow_root(execs, monkeypatch, tmp_path, capsys):
     assert "--allow-root" not in execs[0][1] and "running as root" not in capsys.readouterr().out
 
 
-def test_a_stand_in_jupyter_lab_on_the_path_gets_the_argv(tmp_path):
-    """The real exec, with a stand-in `jupyter-lab` recording its argv; `--allow-root` exactly when root."""
-    if (Path(sys.executable).parent / "jupyter-lab").exists():
-        pytest.skip("a real jupyter-lab sits beside this Python: it would be found before the stand-in")
+def test_a_stand_in_jupyter_lab_gets_the_argv(tmp_path):
+    """The real exec, with a stand-in `jupyter-lab` recording its argv; `--allow-root` exactly when root.
+    The stand-in sits where this environment's own would (beside `sys.executable`, searched first)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     record = tmp_path / "argv.txt"
@@ -108,10 +107,10 @@ def test_a_stand_in_jupyter_lab_on_the_path_gets_the_argv(tmp_path):
         """))
     stand_in.chmod(0o755)
     root = lab_project(tmp_path)
-    env = {**os.environ, "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]),
-           "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "ci_lib.cli", "lab", "--", "--no-browser"], cwd=root / "notebooks",
-                          env=env, capture_output=True, text=True, timeout=60)
+    code = (f"import sys; sys.executable = {str(bin_dir / 'python')!r}\n"
+            "from ci_lib.cli import main\nsys.exit(main(['lab', '--', '--no-browser']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=root / "notebooks", env={**os.environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     cwd, *args = record.read_text().split("\n")
     assert cwd == str(root.resolve())
