@@ -4,6 +4,8 @@ Everything here reads a year's *published* outputs only — `reports/<year>/scor
 `reports/<year>/data/<id>-outcomes.csv` (suppressed values are blank there) — plus labels from the
 prepared `_work/<id>.json` slices when they are present, else from the rubric. So nothing a reader of the
 site could not see is ever shown, and the explorer works on any published year, even a downloaded one.
+A year not run yet (`load_or_prepare_year`, as the notebook does) is read from its prepared slices, which
+hold the same public values: prepared first, as `ci-assess run` prepares them, when there are none.
 
 The widget callbacks in `build_widgets` only call the plain functions of `Explorer`, which tests call too.
 """
@@ -207,6 +209,30 @@ def load_year(report_dir: str | Path, year: int | None = None) -> Explorer:
             scores[path.stem] = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise KitError(f"{path}: not valid JSON ({exc})") from exc
+    return _explorer(folder, scores, year)
+
+
+def load_or_prepare_year(report_dir: str | Path, year: int) -> Explorer:
+    """`load_year`; a year not run yet is read from its prepared slices (public, suppressed values only),
+    prepared first as `ci-assess run` does (`ci_lib.standalone`). `report_dir` "" is `reports/<year>`
+    of the project."""
+    if report_dir and any((_year_folder(Path(report_dir), year) / "scores").glob("*.json")):
+        return load_year(report_dir, year)
+    from .standalone import prepared_dir, year_dir
+
+    folder = _year_folder(year_dir(report_dir, year), year)
+    if any((folder / "scores").glob("*.json")):
+        return load_year(folder, year)
+    folder = prepared_dir(folder, year, "_work/_network.json")
+    network = json.loads((folder / "_work" / "_network.json").read_text(encoding="utf-8"))
+    scores = {}
+    for member in network["members"]:
+        cid = member["community_id"]
+        scores[cid] = json.loads((folder / "_work" / f"{cid}.json").read_text(encoding="utf-8"))["scores"]
+    return _explorer(folder, scores, year)
+
+
+def _explorer(folder: Path, scores: dict[str, dict[str, Any]], year: int | None) -> Explorer:
     years = {int(s["year"]) for s in scores.values()}
     if len(years) != 1 or (year is not None and years != {int(year)}):
         raise KitError(f"{folder}: scores are for {', '.join(map(str, sorted(years)))}, not {year}")

@@ -76,6 +76,20 @@ class CommunityPage:
             raise ValueError(f"{path}: prepared for {work['scores']['year']}, not {year}")
         return cls(Path(report_dir), work)
 
+    @classmethod
+    def load_or_prepare(cls, report_dir: str | Path, community_id: str, year: int) -> CommunityPage:
+        """`load`; a notebook run on its own (no `ci-assess run` yet) first prepares the year's slices as the
+        pipeline does (`ci_lib.standalone`). `report_dir` "" means `reports/<year>` of the project."""
+        if report_dir and work_path(report_dir, community_id).exists():  # a pipeline run: a file read, as ever
+            return cls.load(report_dir, community_id, year)
+        from .standalone import NotebookError, prepared_dir
+
+        folder = prepared_dir(report_dir, year, f"_work/{check_community_id(community_id)}.json")
+        if not work_path(folder, community_id).exists():
+            raise NotebookError(f"{community_id!r} is not a community of {year} (see communities.csv of the "
+                                f"year's data); prepared slices are in {folder / '_work'}")
+        return cls.load(folder, community_id, year)
+
     # -- shortcuts ---------------------------------------------------------------------------
     @property
     def scores(self) -> dict[str, Any]:

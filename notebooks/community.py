@@ -14,14 +14,14 @@
 # ---
 
 # %% tags=["parameters"]
-community_id = "alder-bay"
-year = 2025
-report_dir = ".."
+community_id = "alder-bay"  # the community: its id in the year's communities.csv and params/<year>/<id>.yml
+year = 2025  # the assessment year: params/<year>/ and the data its network.yml names (`data:`)
+report_dir = ""  # the year's reports folder; empty: reports/<year> of the project (prepared there if not run yet)
 
 # %%
 from ci_lib.report import CommunityPage
 
-page = CommunityPage.load(report_dir, community_id, year)
+page = CommunityPage.load_or_prepare(report_dir, community_id, year)
 page.summary_card()
 
 # %% [markdown]

@@ -19,17 +19,18 @@
 # Pick a community, an indicator, groups and years: the chart and the table follow, and the network's
 # distribution shows where the community stands among the members. Only published values are read
 # (`reports/<year>/scores/` and `reports/<year>/data/`): suppressed cells stay blank here too.
-# Open it with `ci-assess lab` (or `make lab`) after `ci-assess run --year <year>`.
+# Open it with `ci-assess lab` (or `make lab`). A year not run yet is prepared first, as `ci-assess run`
+# prepares it, from `params/<year>/` and the year's data (the same public, suppressed values).
 
 # %% tags=["parameters"]
-report_dir = "../reports/2025"
-year = 2025
+report_dir = ""  # the year's reports folder; empty: reports/<year> of the project (prepared there if not run yet)
+year = 2025  # the assessment year: params/<year>/ and the data its network.yml names (`data:`)
 community_id = ""  # optional: the community to start on (default: the first by name)
 
 # %%
-from ci_lib.explore import build_widgets, load_year
+from ci_lib.explore import build_widgets, load_or_prepare_year
 
-explorer = load_year(report_dir, year)
+explorer = load_or_prepare_year(report_dir, year)
 explorer.communities()
 
 # %% [markdown]
