@@ -182,3 +182,13 @@ def test_downloads_are_published_and_hold_only_public_values(small_run):
     assert (project.site / "scores" / f"{cid}.json").exists()
     assert (project.site / "downloads" / "scores.csv").exists()
     assert (project.site / "manifest.json").exists()
+    # the network CSV speaks the pages' words beside the ids (one vocabulary), and says what is incomplete
+    table = pd.read_csv(project.site / "downloads" / "scores.csv", keep_default_na=False)
+    labels = vocabulary.gateway_labels(load_rubric("toa-2019").gateways)
+    for row in table.itertuples(index=False):
+        stored = json.loads((project.site / "scores" / f"{row.community_id}.json").read_text())
+        assert row.gateway_reached_label == vocabulary.gateway_label(stored["gateway"]["reached"], labels)
+        assert bool(row.assessment_incomplete) == stored["gateway"]["incomplete"]
+        assert row.benchmarks_not_rated == stored["summary"]["not_rated"]
+        assert row.proof_point_reason == stored["summary"]["proof_point_basis"]["reason"]
+    assert "Not yet reached" not in (project.site / "downloads" / "scores.csv").read_text()
