@@ -139,7 +139,7 @@ def test_the_2025_demo_fails_under_the_old_rule_and_passes_under_the_new(tmp_pat
                      rubric, params)
     assert len(old.findings) == 648
     assert len({f.split(":")[0] for f in old.findings}) == 41
-    assert ("data/alder-bay-outcomes.csv: hs_graduation 2024 race: the total minus the shown groups gives the result "
+    assert ("data/alder-bay-outcomes.csv: hs_graduation 2024 race_ethnicity: the total minus the shown groups gives the result "
             "of 3 student(s) in american_indian, pacific_islander (fewer than 10)") in old.findings
     new = Audit(tmp_path)
     check_remainders(new, public_table(suppress(outcomes, min_cell, rubric.partitions)), outcomes, rubric, params)
@@ -166,4 +166,4 @@ def test_audit_with_private_inputs_fails_a_site_published_under_the_old_rule(cop
                  "--params", str(project.params)])
     err = capsys.readouterr().err
     assert code == 1
-    assert "race: the total minus the shown groups gives the result of" in err
+    assert "race_ethnicity: the total minus the shown groups gives the result of" in err
