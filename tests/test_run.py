@@ -365,3 +365,22 @@ def test_a_local_section_fixed_failed_again_or_removed_leaves_no_stale_notice(tm
     listing, page = run_and_render(None)  # its old `failed` entry was merged into the new manifest before
     assert "Published without their local section" not in listing and "Local section" not in page
     assert (rd / "communities" / f"{cid}.ipynb").read_bytes() == without_local
+
+
+def test_a_no_change_assess_imports_neither_pandas_nor_the_engine(copy_small_run):
+    """The no-change `ci-assess assess` (a new process) reports everything cached and renders only what changed:
+    it must not pay for pandas, pandera, the scoring or papermill (about 1.2 s here when the site's content module
+    pulled in the scoring)."""
+    project = copy_small_run
+    code = ("import sys\n"
+            "sys.argv = ['ci-assess', 'assess', '--year', '2025', '--quiet', '--data', sys.argv[1], '--params', sys.argv[2],"
+            " '--reports', sys.argv[3], '--notebooks', sys.argv[4]]\n"
+            "from ci_lib.cli import main\n"
+            "code = main(sys.argv[1:])\n"
+            "heavy = sorted(m for m in ('pandas', 'pandera', 'papermill', 'ci_lib.scoring') if m in sys.modules)\n"
+            "print(code, heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(project.data), str(project.params), str(project.reports),
+                          str(Path(__file__).resolve().parents[1] / "notebooks")],
+                         capture_output=True, text=True, cwd=project.root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout

@@ -14,7 +14,6 @@ from typing import Any
 from .. import vocabulary
 from ..escape import csv_cell, markdown_code, markdown_text
 from ..rubric import Rubric, load_rubric
-from ..scoring.suppression import suppression_rule_text
 
 NAV = [("index.html", "Overview"), ("communities.html", "Communities"), ("methods.html", "Methods"),
        ("downloads.html", "Downloads")]
@@ -113,6 +112,8 @@ class YearContent:
             return dict(self.rubric.rules)
 
     def methods_markdown(self) -> str:
+        from ..scoring.suppression import suppression_rule_text  # here, not at the top: scoring imports pandas
+
         r = self.rubric
         rules = self.effective_rules()
         trend = rules["trend"]
