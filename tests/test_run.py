@@ -334,9 +334,6 @@ def test_a_local_section_fixed_failed_again_or_removed_leaves_no_stale_notice(tm
     render(rd, "builtin")
 
     def run_and_render(expect: str | None) -> tuple[str, str]:
-        from ci_lib.execute import cache
-
-        cache.template_sha256.cache_clear()  # as each `ci-assess run` is a new process (it is kept by path)
         report = run_year(project.options(), progress=seen)
         seen.check(report)  # cached results first, then executed ones: one total throughout (was 74/71)
         manifest = json.loads((rd / "manifest.json").read_text())
@@ -384,3 +381,16 @@ def test_a_no_change_assess_imports_neither_pandas_nor_the_engine(copy_small_run
                          capture_output=True, text=True, cwd=project.root)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout
+
+
+def test_a_template_edited_in_a_long_lived_process_gets_a_new_key(tmp_path):
+    """The template's hash is kept per process only while the file is unchanged (a lab session edits it)."""
+    from ci_lib.execute.cache import template_sha256
+
+    path = tmp_path / "t.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    nbformat.write(nb, path)
+    before = template_sha256(str(path))
+    nb.cells[0].source = "x = 22"
+    nbformat.write(nb, path)
+    assert template_sha256(str(path)) != before

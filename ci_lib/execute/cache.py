@@ -20,8 +20,15 @@ from ..atomic import write_text
 LOCK_FILES = ("requirements.lock", "environment.yml")
 
 
-@cache
 def template_sha256(path: str) -> str:
+    """sha256 of a template's code cells, kept per process while the file's size and modification time stay
+    the same (a long-lived process, such as a lab session or a test, sees an edited template)."""
+    stat = Path(path).stat()
+    return _code_cells_sha256(path, stat.st_size, stat.st_mtime_ns)
+
+
+@cache
+def _code_cells_sha256(path: str, size: int, mtime_ns: int) -> str:
     import nbformat  # here, not at the top: the no-change check imports this module and must stay light
 
     nb = nbformat.read(path, as_version=4)
