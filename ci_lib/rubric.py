@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from .errors import KitError
+from .vocabulary import NO_GATEWAY
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
 
@@ -192,7 +193,6 @@ class Rubric:
 
 LOCAL_DEFAULTS = {"stage": "local", "polarity": "higher_is_better", "unit": "percent", "indicator": ""}
 UNITS = ("percent", "rate_per_1000", "count", "currency", "score")
-NO_GATEWAY = "Not yet Exploring"  # the one name of "no gateway reached" (pages, CSV, explorer)
 
 
 def local_definition(item: dict[str, Any]) -> dict[str, Any]:
