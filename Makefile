@@ -28,7 +28,7 @@ lock:
 	cat requirements.lock.header requirements.lock > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 	rm -f requirements.lock.header
-	$(BIN)/python -m ci_lib.environment requirements.lock > environment.yml.new
+	$(BIN)/python -m ci_lib.tools.environment requirements.lock > environment.yml.new
 	mv environment.yml.new environment.yml
 
 assess: $(STAMP)

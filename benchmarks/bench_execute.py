@@ -87,8 +87,8 @@ class PeakMemory:
 
 
 def project(root: Path, n: int) -> RunOptions:
-    from ci_lib import demo
     from ci_lib.execute.run import RunOptions
+    from ci_lib.tools import demo
 
     data = root / "data"
     info = demo.generate(data, n=n)
@@ -130,8 +130,8 @@ def kit(opts: RunOptions) -> tuple[float, float, float, float]:
     (they stop while the render runs), which is when a `ci-assess assess` process could end.
     """
     from ci_lib.execute.run import run_year
-    from ci_lib.site.ahead import PagesAhead
-    from ci_lib.site.build import render
+    from ci_lib.website.ahead import PagesAhead
+    from ci_lib.website.build import render
 
     cpu = tree_cpu()
     started = time.perf_counter()
@@ -233,7 +233,7 @@ def cli_rerun(opts: RunOptions) -> float:
 
 def main() -> None:
     from ci_lib.execute.run import run_year
-    from ci_lib.site.build import render
+    from ci_lib.website.build import render
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="70,280,1000")

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ci_lib.importers.students import aggregate_students
+from ci_lib.inputs.importers.students import aggregate_students
 
 TARGET_SECONDS_PER_10M = 10.0
 COMMUNITIES = 70

@@ -9,7 +9,7 @@ format with syntax of its own they pass through one of these, so a name is shown
 - `csv_cell`: a text cell of a published CSV, neutralised against formula injection (OWASP).
 - `yaml_scalar`: a YAML double-quoted scalar for front matter.
 
-HTML is escaped by construction elsewhere (Jinja autoescape and markupsafe in `ci_lib.html`); matplotlib
+HTML is escaped by construction elsewhere (Jinja autoescape and markupsafe in `ci_lib.pages.markup`); matplotlib
 escapes SVG text itself and the kit's charts read no mathtext (`plots.STYLE`).
 """
 

@@ -19,7 +19,7 @@ year = 2025  # the assessment year: params/<year>/ and the data its network.yml 
 report_dir = ""  # the year's reports folder; empty: reports/<year> of the project (prepared there if not run yet)
 
 # %%
-from ci_lib.report import CommunityPage
+from ci_lib.pages.report import CommunityPage
 
 page = CommunityPage.load_or_prepare(report_dir, community_id, year)
 page.summary_card()

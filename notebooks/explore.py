@@ -28,7 +28,7 @@ year = 2025  # the assessment year: params/<year>/ and the data its network.yml 
 community_id = ""  # optional: the community to start on (default: the first by name)
 
 # %%
-from ci_lib.explore import build_widgets, load_or_prepare_year
+from ci_lib.pages.explore import build_widgets, load_or_prepare_year
 
 explorer = load_or_prepare_year(report_dir, year)
 explorer.communities()

@@ -18,7 +18,7 @@ year = 2025
 report_dir = "."
 
 # %%
-from ci_lib.report import NetworkPage
+from ci_lib.pages.report import NetworkPage
 
 network = NetworkPage.load(report_dir, year)
 network.headline()

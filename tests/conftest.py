@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ci_lib import demo
 from ci_lib.execute.run import RunOptions, RunReport, run_year
-from ci_lib.site.build import render
+from ci_lib.tools import demo
+from ci_lib.website.build import render
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"

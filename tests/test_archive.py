@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from ci_lib import demo
 from ci_lib.cli import main
+from ci_lib.tools import demo
 
 from .conftest import NOTEBOOKS, Project
 

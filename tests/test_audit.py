@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ci_lib import demo
 from ci_lib.cli import main
-from ci_lib.load import load_network
-from ci_lib.params import load_params
-from ci_lib.rubric import load_rubric
+from ci_lib.inputs.load import load_network
+from ci_lib.inputs.parameters import load_params
+from ci_lib.inputs.rubric import load_rubric
 from ci_lib.scoring.rules import rules_table
 from ci_lib.scoring.suppression import cell_values, public_table, suppress
-from ci_lib.site.audit import Audit, audit_site, check_remainders
+from ci_lib.tools import demo
+from ci_lib.website.audit import Audit, audit_site, check_remainders
 
 from .conftest import YEAR
 

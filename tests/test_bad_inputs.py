@@ -15,8 +15,8 @@ import pytest
 
 from ci_lib.cli import main
 from ci_lib.errors import InvalidInput
-from ci_lib.load import load_network
-from ci_lib.rubric import load_rubric
+from ci_lib.inputs.load import load_network
+from ci_lib.inputs.rubric import load_rubric
 
 from .conftest import NOTEBOOKS, YEAR, make_project
 

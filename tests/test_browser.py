@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ci_lib.rubric import load_rubric
+from ci_lib.inputs.rubric import load_rubric
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ci_lib import demo
-from ci_lib.load import load_network
-from ci_lib.rubric import load_rubric
+from ci_lib.inputs.load import load_network
+from ci_lib.inputs.rubric import load_rubric
 from ci_lib.scoring import score_network
+from ci_lib.tools import demo
 
 
 def test_same_seed_same_bytes(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ci_lib.cli import build_parser, main
-from ci_lib.docs import DATA_CONTRACT, data_contract_markdown
+from ci_lib.tools.docgen import DATA_CONTRACT, data_contract_markdown
 
 from .conftest import REPO
 
@@ -16,7 +16,7 @@ def test_committed_data_contract_equals_the_generated_text():
 
 
 def test_data_contract_lists_every_column_of_every_table():
-    from ci_lib.contract import TABLES
+    from ci_lib.inputs.contract import TABLES
 
     text = data_contract_markdown()
     for spec in TABLES.values():

@@ -12,7 +12,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from ci_lib import vocabulary
-from ci_lib.rubric import load_rubric
+from ci_lib.inputs.rubric import load_rubric
 
 from .conftest import YEAR
 
@@ -147,7 +147,7 @@ def test_no_input_code_or_prompts_on_pages(small_run):
 def test_page_export_skips_nbconvert_default_preprocessors_and_gives_the_same_pages(small_run, monkeypatch):
     """The three defaults nbconvert enables (tag and regex removal, magics highlighting) change nothing without
     configuration, which the kit never gives them; skipping them skips a whole-notebook validation after each."""
-    from ci_lib.site.builtin import PageExporter, export_body, exporter
+    from ci_lib.website.builtin import PageExporter, export_body, exporter
 
     def enabled(ex):
         return [type(p).__name__ for p in ex._preprocessors if p.enabled]

@@ -12,8 +12,8 @@ from importlib import metadata
 import yaml
 
 from ci_lib.cli import main
-from ci_lib.environment import doctor, environment_yml, normalise, read_lock
 from ci_lib.execute import cache
+from ci_lib.tools.environment import doctor, environment_yml, normalise, read_lock
 
 from .conftest import REPO
 

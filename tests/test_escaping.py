@@ -19,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from ci_lib import plots
 from ci_lib.escape import csv_cell, markdown_code, markdown_text, one_line, yaml_scalar
 from ci_lib.execute.run import run_year
-from ci_lib.site.audit import audit_site
-from ci_lib.site.build import render
-from ci_lib.site.content import md
+from ci_lib.pages import plots
+from ci_lib.website.audit import audit_site
+from ci_lib.website.build import render
+from ci_lib.website.content import md
 
 from .conftest import make_project
 
@@ -274,6 +274,6 @@ def test_a_change_to_the_escaping_rebuilds_every_page():
     from pathlib import Path
 
     from ci_lib import escape
-    from ci_lib.site.build import SITE_CODE
+    from ci_lib.website.build import SITE_CODE
 
     assert Path(escape.__file__).resolve() in {p.resolve() for p in SITE_CODE}

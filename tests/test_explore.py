@@ -9,9 +9,9 @@ import pandas as pd
 import papermill
 import pytest
 
-from ci_lib import plots
 from ci_lib.errors import KitError
-from ci_lib.explore import build_widgets, load_year
+from ci_lib.pages import plots
+from ci_lib.pages.explore import build_widgets, load_year
 
 from .conftest import NOTEBOOKS, YEAR
 

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ci_lib.errors import InvalidInput, KitError
-from ci_lib.load import load_network
-from ci_lib.rubric import load_rubric
+from ci_lib.inputs.load import load_network
+from ci_lib.inputs.rubric import load_rubric
 
 VALID = Path(__file__).parent / "fixtures" / "bad" / "_valid"
 EXCEL = Path(__file__).parent / "fixtures" / "bad" / "valid_excel" / "outcomes.xlsx"
@@ -143,7 +143,7 @@ YAML_TEXT = st.one_of(st.lists(YAML_ALPHABET, max_size=60).map("".join),
 @given(network=st.one_of(YAML_TEXT, st.just("year: 2025\n")), community=st.one_of(st.none(), YAML_TEXT),
        raw=st.booleans(), garbage=st.binary(max_size=50))
 def test_random_params_never_crash(network, community, raw, garbage):
-    from ci_lib.params import load_params
+    from ci_lib.inputs.parameters import load_params
     from ci_lib.scoring.rules import rules_row
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -195,7 +195,7 @@ def test_non_ascii_digits_are_reported_as_such_in_every_number_column(digits, ce
 @given(digits=OTHER_DIGITS)
 def test_importers_refuse_non_ascii_digits_too(digits, tmp_path_factory):
     """School years and CIA counts follow the loader: `２０１６` is an error saying why, never read as 2016."""
-    from ci_lib.importers import ImportFormatError, parse_year, read_cia
+    from ci_lib.inputs.importers import ImportFormatError, parse_year, read_cia
 
     for label in (digits, f"{digits}-17", "２０１６", "٢٠١٥-١٦"):
         try:

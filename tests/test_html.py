@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from ci_lib import html
+from ci_lib.pages import markup as html
 
 EXPECTED = (
     '<table class="data x&amp;y"><caption>Gaps &lt;pp&gt; &amp; trends</caption><thead><tr>'

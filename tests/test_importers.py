@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ci_lib.importers import ImportFormatError, aggregate_students, parse_year, read_cia, write_rows
+from ci_lib.inputs.importers import ImportFormatError, aggregate_students, parse_year, read_cia, write_rows
 
 COLUMNS = ["community_id", "indicator_id", "year", "group", "numerator", "denominator", "value"]
 LABELS = {

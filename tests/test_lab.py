@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ci_lib import lab
 from ci_lib.cli import main
-from ci_lib.environment import read_lock
+from ci_lib.tools import lab
+from ci_lib.tools.environment import read_lock
 
 from .conftest import REPO
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ci_lib.cli import main
-from ci_lib.notebook_checks import check_notebook, check_notebooks, check_outputs_stripped, check_pairing
+from ci_lib.execute.notebook_checks import check_notebook, check_notebooks, check_outputs_stripped, check_pairing
 
 from .conftest import FIXTURES, NOTEBOOKS, REPO
 
@@ -61,7 +61,7 @@ def test_rules_do_not_fire_on_ordinary_code(tmp_path):
     nb.cells = [
         nbformat.v4.new_markdown_cell("Data from https://example.org, saved under /home/somewhere."),
         params,
-        nbformat.v4.new_code_cell("%load_ext autoreload\nfrom ci_lib import plots\n\n"
+        nbformat.v4.new_code_cell("%load_ext autoreload\nfrom ci_lib.pages import plots\n\n"
                                   'path = f"{report_dir}/scores/{year}.json"\nparts = path.split("/")\n'
                                   "plots.group_styles(['all'])"),
     ]

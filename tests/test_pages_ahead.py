@@ -6,9 +6,9 @@ from pathlib import Path
 
 from ci_lib.cli import main
 from ci_lib.execute.results import TaskResult
-from ci_lib.site import ahead as ahead_module
-from ci_lib.site.ahead import PagesAhead
-from ci_lib.site.build import render
+from ci_lib.website import ahead as ahead_module
+from ci_lib.website.ahead import PagesAhead
+from ci_lib.website.build import render
 
 from .conftest import NOTEBOOKS, YEAR
 

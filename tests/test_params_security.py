@@ -18,8 +18,8 @@ import yaml
 
 from ci_lib.errors import KitError
 from ci_lib.execute import unchanged
-from ci_lib.params import MAX_PARAMS_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, load_params, read_yaml
-from ci_lib.verify import check_inputs
+from ci_lib.inputs.parameters import MAX_PARAMS_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, load_params, read_yaml
+from ci_lib.release.verify import check_inputs
 
 from .conftest import NOTEBOOKS, REPO, YEAR
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ci_lib.errors import KitError
-from ci_lib.params import load_params
+from ci_lib.inputs.parameters import load_params
 
 
 def year_params(tmp_path, network: dict | None = None, community: dict | None = None):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.font_manager import FontProperties
 
-from ci_lib import plots
+from ci_lib.pages import plots
 
 LABELS = {"all": "All students", "black": "Black", "low_income": "Low income", "ell": "English learners"}
 

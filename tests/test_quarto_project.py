@@ -15,10 +15,10 @@ import yaml
 
 from ci_lib.errors import KitError
 from ci_lib.escape import markdown_text
-from ci_lib.rubric import load_rubric
-from ci_lib.site.build import render
-from ci_lib.site.content import YearContent
-from ci_lib.site.quarto import SCRIPTED_MIME, THEME_FILE, plain_html_notebook, project_config, theme_scss
+from ci_lib.inputs.rubric import load_rubric
+from ci_lib.website.build import render
+from ci_lib.website.content import YearContent
+from ci_lib.website.quarto import SCRIPTED_MIME, THEME_FILE, plain_html_notebook, project_config, theme_scss
 
 REPO = Path(__file__).resolve().parents[1]
 

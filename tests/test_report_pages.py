@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ci_lib import plots, vocabulary
-from ci_lib.report import CommunityPage, NetworkPage, narrative_html, network_counts
+from ci_lib.pages.report import CommunityPage, NetworkPage, narrative_html, network_counts
 
 GATEWAYS = [{"id": "exploring", "label": "Exploring"}, {"id": "emerging", "label": "Emerging"},
             {"id": "proof_point", "label": "Proof Point", "requires_proof_point": True}]
@@ -350,8 +350,8 @@ def test_a_chart_with_a_target_runs_to_the_target_year_and_a_kept_frame_forgets_
 
 # -- Methods: the network's rules, not the rubric's -------------------------------------------------------------
 def year_content(tmp_path, manifest_rules: dict[str, Any] | None, overrides: dict[str, list[dict[str, Any]]]):
-    from ci_lib.rubric import load_rubric
-    from ci_lib.site.content import YearContent
+    from ci_lib.inputs.rubric import load_rubric
+    from ci_lib.website.content import YearContent
 
     report_dir = tmp_path / "reports" / "2025"
     report_dir.mkdir(parents=True)
@@ -368,7 +368,7 @@ def network_override(rule: str, value: Any, default: Any) -> dict[str, Any]:
 
 
 def test_methods_states_the_rules_the_network_applied_as_recorded_in_the_manifest(tmp_path):
-    from ci_lib.rubric import load_rubric, merge_rules
+    from ci_lib.inputs.rubric import load_rubric, merge_rules
 
     rubric = load_rubric("toa-2019")
     assert rubric.rules["min_cell"] == 10
@@ -400,7 +400,7 @@ def test_methods_says_no_rule_is_overridden_when_none_is(tmp_path):
 
 
 def test_the_rubric_and_the_vocabulary_give_no_gateway_the_same_name():
-    from ci_lib import rubric
+    from ci_lib.inputs import rubric
 
     assert rubric.NO_GATEWAY == vocabulary.NO_GATEWAY == rubric.load_rubric("toa-2019").gateway_label(None)
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from ci_lib import demo
 from ci_lib.cli import main
 from ci_lib.execute.run import run_year
-from ci_lib.publish import publish, release_mtime
-from ci_lib.site.build import render
-from ci_lib.verify import verify_year
+from ci_lib.release.publish import publish, release_mtime
+from ci_lib.release.verify import verify_year
+from ci_lib.tools import demo
+from ci_lib.website.build import render
 
 from .conftest import NOTEBOOKS, YEAR, make_project
 

@@ -17,7 +17,7 @@ import pandas as pd
 from ci_lib.cli import main
 from ci_lib.digest import file_sha256
 from ci_lib.execute.run import run_year
-from ci_lib.site.build import render
+from ci_lib.website.build import render
 
 from .conftest import NOTEBOOKS, YEAR, make_project
 

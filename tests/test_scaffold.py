@@ -10,8 +10,8 @@ import yaml
 
 from ci_lib.cli import main
 from ci_lib.errors import KitError
-from ci_lib.params import load_params
-from ci_lib.scaffold import new_community
+from ci_lib.inputs.parameters import load_params
+from ci_lib.tools.scaffold import new_community
 
 from .conftest import YEAR
 

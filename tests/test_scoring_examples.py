@@ -7,8 +7,8 @@ import io
 import pandas as pd
 import pytest
 
-from ci_lib.load import NetworkData
-from ci_lib.rubric import load_rubric
+from ci_lib.inputs.load import NetworkData
+from ci_lib.inputs.rubric import load_rubric
 from ci_lib.scoring import score_network
 
 RUBRIC = load_rubric("toa-2019")

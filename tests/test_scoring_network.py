@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ci_lib import demo
 from ci_lib.cli import main
 from ci_lib.errors import KitError
-from ci_lib.load import load_network
-from ci_lib.params import load_params
-from ci_lib.rubric import load_rubric
+from ci_lib.inputs.load import load_network
+from ci_lib.inputs.parameters import load_params
+from ci_lib.inputs.rubric import load_rubric
 from ci_lib.scoring import score_network
+from ci_lib.tools import demo
 
 GOLDEN = Path(__file__).parent / "golden" / "demo_scores.json"
 DESIGN_KEYS = {"community_id", "name", "year", "framework", "gateway", "pillars", "benchmarks", "outcomes",

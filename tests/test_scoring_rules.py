@@ -13,9 +13,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ci_lib.load import NetworkData
-from ci_lib.params import YearParams
-from ci_lib.rubric import load_rubric
+from ci_lib.inputs.load import NetworkData
+from ci_lib.inputs.parameters import YearParams
+from ci_lib.inputs.rubric import load_rubric
 from ci_lib.scoring import score_network
 
 RULES = Path(__file__).parent / "fixtures" / "scoring_rules"

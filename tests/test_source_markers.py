@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from ci_lib.cli import main
 from ci_lib.errors import InvalidInput
-from ci_lib.importers import read_cia, write_rows
-from ci_lib.load import load_network
-from ci_lib.markers import MARKERS, NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
-from ci_lib.rubric import load_rubric
+from ci_lib.inputs.importers import read_cia, write_rows
+from ci_lib.inputs.load import load_network
+from ci_lib.inputs.markers import MARKERS, NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
+from ci_lib.inputs.rubric import load_rubric
 
 from .test_importers import LABELS, write_table
 

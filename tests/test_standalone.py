@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from ci_lib.report import CommunityPage
-from ci_lib.standalone import NotebookError
+from ci_lib.pages.report import CommunityPage
+from ci_lib.pages.standalone import NotebookError
 
 from .conftest import NOTEBOOKS, REPO, YEAR, make_project
 
@@ -93,10 +93,10 @@ def test_an_existing_slice_is_only_read(small_run):
     """The pipeline's path: with the work file there, nothing of the scoring machinery is imported."""
     run_dir = small_run[0].report_dir
     cid = sorted(p.stem for p in (run_dir / "scores").glob("*.json"))[0]
-    code = ("import sys\nfrom ci_lib.report import CommunityPage\n"
+    code = ("import sys\nfrom ci_lib.pages.report import CommunityPage\n"
             f"page = CommunityPage.load_or_prepare({str(run_dir)!r}, {cid!r}, {YEAR})\n"
             "assert page.cid == " + repr(cid) + "\n"
-            "loaded = [m for m in ('ci_lib.standalone', 'ci_lib.execute.run', 'ci_lib.scoring', 'ci_lib.load') "
+            "loaded = [m for m in ('ci_lib.pages.standalone', 'ci_lib.execute.run', 'ci_lib.scoring', 'ci_lib.inputs.load') "
             "if m in sys.modules]\nassert not loaded, loaded\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
                           env={**os.environ, "PYTHONPATH": str(REPO)})

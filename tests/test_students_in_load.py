@@ -11,9 +11,9 @@ import pytest
 
 from ci_lib.errors import InvalidInput, Problem
 from ci_lib.execute.run import run_year
-from ci_lib.load import load_network
-from ci_lib.rubric import load_rubric
-from ci_lib.site.build import render
+from ci_lib.inputs.load import load_network
+from ci_lib.inputs.rubric import load_rubric
+from ci_lib.website.build import render
 
 from .conftest import make_project
 

@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..atomic import write_text
+from ci_lib import __version__
+from ci_lib.atomic import write_text
 
 LOCK_FILES = ("requirements.lock", "environment.yml")
 

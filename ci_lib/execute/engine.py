@@ -32,10 +32,10 @@ from nbclient.exceptions import DeadKernelError
 from papermill.engines import papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
-from .papermill_engine import WarmEngine
+from ci_lib.execute.papermill_engine import WarmEngine
 
 # gc.freeze: the imported modules' objects are never garbage, so full collections (one per reset) skip them
-PRELOAD = "import ci_lib.report, ci_lib.plots, pandas, seaborn, matplotlib.pyplot, gc; gc.collect(); gc.freeze()"
+PRELOAD = "import ci_lib.pages.report, ci_lib.pages.plots, pandas, seaborn, matplotlib.pyplot, gc; gc.collect(); gc.freeze()"
 RESET = """\
 import os as _ci_os, matplotlib.pyplot as _ci_plt
 _ci_plt.close("all")

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Protocol
 
-from .tasks import NotebookTask, TaskResult, kill_worker_kernel, run_task, shutdown_worker_kernel, worker_kernel
+from ci_lib.execute.tasks import NotebookTask, TaskResult, kill_worker_kernel, run_task, shutdown_worker_kernel, worker_kernel
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PARENT_POLL_S = 0.5

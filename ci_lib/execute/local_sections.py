@@ -14,8 +14,8 @@ from typing import Any
 
 import nbformat
 
-from ..atomic import write_text
-from ..errors import KitError
+from ci_lib.atomic import write_text
+from ci_lib.errors import KitError
 
 TAG = "ci-local-section"
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_json
-from ..errors import KitError
+from ci_lib.atomic import write_json
+from ci_lib.errors import KitError
 
 KEEP_SAME = ("kit_version", "year", "framework", "rubric_sha256", "data_sha256", "params_sha256", "lock_sha256")
 

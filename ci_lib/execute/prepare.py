@@ -12,11 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from .. import vocabulary
-from ..atomic import write_if_changed
-from ..load import NetworkData
-from ..params import YearParams
-from ..scoring import NetworkScores, clean, to_records
+from ci_lib import vocabulary
+from ci_lib.atomic import write_if_changed
+from ci_lib.inputs.load import NetworkData
+from ci_lib.inputs.parameters import YearParams
+from ci_lib.scoring import NetworkScores, clean, to_records
 
 
 def labels(scores: NetworkScores) -> dict[str, dict[str, str]]:

@@ -12,22 +12,22 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..atomic import write_json
-from ..errors import KitError
-from ..escape import markdown_text
-from ..ids import check_community_id
-from ..load import load_network
-from ..params import YearParams, data_dir_for, load_params
-from ..rubric import load_rubric, merge_rules
-from ..scoring import NetworkScores, score_network
-from . import cache, unchanged
-from .executors import Executor, make_executor
-from .local_sections import drop_local, extra_notebook, merge_local
-from .merge import shard_manifest_path
-from .prepare import prepare
-from .results import RunOptions, RunReport, TaskResult
-from .tasks import NotebookTask
+from ci_lib import __version__
+from ci_lib.atomic import write_json
+from ci_lib.errors import KitError
+from ci_lib.escape import markdown_text
+from ci_lib.execute import cache, unchanged
+from ci_lib.execute.executors import Executor, make_executor
+from ci_lib.execute.local_sections import drop_local, extra_notebook, merge_local
+from ci_lib.execute.merge import shard_manifest_path
+from ci_lib.execute.prepare import prepare
+from ci_lib.execute.results import RunOptions, RunReport, TaskResult
+from ci_lib.execute.tasks import NotebookTask
+from ci_lib.ids import check_community_id
+from ci_lib.inputs.load import load_network
+from ci_lib.inputs.parameters import YearParams, data_dir_for, load_params
+from ci_lib.inputs.rubric import load_rubric, merge_rules
+from ci_lib.scoring import NetworkScores, score_network
 
 PACKAGES = ("pandas", "numpy", "pandera", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "matplotlib",
             "seaborn", "jupytext", "duckdb", "PyYAML")

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 import nbformat
 import yaml
 
-from ..atomic import write_text
-from .results import TaskResult
+from ci_lib.atomic import write_text
+from ci_lib.execute.results import TaskResult
 
 if TYPE_CHECKING:
-    from .engine import WarmKernel
+    from ci_lib.execute.engine import WarmKernel
 
 # The engine (papermill, nbclient, jupyter_client: about 0.2 CPU-s to import) is imported by the functions that
 # run in workers: the parent builds tasks and pickles `run_task` by name while it scores, on a busy machine.
@@ -42,7 +42,7 @@ class NotebookTask:
 
 
 def worker_kernel(restart: bool = False) -> WarmKernel:
-    from .engine import WarmKernel
+    from ci_lib.execute.engine import WarmKernel
 
     global _KERNEL
     if restart and _KERNEL is not None:
@@ -126,7 +126,7 @@ def died_note(error: str, attempts: int) -> nbformat.NotebookNode:
 
 def run_task(task: NotebookTask) -> TaskResult:
     """Execute one notebook and write it atomically (to `failed_output` when a cell raised or the kernel died)."""
-    from .engine import Execution, KernelDied, KernelFailure, execute, first_error_line
+    from ci_lib.execute.engine import Execution, KernelDied, KernelFailure, execute, first_error_line
 
     start = time.perf_counter()
     template, output, failed = Path(task.template), Path(task.output), Path(task.failed_output)

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..atomic import write_json, write_text
-from ..digest import file_sha256
-from ..params import data_dir_for, load_params, read_yaml
-from . import cache
-from .results import RunOptions, RunReport, TaskResult
+from ci_lib import __version__
+from ci_lib.atomic import write_json, write_text
+from ci_lib.digest import file_sha256
+from ci_lib.execute import cache
+from ci_lib.execute.results import RunOptions, RunReport, TaskResult
+from ci_lib.inputs.parameters import data_dir_for, load_params, read_yaml
 
 KEY_FILE = "inputs.key"
 STATE_FILE = "inputs.state.json"

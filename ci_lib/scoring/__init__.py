@@ -13,16 +13,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
-from ..load import NetworkData
-from ..params import YearParams
-from ..rubric import Rubric
-from .benchmarks import benchmark_credits, gateways_reached, pillar_matrix
-from .disparities import disparity_gaps
-from .outcomes import outcome_trends
-from .rules import rules_table
-from .summary import basis_of, community_summary, network_rollup
-from .suppression import public_table, suppress
+from ci_lib import __version__
+from ci_lib.inputs.load import NetworkData
+from ci_lib.inputs.parameters import YearParams
+from ci_lib.inputs.rubric import Rubric
+from ci_lib.scoring.disparities import disparity_gaps
+from ci_lib.scoring.outcomes import outcome_trends
+from ci_lib.scoring.ratings import benchmark_credits, gateways_reached, pillar_matrix
+from ci_lib.scoring.rules import rules_table
+from ci_lib.scoring.summary import basis_of, community_summary, network_rollup
+from ci_lib.scoring.suppression import public_table, suppress
 
 
 @dataclass

@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..rubric import HIGHEST
-from .outcomes import SERIES, TOLERANCE
-from .rules import reference_column
+from ci_lib.inputs.rubric import HIGHEST
+from ci_lib.scoring.outcomes import SERIES, TOLERANCE
+from ci_lib.scoring.rules import reference_column
 
 GAP_UNITS = ("percent", "rate_per_1000")
 PAIR = [*SERIES, "reference_group"]

@@ -6,8 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..params import YearParams
-from ..rubric import Rubric
+from ci_lib.inputs.parameters import YearParams
+from ci_lib.inputs.rubric import Rubric
 
 
 def reference_column(family_id: str) -> str:

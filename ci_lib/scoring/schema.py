@@ -65,7 +65,7 @@ def rules_markdown() -> str:
     """The scoring rules with their defaults (rubric defaults; params override per year and per community)."""
     import json
 
-    from ..rubric import DEFAULT_RULES, RULE_DOCS
+    from ci_lib.inputs.rubric import DEFAULT_RULES, RULE_DOCS
 
     lines = ["## Scoring rules (`rules:` in the rubric, `params/<year>/network.yml` and `<community>.yml`)", "",
              "| rule | default | meaning |", "|---|---|---|"]

@@ -1,0 +1,486 @@
+"""Reader for the partnership "Civic Infrastructure Assessment" (CIA) wide format, and a safe writer.
+
+The wide table (one indicator per sheet or CSV file) looks like::
+
+    Kindergarten Readiness                      <- optional title rows (merged cells are fine)
+    Gender   Population          N 2019  D 2019  N 2019-20  D 2019-20
+    All      All Students        412     980     0          0
+    Female   All Students        220     490     ...
+    Female   Black or African American  ...      <- intersection: skipped (counted)
+
+- The header row is the first row holding a cell like ``N 2019``; rows above it are ignored, and so is
+  everything from a second such header row on (one table per sheet: the first one is read).
+  Count columns are ``N <year>`` and ``D <year>`` (also ``Numerator``/``Denominator``), where <year> is
+  anything `parse_year` reads (``2019``, ``2018-19``, ``SY 2018-19``...): the END year is used.
+- Labels are either one column (``Population``, ``Group``, ...; values may be ``Female / Black``) or two
+  columns ``Gender`` and ``Population``. A blank Gender cell continues the Gender above it (vertically
+  merged cells). Labels are matched case-insensitively, whitespace-normalised, against `label_map`.
+  Gender "All"/"All Genders"/"Total" + a population -> that population's group; Population
+  "All Students" + Gender "Female"/"Male" -> ``female``/``male``; a specific gender AND a specific
+  population is an intersection the kit has no group for: skipped, counted in `skipped_intersections`.
+  Labels not in `label_map` are listed in `unknown_labels` (row, label) and not emitted. Built in, even
+  when `label_map` lacks them: "All Students"/"All"/"Total" -> ``all``; "Female"/"Male" -> ``female``,
+  ``male``.
+- Zeros mean missing (partnership convention): a cell-year whose D is 0 or empty, or whose N is empty,
+  is "no data" and emits no row (counted in `skipped_zero_cells`, for mapped rows only); N > 0 with D 0
+  or empty is also treated as no data, not as an error. N == 0 with D > 0 IS data: zero successes.
+- A source's marker in an N or D cell (`NA`, `*`, `LNE`, `[Data Suppressed]`, `<10` ...: the table in
+  `ci_lib.inputs.markers`) is a status, not an error: a marker `suppressed_at_source` in N or D gives a row with that
+  `source_status` and no numbers; `NA`/`NA` (R writes missing counts so), `NA`/0 and `NA`/empty are missing
+  like 0/0; `NA` over a positive D gives a `not_available` row, counted in `na_over_positive` (R scripts such
+  as herccia write a zero count as `NA`: the kit does not guess it is 0). `rows` has a `source_status` column
+  only when some cell has a status, so imports without markers write the same columns as before.
+- Counts are checked only in rows that map to a group (ignored rows may hold notes or "*"). Errors are
+  `ImportFormatError` naming file, spreadsheet row (1-based, header included) and column header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import numbers
+import os
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ci_lib.atomic import write_bytes
+from ci_lib.ids import check_community_id
+from ci_lib.inputs.importers.errors import ImportFormatError
+from ci_lib.inputs.importers.school_year import parse_year
+from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
+
+OUTCOME_COLUMNS = ("community_id", "indicator_id", "year", "group", "numerator", "denominator", "value")
+OUTCOME_KEY = ("community_id", "indicator_id", "year", "group")
+OUTCOME_DTYPES = {"community_id": "str", "indicator_id": "str", "year": "Int64", "group": "str",
+                  "numerator": "Int64", "denominator": "Int64", "value": "Float64"}
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+
+_INDICATOR_ID = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_HEADER_CELL = re.compile(r"N\s*(?:SY\s*)?\d", re.IGNORECASE)  # a cell that marks the header row
+_COUNT_COLUMN = re.compile(r"(N|D|Numerator|Denominator)\s*((?:SY\s*)?\d.*)", re.IGNORECASE)
+_SPLIT = re.compile(r"\s+/\s+")
+_SINGLE_LABEL_HEADERS = ("population", "group", "student group", "subgroup", "student population",
+                         "demographic", "demographics", "category", "label")
+ALL_GENDER_LABELS = frozenset({"all", "all genders", "all gender", "both", "both genders", "total"})
+ALL_POPULATION_LABELS = frozenset({"all", "all students", "total", "overall", "all student groups",
+                                   "total population"})
+GENDER_LABELS = {"female": "female", "male": "male"}
+
+
+@dataclass
+class CiaImport:
+    """What `read_cia` found: long outcome rows plus what it left out and why."""
+
+    rows: pd.DataFrame
+    unknown_labels: list[tuple[int, str]] = field(default_factory=list)
+    skipped_zero_cells: int = 0
+    skipped_intersections: int = 0
+    source_status_cells: Counter[str] = field(default_factory=Counter)
+    na_over_positive: int = 0
+
+
+def empty_outcomes() -> pd.DataFrame:
+    return _frame({c: [] for c in OUTCOME_COLUMNS})
+
+
+def _frame(columns: Mapping[str, list[object]]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(columns[c], dtype=OUTCOME_DTYPES[c]) for c in OUTCOME_COLUMNS})
+
+
+def _norm(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _cell_text(value: object) -> str | None:
+    """A label/header cell as stripped text; None when empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+# ---------------------------------------------------------------------------------------------- reading
+def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[object]]]:
+    """Every row of the sheet as (spreadsheet row number, cells); cells are None when empty."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ImportFormatError(path, None, None, "file not found")
+    if suffix == ".xls":
+        raise ImportFormatError(path, None, None, "old .xls workbooks are not read: save as .xlsx or .csv")
+    if suffix in EXCEL_SUFFIXES:
+        return _read_sheet(path, sheet)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    try:
+        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    grid: list[tuple[int, list[object]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            grid.append((start, [c.strip() or None for c in cells]))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportFormatError(path, reader.line_num, None, f"malformed CSV: {exc}") from exc
+    return grid
+
+
+def _read_sheet(path: Path, sheet: str | int | None) -> list[tuple[int, list[object]]]:
+    """A worksheet's rows with their sheet row numbers (blank rows kept), read with openpyxl itself.
+
+    pandas would turn an Excel error cell (`#VALUE!`, `#DIV/0!`) into an empty cell, i.e. "no data"; read
+    directly, it stays the text it shows and is reported as not a count.
+    """
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl/zipfile raise many types for corrupt workbooks
+        raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
+    try:
+        try:
+            chosen = book.worksheets[sheet or 0] if not isinstance(sheet, str) else book[sheet]
+        except (IndexError, KeyError) as exc:
+            what = "the workbook" if sheet is None else f"sheet {sheet!r}"
+            raise ImportFormatError(path, None, None, f"cannot read {what}: {exc}") from exc
+        if hasattr(chosen, "reset_dimensions"):
+            chosen.reset_dimensions()  # a stale <dimension> would pad every row
+        return [(number, [None if _cell_text(v) is None else v for v in row])
+                for number, row in enumerate(chosen.iter_rows(values_only=True), start=1)]
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # a truncated or corrupt sheet fails while iterating
+        raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
+    finally:
+        book.close()
+
+
+@dataclass
+class _Layout:
+    header_row: int
+    gender_col: int | None
+    label_col: int
+    label_name: str
+    gender_name: str
+    years: dict[int, tuple[int, str, int, str]]  # year -> (N index, N header, D index, D header)
+
+
+def _layout(path: Path, grid: list[tuple[int, list[object]]]) -> tuple[_Layout, int]:
+    header_at = next((i for i, (_, cells) in enumerate(grid)
+                      if any(isinstance(c, str) and _HEADER_CELL.match(c.strip()) for c in cells)), None)
+    if header_at is None:
+        raise ImportFormatError(path, None, None, "no 'N <year>' / 'D <year>' columns: expected a header row "
+                                "with cells such as 'N 2019', 'D 2019' or 'N 2018-19'")
+    header_row, cells = grid[header_at]
+    names = [_cell_text(c) for c in cells]
+    found: dict[str, dict[int, tuple[int, str]]] = {"N": {}, "D": {}}
+    for index, name in enumerate(names):
+        match = _COUNT_COLUMN.fullmatch(name) if name is not None else None
+        if name is None or match is None:
+            continue
+        kind = match.group(1)[0].upper()
+        try:
+            year = parse_year(match.group(2))
+        except ValueError as exc:
+            raise ImportFormatError(path, header_row, name,
+                                    f"cannot read the year of this column: {exc}") from exc
+        if year in found[kind]:
+            raise ImportFormatError(path, header_row, name,
+                                    f"year {year} already has column '{found[kind][year][1]}'")
+        found[kind][year] = (index, name)
+    for kind, other in (("N", "D"), ("D", "N")):
+        for year, (_, name) in found[kind].items():
+            if year not in found[other]:
+                raise ImportFormatError(path, header_row, name, f"no matching '{other} {year}' column")
+    if not found["N"]:
+        raise ImportFormatError(path, header_row, None, "no 'N <year>' / 'D <year>' columns")
+    years = {y: (found["N"][y][0], found["N"][y][1], found["D"][y][0], found["D"][y][1])
+             for y in sorted(found["N"])}
+    first_count = min(min(i for i, _ in found[k].values()) for k in found)
+    candidates = {_norm(name or ""): i for i, name in reversed(list(enumerate(names[:first_count])))}
+    if first_count == 0:
+        raise ImportFormatError(path, header_row, names[0], "no label column before the first N/D column")
+    if "gender" in candidates and "population" in candidates:
+        label_col, gender_col = candidates["population"], candidates["gender"]
+    else:
+        gender_col = None
+        label_col = next((candidates[h] for h in _SINGLE_LABEL_HEADERS if h in candidates),
+                         next((i for i in range(first_count) if names[i]), 0))
+    gender_name = (names[gender_col] or "Gender") if gender_col is not None else "Gender"
+    label_name = names[label_col] or "label"
+    return _Layout(header_row, gender_col, label_col, label_name, gender_name, years), header_at
+
+
+def _count(path: Path, row: int, column: str, value: object) -> int | None:
+    """A count cell -> int (None when empty); anything else is an ImportFormatError."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    number: float | int | None = None
+    shown = _cell_text(value)
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, numbers.Real):
+        number = value  # type: ignore[assignment]
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if re.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+", text):
+            text = text.replace(",", "")
+        try:  # [0-9], not \d: float() would read '４１２' silently (see ci_lib.inputs.load.convert_numbers)
+            number = float(text) if re.fullmatch(r"-?[0-9]+(\.[0-9]*)?", text) else None
+        except ValueError:  # pragma: no cover - the pattern admits only numbers
+            number = None
+    if number is None:
+        ascii_hint = " written with digits 0-9" if any(c.isdigit() and not c.isascii() for c in str(shown)) else ""
+        raise ImportFormatError(path, row, column, f"'{shown}' is not a count: expected a whole number{ascii_hint} "
+                                "(0 or empty means no data)")
+    if number < 0:
+        raise ImportFormatError(path, row, column, f"'{shown}' is negative: counts cannot be negative")
+    if not float(number).is_integer():
+        raise ImportFormatError(path, row, column, f"'{shown}' is not a whole number")
+    return int(number)
+
+
+def _cell(path: Path, row: int, column: str, value: object) -> tuple[int | None, str | None]:
+    """A count cell -> (count, None), or (None, status) for a source's marker."""
+    status = cell_status(value.strip()) if isinstance(value, str) else None
+    if status is not None:
+        return None, status
+    return _count(path, row, column, value), None
+
+
+def _cell_status(numerator: int | None, n_status: str | None, denominator: int | None,
+                 d_status: str | None) -> str | None:
+    """The status of a cell-year with a marker in N or D: a status, or None when it is missing (no row)."""
+    if SUPPRESSED_AT_SOURCE in (n_status, d_status):
+        return SUPPRESSED_AT_SOURCE
+    other = denominator if n_status is not None else numerator
+    if (n_status is not None and d_status is not None) or not other:
+        return None  # NA/NA, NA/0, NA/empty: as 0/0
+    return NOT_AVAILABLE
+
+
+class _Labels:
+    """Resolve spreadsheet labels to kit group ids."""
+
+    def __init__(self, label_map: Mapping[str, str]):
+        self.map: dict[str, str] = {}
+        for key, group in label_map.items():
+            norm = _norm(str(key))
+            if self.map.get(norm, group) != group:
+                raise ValueError(f"label_map maps {key!r} to both {self.map[norm]!r} and {group!r}")
+            self.map[norm] = group
+
+    def population(self, label: str) -> str | None:
+        norm = _norm(label)
+        group = self.map.get(norm)
+        if group is None and norm in ALL_POPULATION_LABELS:
+            group = "all"
+        return group
+
+    def gender(self, label: str) -> str | None:
+        """'all' for an all-genders label, the gender's group id, or None if unknown."""
+        norm = _norm(label)
+        if norm in ALL_GENDER_LABELS:
+            return "all"
+        return self.map.get(norm) or GENDER_LABELS.get(norm)
+
+    def any_label(self, label: str) -> str | None:
+        """'all', a group id, or None: one part of a "Female / Black" style label."""
+        return "all" if _norm(label) in ALL_GENDER_LABELS else self.population(label) or self.gender(label)
+
+    def resolve(self, gender: str | None, population: str) -> tuple[str, str]:
+        """('group', id) | ('intersection', '') | ('unknown', label)."""
+        if gender is None:  # single label column: the whole label, else "<part> / <part>" in any order
+            group = self.any_label(population)
+            if group is not None:
+                return "group", group
+            parts = _SPLIT.split(population.strip())
+            if len(parts) != 2:
+                return "unknown", population
+            first, second = (self.any_label(p) for p in parts)
+            if first == "all":
+                return ("group", second) if second is not None else ("unknown", parts[1])
+            if second == "all":
+                return ("group", first) if first is not None else ("unknown", parts[0])
+            if first is not None or second is not None:
+                return "intersection", ""
+            return "unknown", population
+        gender_group = self.gender(gender)
+        if gender_group is None:
+            return "unknown", gender
+        population_group = self.population(population)
+        if gender_group == "all":
+            return ("group", population_group) if population_group is not None else ("unknown", population)
+        if population_group == "all":
+            return "group", gender_group
+        return "intersection", ""
+
+
+def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: str,
+             label_map: Mapping[str, str], sheet: str | int | None = None) -> CiaImport:
+    """Read one CIA wide table (CSV or .xlsx) into long outcome rows for `community_id`/`indicator_id`.
+
+    `label_map` maps spreadsheet labels to group ids (e.g. the rubric's `label_map`); `sheet` picks the
+    Excel sheet (name or 0-based index; default the first). The conventions (zeros mean missing,
+    intersections skipped, header detection) are in the module docstring. Raises ImportFormatError.
+    """
+    path = Path(path)
+    try:
+        check_community_id(community_id)
+    except ValueError as exc:
+        raise ImportFormatError(path, None, None, str(exc)) from exc
+    if not isinstance(indicator_id, str) or not _INDICATOR_ID.fullmatch(indicator_id):
+        raise ImportFormatError(path, None, None,
+                                f"invalid indicator id {indicator_id!r}: expected snake_case")
+    labels = _Labels(label_map)
+    grid = _read_grid(path, sheet)
+    layout, header_at = _layout(path, grid)
+    result = CiaImport(rows=empty_outcomes())
+    out: dict[str, list[object]] = {c: [] for c in OUTCOME_COLUMNS}
+    seen: dict[tuple[str, int], int] = {}
+    statuses: list[str] = []
+    gender_above: str | None = None
+    count_cols = [i for v in layout.years.values() for i in (v[0], v[2])]
+    width = 1 + max([layout.label_col, layout.gender_col or 0, *count_cols])
+    for row, cells in grid[header_at + 1:]:
+        cells = cells + [None] * (width - len(cells))
+        if all(c is None for c in cells):
+            continue
+        if any(isinstance(c, str) and _HEADER_CELL.match(c.strip()) for c in cells):
+            break  # a second table's header row: one table per sheet, the first one is read
+        label = _cell_text(cells[layout.label_col])
+        gender: str | None = None
+        if layout.gender_col is not None:
+            gender = _cell_text(cells[layout.gender_col]) or gender_above
+            if label is not None and gender is None:
+                raise ImportFormatError(path, row, layout.gender_name,
+                                        "Gender is empty and there is no Gender above it")
+            gender_above = gender
+        has_counts = any(_cell_text(cells[i]) is not None for i in count_cols)
+        if label is None:
+            if has_counts:
+                raise ImportFormatError(path, row, layout.label_name, "row has counts but no label")
+            continue
+        outcome, group = labels.resolve(gender, label)
+        if outcome == "unknown":
+            result.unknown_labels.append((row, group))
+            continue
+        if outcome == "intersection":
+            result.skipped_intersections += 1
+            continue
+        for year, (n_col, n_name, d_col, d_name) in layout.years.items():
+            numerator, n_status = _cell(path, row, n_name, cells[n_col])
+            denominator, d_status = _cell(path, row, d_name, cells[d_col])
+            status = ""
+            if n_status is not None or d_status is not None:
+                found = _cell_status(numerator, n_status, denominator, d_status)
+                if found is None:
+                    result.skipped_zero_cells += 1
+                    continue
+                status, numerator, denominator = found, None, None
+                result.source_status_cells[status] += 1
+                result.na_over_positive += n_status == NOT_AVAILABLE and d_status is None
+            elif not denominator or numerator is None:
+                result.skipped_zero_cells += 1
+                continue
+            elif numerator > denominator:
+                raise ImportFormatError(path, row, n_name,
+                                        f"numerator {numerator} is greater than denominator {denominator}")
+            if (group, year) in seen:
+                raise ImportFormatError(path, row, n_name, f"group '{group}' year {year} was already read "
+                                        f"from row {seen[group, year]} (two labels map to '{group}')")
+            seen[group, year] = row
+            for column, value in zip(OUTCOME_COLUMNS, (community_id, indicator_id, year, group, numerator,
+                                                       denominator, None), strict=True):
+                out[column].append(value)
+            statuses.append(status)
+    frame = _frame(out)
+    if any(statuses):
+        frame["source_status"] = pd.Series(statuses, dtype="str")
+    result.rows = frame.sort_values(["year", "group"], kind="stable").reset_index(drop=True)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- writing
+def _key_text(frame: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """Comparable keys: strings stripped, years as canonical integers where they parse."""
+    def year(v: object) -> str:
+        text = "" if v is None or v is pd.NA else str(v).strip()
+        try:
+            return str(int(float(text)))
+        except ValueError:
+            return text
+    return [(str(c).strip(), str(i).strip(), year(y), str(g).strip())
+            for c, i, y, g in zip(*(frame[k].tolist() for k in OUTCOME_KEY), strict=True)]
+
+
+def _describe(key: tuple[str, str, str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in zip(OUTCOME_KEY, key, strict=True))
+
+
+def write_rows(rows: pd.DataFrame, out_path: str | os.PathLike[str], append: bool) -> None:
+    """Write long outcome `rows` to the CSV `out_path` (atomically: temp file + os.replace).
+
+    append=False replaces the file. append=True adds the rows to the end of an existing file, keeping its
+    bytes and column order (a missing file is created with a header); it refuses, with ImportFormatError
+    naming the existing row, any (community_id, indicator_id, year, group) already in the file.
+    """
+    out_path = Path(out_path)
+    missing = [c for c in OUTCOME_COLUMNS if c not in rows.columns]
+    if missing:
+        raise ValueError(f"rows lack column(s) {', '.join(missing)}")
+    written = [*OUTCOME_COLUMNS, *(["source_status"] if "source_status" in rows.columns
+                                   and rows["source_status"].fillna("").astype(str).ne("").any() else [])]
+    rows = rows.loc[:, written]
+    new_keys = _key_text(rows)
+    repeated = [k for k, n in Counter(new_keys).items() if n > 1]
+    if repeated:
+        raise ImportFormatError(out_path, None, None, f"rows to write repeat {_describe(min(repeated))}")
+    if not (append and out_path.exists() and out_path.stat().st_size > 0):
+        write_bytes(out_path, durable=True, data=rows.to_csv(index=False, na_rep="", lineterminator="\n").encode())
+        return
+    raw = out_path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(out_path, None, None, "cannot append: the file is not UTF-8") from exc
+    try:
+        existing = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ImportFormatError(out_path, None, None, f"cannot append: not a readable CSV ({exc})") from exc
+    columns = [str(c) for c in existing.columns]
+    for column in OUTCOME_KEY:
+        if column not in columns:
+            raise ImportFormatError(out_path, 1, column, "cannot append: the file has no such column")
+    for column in written:
+        if column not in columns and rows[column].notna().any():
+            raise ImportFormatError(out_path, 1, column, "cannot append: the file has no such column")
+    line_of: dict[tuple[str, str, str, str], int] = {}
+    for offset, key in enumerate(_key_text(existing)):
+        line_of.setdefault(key, offset + 2)
+    clashes = [k for k in new_keys if k in line_of]
+    if clashes:
+        first = min(clashes, key=lambda k: line_of[k])
+        more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
+        raise ImportFormatError(out_path, line_of[first], None,
+                                f"already holds {_describe(first)}{more}: refusing to append duplicates")
+    first_line = text.split("\n", 1)[0]
+    newline = "\r\n" if first_line.endswith("\r") else "\n"
+    body = rows.reindex(columns=columns).to_csv(index=False, header=False, na_rep="", lineterminator=newline)
+    separator = b"" if raw.endswith(b"\n") else newline.encode()
+    write_bytes(out_path, durable=True, data=raw + separator + body.encode())

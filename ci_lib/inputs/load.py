@@ -1,0 +1,885 @@
+"""Read a data directory (CSV or Excel), convert types and validate it against the contract.
+
+Every problem is collected and reported as `file:row:column: message`; nothing is raised on the first.
+Bad input never escapes as anything but `InvalidInput`:
+
+- rows are numbered as the user sees them: the line in the CSV file where the record starts (quoted
+  fields may span lines; blank lines count) or the spreadsheet row; frames keep `index + 2 == row`;
+- the header must be on row 1: a title or merged title cells above it are reported with the row where
+  the header was found (not skipped silently), on the first worksheet of a workbook;
+- UTF-8 with or without BOM; UTF-16 with BOM and Windows-1252/Latin-1 are read with a note; binary data
+  or a workbook under a `.csv` name is reported; `,` `;` or tab delimiters (`;` files may use a decimal comma);
+- blank rows are skipped; a communities file with no rows is an error, empty benchmarks/outcomes are valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import difflib
+import hashlib
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ci_lib.digest import file_sha256
+from ci_lib.errors import InvalidInput, KitError, Problem
+from ci_lib.inputs.contract import TABLES, TableSpec
+from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
+from ci_lib.inputs.rubric import Rubric
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+OTHER_SUFFIXES = (".xls", ".ods", ".tsv", ".txt", ".CSV", ".XLSX")
+MAX_BYTES = 512 * 1024 * 1024
+HEADER_SEARCH_ROWS = 20
+KNOWN_COLUMNS = {str(c) for spec in TABLES.values() for c in spec.schema.columns}
+# [0-9], not \d: \d also matches other scripts' digits ('２０２５', '٢٠٢٥'), which pandas cannot parse
+INTEGER_TEXT = r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0*)?"
+NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?"
+SCHOOL_YEAR = re.compile(r"([0-9]{4})\s*[-/\u2013]\s*([0-9]{2}|[0-9]{4})")
+LARGEST_NUMBER = 10**15
+SHOWN_PER_COLUMN = 5  # bad cells listed one by one per column and kind; the rest are counted on one line
+SHOWN_ROWS = 3  # rows named on the one line reporting an unknown id
+MARKED_COLUMNS = ("numerator", "denominator", "value")  # where a source's marker (ci_lib.inputs.markers) is a status
+DATA_SETTINGS = "data.yml"  # optional, beside the tables: `scale: fraction` (see read_scale)
+SCALES = ("percent", "fraction")
+FRACTION_MIN_VALUES = 3  # fewer values all <= 1 may be real small percents; the check needs a pattern
+
+
+@dataclass
+class NetworkData:
+    """The validated inputs of one network: typed tables plus the hashes that identify them."""
+
+    data_dir: Path
+    communities: pd.DataFrame
+    benchmarks: pd.DataFrame
+    outcomes: pd.DataFrame
+    file_sha256: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.file_sha256):
+            digest.update(f"{name}:{self.file_sha256[name]}\n".encode())
+        return digest.hexdigest()
+
+
+def find_table(data_dir: Path, name: str) -> tuple[Path | None, list[Problem]]:
+    found = [data_dir / f"{name}{suffix}" for suffix in (".csv", *EXCEL_SUFFIXES)
+             if (data_dir / f"{name}{suffix}").exists()]
+    if not found:
+        hint = ""
+        others = [data_dir / f"{name}{suffix}" for suffix in OTHER_SUFFIXES if (data_dir / f"{name}{suffix}").exists()]
+        if others:
+            hint = f" (found {others[0].name}: save it as .csv (UTF-8) or .xlsx)"
+        return None, [Problem(f"{data_dir / name}.csv", None, None, f"required file is missing{hint}")]
+    if len(found) > 1:
+        return None, [Problem(str(found[0]), None, None,
+                              f"both {found[0].name} and {found[1].name} exist; keep only one")]
+    if not found[0].is_file():
+        return None, [Problem(str(found[0]), None, None, "is not a regular file")]
+    return found[0], []
+
+
+def decode(raw: bytes, path: Path, notes: list[str]) -> str:
+    """UTF-8 (with or without BOM); UTF-16 with a BOM and Latin-1/cp1252 files are accepted with a note."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+        else:
+            notes.append(f"{path}: read as UTF-16. Save as UTF-8 to silence this note.")
+            return text
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        notes.append(f"{path}: not UTF-8; read as Windows-1252 (Latin-1). Save as UTF-8 to silence this note.")
+        return raw.decode("cp1252", errors="replace")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of the first non-blank line: comma, semicolon or tab (comma when none appears)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] > 0 else ","
+
+
+def binary_problem(path: Path, raw: bytes) -> Problem | None:
+    """A CSV must be text: a workbook or other binary data saved under a .csv name is reported, not parsed."""
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+        return Problem(str(path), None, None, "is a spreadsheet workbook, not CSV text: export it as CSV (UTF-8) "
+                                              "or give it the .xlsx suffix")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None  # UTF-16 text holds NUL bytes
+    head = raw[: 64 * 1024]  # a sample for the control-character ratio; NUL bytes are looked for in every cell
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13))
+    if controls > len(head) // 100:
+        line = head[: head.find(b"\x00")].count(b"\n") + 1 if b"\x00" in head else None
+        return Problem(str(path), line, None, "is not a text file (binary data): expected CSV text")
+    return None
+
+
+def grouped(problems: list[Problem], what: str) -> list[Problem]:
+    """The first `SHOWN_PER_COLUMN` problems of each column, then one line counting the rest of that column.
+
+    A column of text where numbers belong (or a damaged file) would otherwise bury the report under one
+    identical line per row; `what` completes "N more cells in column C ...".
+    """
+    by_column: dict[tuple[str, str | None], list[Problem]] = {}
+    for problem in sorted(problems, key=lambda p: (p.file, p.row or 0)):
+        by_column.setdefault((problem.file, problem.column), []).append(problem)
+    out: list[Problem] = []
+    for (file, column), found in by_column.items():
+        out += found[:SHOWN_PER_COLUMN]
+        rest = found[SHOWN_PER_COLUMN:]
+        if rest:
+            rows = f"rows {rest[0].row}-{rest[-1].row}" if len(rest) > 1 else f"row {rest[0].row}"
+            out.append(Problem(file, rest[0].row, column, f"{len(rest)} more cells in column {column} {what} "
+                                                          f"({rows}; only the first {SHOWN_PER_COLUMN} are listed)"))
+    return out
+
+
+def nul_problems(path: Path, rows: Rows) -> list[Problem]:
+    """Every cell holding a NUL byte: a sign of a damaged file or a binary format, never data to keep."""
+    header = rows[0][1] if rows else []
+    found = []
+    for number, cells in rows:
+        for position, cell in enumerate(cells):
+            if "\x00" in cell:
+                name = header[position].strip() if position < len(header) and "\x00" not in header[position] else ""
+                found.append(Problem(str(path), number, name or f"column {position + 1}",
+                                     "NUL byte (\\x00) in the cell: the file is damaged or not plain text; "
+                                     "remove it or export the file again"))
+    return grouped(found, "hold a NUL byte")
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a user sees (2015.0 -> '2015', dates ISO, blank -> '')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
+
+
+Rows = list[tuple[int, list[str]]]  # (line in the file or sheet row, cells)
+
+
+FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+Formula = tuple[int, int, str]  # (sheet row, column number, cell reference) of a formula with no saved value
+
+
+def unsaved_formulas(sheet: object) -> list[Formula]:
+    """Formula cells of a read-only worksheet that hold no saved result.
+
+    Read with `data_only`, such a cell looks blank (openpyxl gives None), so an unsaved formula in a
+    count column would pass for an empty count. A workbook written by a program that does not calculate
+    (a script, openpyxl) has them until it is opened and saved in Excel or LibreOffice. A formula whose
+    saved result is the empty string (`t="str"` with an empty value) is a blank on purpose, not one of these.
+    The sheet XML is parsed only when it holds a formula element at all.
+    """
+    from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    source = getattr(sheet, "_get_source", None)  # the sheet's XML stream (openpyxl's read-only worksheet)
+    if source is None:
+        return []
+    with source() as stream:
+        tail = b""
+        while chunk := stream.read(1 << 20):
+            if FORMULA_ELEMENT.search(tail + chunk):
+                break
+            tail = chunk[-64:]
+        else:
+            return []
+    cell_tag, row_tag = f"{{{SHEET_MAIN_NS}}}c", f"{{{SHEET_MAIN_NS}}}row"
+    formula_tag, value_tag = f"{{{SHEET_MAIN_NS}}}f", f"{{{SHEET_MAIN_NS}}}v"
+    found: list[Formula] = []
+    row_number, column_number = 0, 0
+    with source() as stream:
+        for event, element in iterparse(stream, events=("start", "end")):
+            if element.tag == row_tag and event == "start":
+                row_number = int(element.get("r") or row_number + 1)
+                column_number = 0
+            elif element.tag == cell_tag and event == "end":
+                reference = element.get("r")
+                row, column_number = (coordinate_to_tuple(reference) if reference
+                                      else (row_number, column_number + 1))
+                saved = element.find(value_tag)
+                if element.find(formula_tag) is not None and (
+                        saved is None or (not saved.text and element.get("t") != "str")):
+                    found.append((row, column_number, reference or f"{get_column_letter(column_number)}{row}"))
+                element.clear()
+            elif element.tag == row_tag:
+                element.clear()
+    return found
+
+
+def formula_problems(path: Path, rows: Rows, sheet: str, formulas: list[Formula]) -> list[Problem]:
+    """An unsaved formula in the header row or under a header cell, at its row and column."""
+    header = [c.strip() for c in rows[0][1]] if rows and rows[0][0] == 1 else []
+    width = max([len(header), *(column for row, column, _ in formulas if row == 1)])
+    header += [""] * (width - len(header))
+    return [Problem(str(path), row, header[column - 1] or f"column {column}",
+                    f"sheet {sheet!r} cell {reference}: formula without a saved value: open and save the workbook "
+                    "in Excel/LibreOffice, or enter the value")
+            for row, column, reference in formulas if column <= width]
+
+
+def excel_rows(path: Path, notes: list[str]) -> tuple[Rows, str, list[Formula], list[Problem]]:
+    """Every row of the first worksheet with its sheet row number (blank rows included), and its unsaved formulas."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl/zipfile raise many types for corrupt workbooks
+        return [], "", [], [Problem(str(path), None, None,
+                                    f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]
+    try:
+        sheets = workbook.worksheets
+        if not sheets:
+            return [], "", [], [Problem(str(path), None, None, "the workbook has no worksheet")]
+        sheet = sheets[0]
+        if len(sheets) > 1:
+            notes.append(f"{path}: read the first sheet {sheet.title!r} only ({len(sheets)} sheets; the data must be "
+                         "on the first)")
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # a stale <dimension> (e.g. A1:XFD1048576) would pad every row to 16384 cells
+        rows: Rows = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [cell_text(v) for v in values]
+            while cells and not cells[-1].strip():
+                cells.pop()
+            rows.append((number, cells))
+        return rows, sheet.title, unsaved_formulas(sheet), []
+    except Exception as exc:  # a truncated or corrupt sheet fails while iterating
+        return [], "", [], [Problem(str(path), None, None,
+                                    f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]
+    finally:
+        workbook.close()
+
+
+def csv_rows(path: Path, text: str, sep: str) -> tuple[Rows, list[Problem]]:
+    """Parse CSV text into rows tagged with the line they start on (quoted fields may span lines)."""
+    rows: Rows = []
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
+    start = 1
+    try:
+        for row in reader:
+            rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        message = str(exc)
+        if "field larger than field limit" in message:
+            message = (f"a field is longer than {csv.field_size_limit()} characters "
+                       "(a quote opened here and never closed?)")
+        return rows, [Problem(str(path), start, None, f"cannot parse CSV: {message}")]
+    return rows, []
+
+
+def find_header(rows: Rows) -> int | None:
+    """Position in `rows` of the first row that names at least two contract columns (None: not found)."""
+    for position, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if len({c.strip() for c in cells} & KNOWN_COLUMNS) >= 2:
+            return position
+    return None
+
+
+def frame_from_rows(path: Path, rows: Rows, sheet: str | None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The header is the first row; every data row keeps its line number as index + 2."""
+    first = rows[0]
+    rows = [first, *((number, cells) for number, cells in rows[1:] if "".join(cells).strip())]
+    first_line, header = rows[0]
+    where = f"sheet {sheet!r}: " if sheet is not None else ""
+    if first_line != 1 or not any(c.strip() for c in header):
+        return None, [Problem(str(path), 1, None, f"{where}row 1 is empty: the header must be on row 1")]
+    found = find_header(rows)
+    if found not in (None, 0):
+        line = rows[found][0]
+        return None, [Problem(str(path), 1, None,
+                              f"{where}the header must be on row 1, but it was found on row {line} (below a title "
+                              f"or merged cells): delete the row(s) above it")]
+    header = [c.strip().lstrip("\ufeff").strip() for c in header]
+    data = rows[1:]
+    problems: list[Problem] = []
+    width = len(header)
+    if sheet is None:
+        for number, cells in data:
+            if len(cells) != width:
+                hint = ""
+                if len(cells) < width and any("\n" in c for c in cells):
+                    hint = " (a quote opened on this row is never closed?)"
+                problems.append(Problem(str(path), number, None, f"expected {width} fields, found {len(cells)}{hint}"))
+    else:
+        for number, cells in data:
+            if len(cells) > width:
+                problems.append(Problem(str(path), number, None, f"{where}a value in column {len(cells)} lies "
+                                                                  f"outside the header's {width} columns"))
+    if problems:
+        return None, problems
+    data = [(number, cells if len(cells) == width else cells + [""] * (width - len(cells))) for number, cells in data]
+    keep = []
+    for position, name in enumerate(header):
+        if name:
+            keep.append(position)
+        elif any(cells[position].strip() for _, cells in data):
+            problems.append(Problem(str(path), 1, f"column {position + 1}",
+                                    "header cell is empty but the column has values"))
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            problems.append(Problem(str(path), 1, name, "column appears more than once"))
+        seen.add(name)
+    if problems:
+        return None, problems
+    columns = [header[p] for p in keep]
+    values = [cells for _, cells in data] if len(keep) == width else [[cells[p] for p in keep] for _, cells in data]
+    frame = pd.DataFrame(values, columns=columns, index=pd.Index([number - 2 for number, _ in data], dtype="int64"),
+                         dtype="string")
+    for column in frame.columns:
+        frame[column] = frame[column].str.strip().replace("", pd.NA)
+    return frame, []
+
+
+def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read a CSV or Excel sheet as strings; blank cells become <NA>; frame.index + 2 is the file's line.
+
+    With a frame, the problems are cells that read as blank but are not (formulas without a saved value).
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")]
+    if size > MAX_BYTES:
+        return None, [Problem(str(path), None, None, f"file is larger than {MAX_BYTES // 2**20} MiB")]
+    sheet: str | None = None
+    sep = ","
+    formulas: list[Formula] = []
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        rows, sheet, formulas, problems = excel_rows(path, notes)
+        if problems:
+            return None, problems
+        has_nul = any("\x00" in cell for _, cells in rows for cell in cells)
+    else:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            return None, [Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")]
+        binary = binary_problem(path, raw)
+        if binary is not None:
+            return None, [binary]
+        text = decode(raw, path, notes)
+        if not text.strip():
+            return None, [Problem(str(path), 1, None, "file is empty (expected a header row)")]
+        sep = sniff_delimiter(text)
+        if sep != ",":
+            decimal = " (a comma in a decimal number is read as the decimal mark)" if sep == ";" else ""
+            notes.append(f"{path}: read with delimiter {sep!r}{decimal}")
+        rows, problems = csv_rows(path, text, sep)
+        if problems:
+            return None, problems
+        has_nul = "\x00" in text  # the whole file: one C-level scan
+    nul = nul_problems(path, rows) if has_nul else []
+    if nul:
+        return None, nul
+    unsaved = formula_problems(path, rows, sheet, formulas) if sheet is not None else []
+    shown = grouped(unsaved, "hold a formula without a saved value")
+    if any(p.row == 1 for p in unsaved):
+        return None, shown  # the header itself is not known
+    if not any(any(c.strip() for c in cells) for _, cells in rows):
+        return None, shown or [Problem(str(path), 1, None, "file is empty (expected a header row)")]
+    frame, problems = frame_from_rows(path, rows, sheet)
+    if frame is None:
+        return None, problems + shown
+    frame.attrs["delimiter"] = sep
+    frame.attrs["unsaved"] = sorted({(p.row, str(p.column)) for p in unsaved if p.row is not None})
+    return frame, shown
+
+
+def field_count_problems(path: Path, text: str, sep: str) -> list[Problem]:
+    rows, problems = csv_rows(path, text, sep)
+    if problems or not rows:
+        return problems
+    width = len(rows[0][1])
+    return [
+        Problem(str(path), number, None, f"expected {width} fields, found {len(row)}")
+        for number, row in rows[1:]
+        if row and len(row) != width
+    ]
+
+
+def column_problems(path: Path, frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    problems = []
+    known = set(spec.schema.columns)
+    for column in spec.required:
+        if column not in frame.columns:
+            close = difflib.get_close_matches(column, [c for c in frame.columns if c not in known], n=1)
+            hint = f" (found {close[0]!r}: misspelt?)" if close else ""
+            problems.append(Problem(str(path), 1, column, f"required column is missing{hint}"))
+    absent = [c for c in spec.schema.columns if c not in frame.columns]
+    for column in frame.columns:
+        if column in known or column in KNOWN_COLUMNS:
+            continue
+        close = difflib.get_close_matches(column, absent, n=1)
+        if close and close[0] not in spec.required:  # a misspelt required column is reported above
+            problems.append(Problem(str(path), 1, column, f"unknown column (misspelt {close[0]!r}?)"))
+    duplicated = [c for c in frame.columns if list(frame.columns).count(c) > 1]
+    problems += [Problem(str(path), 1, c, "column appears more than once") for c in sorted(set(duplicated))]
+    return problems
+
+
+def number_message(value: str, column: str, integer: bool, too_large: bool) -> str:
+    shown = plain(value)
+    if too_large:
+        return f"{shown} is too large"
+    school_year = SCHOOL_YEAR.fullmatch(value)
+    if integer and column.endswith("year") and school_year:
+        first, last = school_year.groups()
+        end = int(last) if len(last) == 4 else int(first[:2] + last)
+        return f"{shown} is a school year: give the end year as a whole number (e.g. {end})"
+    what = "a whole number" if integer else "a number"
+    if any(char.isdigit() and not char.isascii() for char in value):
+        return f"{shown} is not {what}: it is written with non-ASCII digits (type the digits 0-9)"
+    return f"{shown} is not {what}"
+
+
+def convert_numbers(path: Path, frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:
+    """Turn number columns into nullable numbers, reporting each cell that is not one.
+
+    Whole numbers may carry thousands separators (`1,234`) or a zero fraction (`2015.0`, from
+    spreadsheets); `nan`, `inf`, hexadecimal and the like are rejected. In a semicolon-separated file a
+    comma in a decimal column is read as the decimal mark. Digits of other scripts (fullwidth `２０２５`,
+    Arabic-Indic `٢٠٢٥`) are refused with a message of their own, not normalised: NFKC, the only general
+    way to read them, also folds `²` and `①` into digits (`10²` would become 102), and a spreadsheet keeps
+    numbers as numbers, so such a cell is text typed through an input method that the user can retype.
+    Every bad cell is returned (the caller groups them for display).
+    """
+    problems: list[Problem] = []
+    frame = frame.copy()
+    decimal_comma = frame.attrs.get("delimiter") == ";"
+    for column in (*spec.integers, *spec.floats):
+        if column not in frame.columns:
+            continue
+        raw = frame[column].astype("string")
+        integer = column in spec.integers
+        if integer:
+            ok = raw.str.fullmatch(INTEGER_TEXT)
+            text = raw.str.replace(",", "", regex=False)
+        else:
+            text = raw.str.replace(",", ".", regex=False) if decimal_comma else raw
+            ok = text.str.fullmatch(NUMBER_TEXT)
+        ok = ok.fillna(False).astype(bool)
+        parsed = pd.to_numeric(text.where(ok), errors="coerce").astype("Float64")
+        too_large = (parsed.abs() >= LARGEST_NUMBER).fillna(False).astype(bool)
+        bad = raw.notna() & (~ok | too_large)
+        for index in frame.index[bad]:
+            problems.append(Problem(str(path), int(index) + 2, column,
+                                    number_message(str(raw[index]), column, integer, bool(too_large[index]))))
+        parsed = parsed.where(~bad)
+        frame[column] = parsed.round().astype("Int64") if integer else parsed
+    return frame, problems
+
+
+def plain(value: object) -> str:
+    """A failing value for a message: numpy scalars as Python values (`-90`, not `np.int64(-90)`), long text cut."""
+    item = getattr(value, "item", None)
+    value = item() if callable(item) else value
+    if isinstance(value, str) and len(value) > 60:
+        return repr(value[:50] + "…") + f" ({len(value)} characters)"
+    return repr(value)
+
+
+def schema_problems(path: Path, frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    try:
+        spec.schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return list(failure_problems(path, exc.failure_cases, spec, frame))
+    except pa.errors.SchemaError as exc:
+        cases = getattr(exc, "failure_cases", None)
+        if isinstance(cases, pd.DataFrame) and {"index", "check", "column", "failure_case"} <= set(cases.columns):
+            return list(failure_problems(path, cases, spec, frame))
+        return [Problem(str(path), None, None, f"does not match the data contract: {exc}")]
+    return []
+
+
+def duplicate_rows(frame: pd.DataFrame | None, keys: list[str]) -> dict[tuple, list[int]]:
+    """Key values -> file lines of the rows holding them (only complete keys found more than once).
+
+    A key with a blank part (empty, or a number that could not be read) is reported where it is blank,
+    never as a duplicate of another row whose key is blank too.
+    """
+    if frame is None or not keys or not set(keys) <= set(frame.columns):
+        return {}
+    lines: dict[tuple, list[int]] = {}
+    for index, values in zip(frame.index, frame[keys].astype("string").itertuples(index=False), strict=True):
+        if not any(pd.isna(v) for v in values):
+            lines.setdefault(tuple(str(v) for v in values), []).append(int(index) + 2)
+    return {key: found for key, found in lines.items() if len(found) > 1}
+
+
+def failure_problems(path: Path, cases: pd.DataFrame, spec: TableSpec,
+                     frame: pd.DataFrame | None = None) -> Iterable[Problem]:
+    keys = list(spec.schema.unique or [])
+    duplicates = duplicate_rows(frame, keys)
+    line_keys = {line: key for key, found in duplicates.items() for line in found}
+    blank_key = set()
+    if frame is not None and keys and set(keys) <= set(frame.columns):
+        blank_key = {int(i) + 2 for i in frame.index[frame[keys].isna().any(axis=1)]}
+    for case in cases.itertuples(index=False):
+        index = case.index
+        check = str(case.check)
+        column = None if pd.isna(case.column) else str(case.column)
+        row = None if index is None or pd.isna(index) else int(index) + 2
+        if check == "column_in_dataframe" or (column == spec.name and "unique" not in check):
+            continue  # reported by column_problems with a hint
+        if "unique" in check or check == "multiple_fields_uniqueness":
+            if row in blank_key:
+                continue  # the blank part of its key is reported on its own
+            message = f"duplicate row: ({', '.join(keys)}) must be unique"
+            if row in line_keys:
+                key = line_keys[row]
+                others = [str(line) for line in duplicates[key] if line != row]
+                message = (f"duplicate row: ({', '.join(keys)}) = ({', '.join(key)}) must be unique; "
+                           f"also on row {', '.join(others)}")
+            column = keys[-1] if keys else None
+        elif check == "not_nullable":
+            message = "value is required"
+        elif check.startswith("dtype(") or check.startswith("coerce_dtype("):
+            message = f"wrong type: {plain(case.failure_case)}"
+        else:
+            message = f"{plain(case.failure_case)}: {check}"
+        yield Problem(str(path), row, column, message)
+
+
+def with_source_status(frame: pd.DataFrame) -> pd.DataFrame:
+    """Markers in the number cells -> the row's `source_status`; the row's numbers are then blank.
+
+    A row with a status needs no numbers and uses none: a denominator beside a suppressed numerator could
+    only help derive what the source withheld. `suppressed_at_source` wins over `not_available` in one row.
+    """
+    frame = frame.copy()
+    given = frame["source_status"].astype("string")
+    found = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for column in MARKED_COLUMNS:
+        status = frame[column].map(cell_status, na_action="ignore").astype("string")
+        found = found.mask((status == SUPPRESSED_AT_SOURCE).fillna(False), SUPPRESSED_AT_SOURCE).fillna(status)
+    status = given.fillna(found).fillna("")
+    status = status.mask((found == SUPPRESSED_AT_SOURCE).fillna(False), SUPPRESSED_AT_SOURCE)
+    marked = status.isin([SUPPRESSED_AT_SOURCE, NOT_AVAILABLE])
+    for column in MARKED_COLUMNS:
+        frame[column] = frame[column].mask(marked)
+    frame["source_status"] = status
+    return frame
+
+
+def read_scale(data_dir: Path, hashes: dict[str, str]) -> dict[str, str] | str | None:
+    """The scale of `value` declared in `data.yml` (`scale: fraction`, or per indicator); None when not declared.
+
+    `fraction` values are multiplied by 100 on load; `percent` says values at most 1 really are percents.
+    """
+    from ci_lib.inputs.parameters import read_yaml
+
+    path = data_dir / DATA_SETTINGS
+    if not path.is_file():
+        return None
+    hashes[path.name] = file_sha256(path)
+    settings = read_yaml(path)
+    unknown = sorted(set(settings) - {"scale"})
+    if unknown:
+        raise KitError(f"{path}::{unknown[0]}: unknown setting (the only one is `scale`)")
+    scale = settings.get("scale")
+    per_indicator = scale if isinstance(scale, dict) else {"": scale}
+    for indicator, value in per_indicator.items():
+        if value not in SCALES:
+            where = f"scale.{indicator}" if indicator else "scale"
+            raise KitError(f"{path}::{where}: {value!r} is not a scale: use `fraction` (0.79 means 79%) or "
+                           "`percent` (79 means 79%)")
+    return scale if isinstance(scale, dict) else str(scale)
+
+
+def scale_of(scale: dict[str, str] | str | None, indicator: str) -> str | None:
+    return scale.get(indicator) if isinstance(scale, dict) else scale
+
+
+def scaled(frame: pd.DataFrame, scale: dict[str, str] | str) -> pd.DataFrame:
+    """Values of indicators declared `fraction` as percents (x 100)."""
+    fraction = frame["indicator_id"].map(lambda i: scale_of(scale, str(i)) == "fraction").astype(bool)
+    frame = frame.copy()
+    frame["value"] = frame["value"].mask(fraction, frame["value"] * 100)
+    frame.attrs["fraction_scaled"] = True
+    return frame
+
+
+def read_table(data_dir: Path, name: str, notes: list[str], hashes: dict[str, str],
+               scale: dict[str, str] | str | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    spec = TABLES[name]
+    path, problems = find_table(data_dir, name)
+    if path is None:
+        return None, problems
+    try:
+        hashes[path.name] = file_sha256(path)
+    except OSError as exc:
+        return None, [Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")]
+    frame, unsaved = read_text_table(path, notes)
+    if frame is None:
+        return None, unsaved
+    problems = [dataclasses.replace(p, priority=0) for p in column_problems(path, frame, spec)]  # a likely cause
+    if problems:
+        return None, problems + unsaved
+    if name == "communities" and frame.empty:
+        return None, [Problem(str(path), 2, None, "no communities: the file has a header but no rows")]
+    for column in spec.optional:
+        if column not in frame.columns:
+            frame[column] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if name == "outcomes":
+        frame = with_source_status(frame)
+    frame, not_numbers = convert_numbers(path, frame, spec)
+    if name == "outcomes" and scale is not None:
+        frame = scaled(frame, scale)
+    # a cell that could not be read is blank now: its row is not checked again for being blank or for counts
+    converted = {(p.row, p.column) for p in not_numbers} | {(row, column) for row, column in frame.attrs["unsaved"]}
+    frame.attrs["unparsed"] = sorted({int(row) - 2 for row, _ in converted if row is not None})
+    problems = [*grouped([p for p in not_numbers if p.column in spec.integers], "cannot be read as whole numbers"),
+                *grouped([p for p in not_numbers if p.column not in spec.integers], "cannot be read as numbers"),
+                *unsaved]
+    problems += [p for p in schema_problems(path, frame, spec) if (p.row, p.column) not in converted]
+    frame.attrs["path"] = str(path)
+    return frame, problems
+
+
+def unknown_id_problems(path: str, frame: pd.DataFrame, column: str, known: Iterable[str], what: str,
+                        where: str) -> list[Problem]:
+    """One line per unknown id, with the closest known id, the count of rows and the first few of them.
+
+    A mistyped id in a long file would otherwise print one line per row (hundreds), burying the cause; the
+    line is ranked first (priority 0) since every other problem of those rows may follow from it.
+    """
+    known = sorted(set(known))
+    unknown = frame[column].notna() & ~frame[column].isin(known)
+    lines: dict[str, list[int]] = {}
+    for index in frame.index[unknown]:
+        lines.setdefault(str(frame.at[index, column]), []).append(int(index) + 2)
+    problems = []
+    for value, rows in lines.items():
+        close = difflib.get_close_matches(value, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        message = f"unknown {what} {value!r} ({where}{hint})"
+        if len(rows) > 1:
+            first = ", ".join(str(r) for r in rows[:SHOWN_ROWS])
+            message += f" \u2014 {len(rows)} rows, first at rows {first}"
+        problems.append(Problem(path, rows[0], column, message, priority=0))
+    return problems
+
+
+def cross_problems(data: dict[str, pd.DataFrame], rubric: Rubric | None,
+                   local_indicators: set[str] | None) -> list[Problem]:
+    """Checks across rows and tables: references, counts that make sense, ids the rubric knows."""
+    problems: list[Problem] = []
+    communities = data.get("communities")
+    known = set(communities["community_id"].dropna()) if communities is not None else None
+    for name in ("benchmarks", "outcomes"):
+        frame = data.get(name)
+        if frame is None:
+            continue
+        path = frame.attrs["path"]
+        if known is not None:
+            problems += unknown_id_problems(path, frame, "community_id", known, "community", "not in communities")
+    bench = data.get("benchmarks")
+    if bench is not None and rubric is not None:
+        problems += unknown_id_problems(bench.attrs["path"], bench, "benchmark_id", {b.id for b in rubric.benchmarks},
+                                        "benchmark", f"not in framework {rubric.framework}")
+    out = data.get("outcomes")
+    if out is not None:
+        problems += outcome_row_problems(out, rubric, local_indicators)
+    return problems
+
+
+def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None,
+                         local_indicators: set[str] | None) -> list[Problem]:
+    """Row checks; indicator ids are checked only when the local indicators are known (params given)."""
+    path = out.attrs["path"]
+    problems: list[Problem] = []
+
+    unparsed = set(out.attrs.get("unparsed", ()))  # a number that could not be read is reported already
+
+    def add(mask: pd.Series, column: str, message: str) -> None:
+        rows = out.index[mask.fillna(False).astype(bool)]
+        problems.extend(Problem(path, int(i) + 2, column, message) for i in rows if i not in unparsed)
+
+    num, den, val = out["numerator"], out["denominator"], out["value"]
+    status = out["source_status"] if "source_status" in out.columns else pd.Series("", index=out.index)
+    add(num.isna() & den.isna() & val.isna() & (status.fillna("") == ""), "value",
+        "give numerator and denominator, or value (or a source's marker such as NA or *)")
+    add(num.notna() & den.isna(), "denominator", "numerator given without denominator")
+    add(num.isna() & den.notna(), "numerator", "denominator given without numerator")
+    add(num > den, "numerator", "numerator is greater than denominator")
+    add((den == 0) & val.isna(), "denominator", "denominator is 0: leave the row out when there is no data")
+    fractions, fraction_problems = fraction_indicators(out)
+    problems += fraction_problems
+    with_both = num.notna() & den.notna() & val.notna() & (den > 0) & ~out["indicator_id"].isin(fractions)
+    computed = (num.astype("Float64") / den.astype("Float64") * 100).where(with_both)
+    add((computed - val).abs() > 0.5, "value", "value disagrees with numerator/denominator")
+    if rubric is not None and local_indicators is not None:
+        indicators = {o.id for o in rubric.outcomes} | local_indicators
+        problems += unknown_id_problems(path, out, "indicator_id", indicators, "indicator",
+                                        "not in the rubric nor declared as a local indicator in params")
+    if rubric is not None:
+        problems += unknown_id_problems(path, out, "group", rubric.group_ids, "group", "not in the rubric")
+    return problems
+
+
+def fraction_indicators(out: pd.DataFrame) -> tuple[set[str], list[Problem]]:
+    """Indicators whose every given value (at least `FRACTION_MIN_VALUES`) is at most 1: fractions, not percents.
+
+    Read as percents they would pass validation as 0.79 % and every trend would read flat, so each is
+    refused once, at its first row, unless `data.yml` declares its scale (its values that disagree with
+    the counts are follow-ons of the same cause and not listed).
+    """
+    path = out.attrs["path"]
+    scale = out.attrs.get("scale")
+    values = out[out["value"].notna() & out["indicator_id"].notna()]
+    found: set[str] = set()
+    problems = []
+    for indicator, rows in values.groupby("indicator_id", sort=True)["value"]:
+        if len(rows) < FRACTION_MIN_VALUES or rows.max() > 1 or scale_of(scale, str(indicator)) is not None:
+            continue
+        found.add(str(indicator))
+        problems.append(Problem(
+            path, int(rows.index[0]) + 2, "value",
+            f"every value of indicator {indicator!r} is at most 1 ({len(rows)} values, e.g. {plain(rows.iloc[0])}): "
+            f"looks like a fraction (0.79 for 79%); multiply by 100, or declare `scale: fraction` in "
+            f"{DATA_SETTINGS} beside the tables (or `scale: percent` if these are percents)", priority=0))
+    return found, problems
+
+
+STUDENT_FILES = ("students.parquet", "students.csv")
+
+
+def with_student_rows(data_dir: Path, tables: dict[str, pd.DataFrame], rubric: Rubric | None,
+                      local_indicators: Iterable[str] | None, hashes: dict[str, str], problems: list[Problem],
+                      notes: list[str]) -> pd.DataFrame:
+    """Aggregate optional student-level records (DuckDB) into outcome rows; the records themselves stay here.
+
+    Only counts per community x indicator x year x group come out; no student row is ever copied to reports.
+    """
+    from ci_lib.inputs.importers import ImportFormatError, aggregate_students
+
+    outcomes = tables["outcomes"]
+    found = [data_dir / name for name in STUDENT_FILES if (data_dir / name).exists()]
+    if not found:
+        return outcomes
+    if len(found) > 1:
+        problems.append(Problem(str(found[0]), None, None, "both students.parquet and students.csv exist; keep one"))
+        return outcomes
+    path = found[0]
+    try:
+        hashes[path.name] = file_sha256(path)
+    except OSError as exc:
+        problems.append(Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}"))
+        return outcomes
+    try:
+        rows = aggregate_students(path)
+    except ImportFormatError as exc:
+        problems.append(Problem(str(exc.file or path), exc.row, exc.column, exc.message))
+        return outcomes
+    known = set(tables["communities"]["community_id"]) if "communities" in tables else set()
+    for cid in sorted(set(rows["community_id"]) - known):
+        problems.append(Problem(str(path), None, "community_id", f"unknown community {cid!r} (not in communities)"))
+    if rubric is not None and local_indicators is not None:
+        indicators = {o.id for o in rubric.outcomes} | set(local_indicators)
+        for indicator in sorted(set(rows["indicator_id"]) - indicators):
+            problems.append(Problem(str(path), 1, indicator, "unknown indicator column (not in the rubric nor "
+                                    "declared as a local indicator in params)"))
+    key = ["community_id", "indicator_id", "year", "group"]
+    clash = rows.merge(outcomes[key].astype({"year": "Int64"}), on=key, how="inner")
+    if len(clash):
+        first = clash.iloc[0]
+        problems.append(Problem(str(path), None, first["indicator_id"], f"{len(clash)} aggregated cells are also in "
+                                f"outcomes.csv (e.g. {first['community_id']} {first['year']} {first['group']}); "
+                                "give each cell once"))
+    notes.append(f"{path}: {len(rows)} outcome cells aggregated from student-level records")
+    combined = pd.concat([outcomes, rows.astype(outcomes[rows.columns].dtypes.to_dict())], ignore_index=True)
+    combined.attrs = dict(outcomes.attrs)
+    return combined
+
+
+def notes_of(problems: list[Problem], notes: list[str]) -> list[Problem]:
+    """The notes on how a failing file was read (sheet, encoding, delimiter), printed with its problems.
+
+    They are what explains problems such as missing columns when the workbook's first sheet holds
+    instructions, and the CLI prints notes only for data that loads.
+    """
+    failing = {p.file for p in problems}
+    return [Problem(file, None, None, f"note: {note.removeprefix(f'{file}: ')}")
+            for note in notes for file in failing if note.startswith(f"{file}: ")]
+
+
+def load_network(data_dir: str | Path, rubric: Rubric | None = None,
+                 local_indicators: Iterable[str] | None = ()) -> NetworkData:
+    """Load and validate a data directory; raise InvalidInput listing every problem.
+
+    `local_indicators=None` means the params are unknown: indicator ids outside the rubric are then
+    reported as a note instead of an error.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        what = "is not a directory" if data_dir.exists() else "data directory does not exist"
+        raise InvalidInput([Problem(str(data_dir), None, None, what)])
+    notes: list[str] = []
+    hashes: dict[str, str] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    scale = read_scale(data_dir, hashes)
+    for name in TABLES:
+        frame, found = read_table(data_dir, name, notes, hashes, scale)
+        problems += found
+        if frame is not None:
+            frame.attrs["scale"] = scale
+            tables[name] = frame
+    problems += cross_problems(tables, rubric, None if local_indicators is None else set(local_indicators))
+    if not problems and "outcomes" in tables:
+        tables["outcomes"] = with_student_rows(data_dir, tables, rubric, local_indicators, hashes, problems, notes)
+    if problems:
+        raise InvalidInput(problems + notes_of(problems, notes))
+    for name, frame in tables.items():
+        tables[name] = frame.reset_index(drop=True)
+        tables[name].attrs = {"path": frame.attrs["path"]}
+    outcomes = tables["outcomes"]
+    if rubric is not None and local_indicators is None:
+        extra = sorted(set(outcomes["indicator_id"].dropna()) - {o.id for o in rubric.outcomes})
+        if extra:
+            notes.append(f"indicators not in the rubric, not checked without params (pass --year): {', '.join(extra)}")
+    outcomes["value"] = outcomes["value"].astype("Float64")
+    outcomes["source_status"] = outcomes["source_status"].fillna("").astype(str)
+    return NetworkData(data_dir=data_dir, communities=tables["communities"], benchmarks=tables["benchmarks"],
+                       outcomes=outcomes, file_sha256=hashes, notes=notes)
+
+
+def read_community_ids(data_dir: str | Path) -> set[str] | None:
+    """The community ids of a data directory, or None when communities cannot be read (reported elsewhere)."""
+    path, problems = find_table(Path(data_dir), "communities")
+    if path is None or problems:
+        return None
+    try:
+        frame, found = read_text_table(path, [])
+    except Exception:  # any unreadable file is reported by load_network with its location
+        return None
+    if frame is None or found or "community_id" not in frame.columns:
+        return None
+    return set(frame["community_id"].dropna().astype(str))

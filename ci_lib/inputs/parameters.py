@@ -1,0 +1,487 @@
+"""Year settings (`params/<year>/network.yml`) and per-community overrides (`params/<year>/<id>.yml`).
+
+Effective rules for a community = rubric rules <- network overrides <- community overrides; every
+override is recorded with its source so pages can show it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ci_lib.errors import KitError
+from ci_lib.ids import SNAKE_ID, is_community_id
+from ci_lib.inputs.rubric import (
+    DEFAULT_RULES,
+    LOCAL_DEFAULTS,
+    UNITS,
+    Rubric,
+    available_frameworks,
+    load_rubric,
+    merge_rules,
+)
+
+RULE_KEYS = set(DEFAULT_RULES)
+COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "narratives", "targets", "extra_notebook",
+                  "baseline_year"}
+NETWORK_KEYS = {"year", "framework", "data", "title", "network_name", "run_date", "rules", "local_indicators",
+                "previous_year", "targets"}
+LOCAL_KEYS = {"id", "name", "stage", "polarity", "unit", "indicator", "core", "min_change", "linked_outcome"}
+RENAMED_RULES = {"reference_group": "reference_groups: {race_ethnicity: GROUP} (a reference per comparison family)"}
+
+
+@dataclass
+class YearParams:
+    year: int
+    framework: str
+    data: str | None
+    title: str
+    run_date: str | None
+    rules: dict[str, Any]
+    local_indicators: list[dict[str, Any]]
+    communities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sha256: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    file_sha256: dict[str, str] = field(default_factory=dict)  # sha256 of each file's bytes, as read
+
+    def community(self, community_id: str) -> dict[str, Any]:
+        return self.communities.get(community_id, {})
+
+    def targets_for(self, community_id: str) -> dict[str, dict[str, Any]]:
+        """Targets by indicator: the network's, each replaced whole by the community's own for that indicator."""
+        return {**self.targets, **self.community(community_id).get("targets", {})}
+
+    def local_indicators_for(self, community_id: str) -> list[dict[str, Any]]:
+        return [*self.local_indicators, *self.community(community_id).get("local_indicators", [])]
+
+    def all_local_indicator_ids(self) -> set[str]:
+        ids = {str(i["id"]) for i in self.local_indicators}
+        for c in self.communities.values():
+            ids |= {str(i["id"]) for i in c.get("local_indicators", [])}
+        return ids
+
+    def rules_for(self, rubric: Rubric, community_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Effective rules and the list of overrides ({rule, value, default, source})."""
+        community_rules = self.community(community_id).get("rules", {})
+        rules = merge_rules(merge_rules(rubric.rules, self.rules), community_rules)
+        overrides = []
+        for source, layer in (("network", self.rules), ("community", community_rules)):
+            for key, value in flatten(layer).items():
+                default = flatten(rubric.rules).get(key)
+                if value != default:
+                    overrides.append({"rule": key, "value": value, "default": default, "source": source})
+        return rules, overrides
+
+    def params_sha256_for(self, community_id: str) -> str:
+        payload = {"network": self.files.get("network.yml", ""), "community": self.files.get(f"{community_id}.yml", "")}
+        return hashlib.sha256(yaml.safe_dump(payload, sort_keys=True).encode()).hexdigest()
+
+
+def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in d.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+# Bounds no real params file comes near (they nest 4 deep and hold hundreds of values in a few kilobytes),
+# so a hostile file costs at most what parsing 1 MB of YAML does (a few seconds, little memory).
+MAX_YAML_DEPTH = 50
+MAX_YAML_NODES = 20_000  # a network.yml declaring 1,000 local indicators holds about as many
+MAX_PARAMS_BYTES = 1_000_000
+
+
+class TooComplex(yaml.YAMLError):
+    """A params file the loader refuses to compose: an alias, or nesting or size beyond any real params file."""
+
+    def __init__(self, problem: str, mark: Any):
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
+class StrictLoader(yaml.SafeLoader):
+    """Safe YAML (no Python tags: nothing is ever constructed or executed) that also rejects duplicate keys,
+    aliases, and nesting or size beyond `MAX_YAML_DEPTH` / `MAX_YAML_NODES`.
+
+    Aliases (`*name`) are refused outright rather than counted: no params setting needs one, and without
+    them the composed document is no larger than the text, so a hostile file (a "billion laughs" of nested
+    aliases, which expands to gigabytes once anything walks it) costs what a valid file of its size does.
+    """
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self.depth = self.nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise TooComplex(f"alias *{event.anchor} (aliases are not allowed in params files; write the value out)",
+                             event.start_mark)
+        self.depth += 1
+        self.nodes += 1
+        if self.depth > MAX_YAML_DEPTH:
+            raise TooComplex(f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+        if self.nodes > MAX_YAML_NODES:
+            raise TooComplex(f"more than {MAX_YAML_NODES} values", event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _mapping_without_duplicates(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError("while reading a mapping", node.start_mark,
+                                                        f"duplicate key {key_node.value!r}", key_node.start_mark)
+            seen.add(key_node.value)
+    return loader.construct_mapping(node)
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A params file as settings; anything but a bounded, plain YAML mapping is an error naming the file."""
+    try:
+        with path.open("rb") as handle:  # never more than the bound is read, whatever the file is
+            raw = handle.read(MAX_PARAMS_BYTES + 1)
+        if len(raw) > MAX_PARAMS_BYTES:
+            raise KitError(f"{path}::: params file too large: over {MAX_PARAMS_BYTES} bytes")
+        data = yaml.load(raw.decode("utf-8-sig"), Loader=StrictLoader)  # noqa: S506 - safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}::"
+        problem = getattr(exc, "problem", None) or exc
+        if isinstance(exc, TooComplex):
+            raise KitError(f"{where}: params file too complex: {problem}") from exc
+        raise KitError(f"{where}: not valid YAML (only plain YAML is allowed): {problem}") from exc
+    except UnicodeDecodeError as exc:
+        raise KitError(f"{path}::: not UTF-8 text") from exc
+    except (OSError, RecursionError) as exc:
+        raise KitError(f"{path}::: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise KitError(f"{path}:1:: expected a mapping of settings")
+    return data
+
+
+def _names(keys: Any) -> str:
+    return ", ".join(sorted(str(k) for k in keys))
+
+
+def _is_number(value: Any, low: float, high: float) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and low <= value <= high)
+
+
+def _is_whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+GATEWAY_METHODS = ("all_met", "share")
+BASELINE_MODES = ("fallback", "strict")
+TREND_METHODS = ("baseline", "prior", "consecutive")
+
+
+def rule_problem(key: str, value: Any) -> str | None:
+    """Why a rule value cannot be used (None when it is fine); keys are the rubric's rule names."""
+    if key in ("in_progress_credit", "proof_point_share"):
+        return None if _is_number(value, 0, 1) else f"must be a number from 0 to 1, not {value!r}"
+    if key == "proof_point_gap_share":
+        return None if value is None or _is_number(value, 0, 1) else \
+            f"must be a number from 0 to 1, or null (gaps reported, not required), not {value!r}"
+    if key == "proof_point_min_indicators":
+        return None if _is_whole(value, 1, 100) else f"must be a whole number from 1 to 100, not {value!r}"
+    if key == "baseline":
+        return None if value in BASELINE_MODES else f"must be one of {', '.join(BASELINE_MODES)}, not {value!r}"
+    if key == "carry_forward_unrated":
+        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+    if key == "reference_groups":
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            return f"must be a mapping of family to group, such as {{race_ethnicity: white}}, not {value!r}"
+    if key == "min_cell":
+        return None if _is_whole(value, 0, 10**9) else f"must be a whole number >= 0, not {value!r}"
+    if key == "baseline_year":
+        return None if value is None or _is_whole(value, 1990, 2100) else f"must be a year (1990-2100), not {value!r}"
+    if key == "gateway_rule":
+        if not isinstance(value, dict):
+            return f"must be a mapping such as {{method: share, threshold: 0.8}}, not {value!r}"
+        if set(value) - {"method", "threshold"}:
+            return f"unknown key(s) {_names(set(value) - {'method', 'threshold'})}; known: method, threshold"
+        if value.get("method", "all_met") not in GATEWAY_METHODS:
+            return f"method must be one of {', '.join(GATEWAY_METHODS)}, not {value.get('method')!r}"
+        if "threshold" in value and not _is_number(value["threshold"], 0, 1):
+            return f"threshold must be a number from 0 to 1, not {value['threshold']!r}"
+    if key == "trend":
+        known = {"method", "min_change_pp", "periods"}
+        if not isinstance(value, dict):
+            return f"must be a mapping such as {{method: baseline, min_change_pp: 1.0}}, not {value!r}"
+        if set(value) - known:
+            return f"unknown key(s) {_names(set(value) - known)}; known: {_names(known)}"
+        if value.get("method", "baseline") not in TREND_METHODS:
+            return f"method must be one of {', '.join(TREND_METHODS)}, not {value.get('method')!r}"
+        if "min_change_pp" in value and not _is_number(value["min_change_pp"], 0, 100):
+            return f"min_change_pp must be a number from 0 to 100, not {value['min_change_pp']!r}"
+        if "periods" in value and not _is_whole(value["periods"], 1, 100):
+            return f"periods must be a whole number >= 1, not {value['periods']!r}"
+    return None
+
+
+def check_rules(path: Path, rules: Any) -> None:
+    if not isinstance(rules, dict):
+        raise KitError(f"{path}::rules: expected a mapping")
+    renamed = sorted(set(rules) & set(RENAMED_RULES))
+    if renamed:
+        raise KitError(f"{path}::rules.{renamed[0]}: renamed; use {RENAMED_RULES[renamed[0]]}")
+    unknown = set(rules) - RULE_KEYS
+    if unknown:
+        raise KitError(f"{path}::rules: unknown rule(s) {_names(unknown)}; known: {_names(RULE_KEYS)}")
+    for key, value in rules.items():
+        problem = rule_problem(key, value)
+        if problem:
+            raise KitError(f"{path}::rules.{key}: {problem}")
+
+
+def check_reference_groups(path: Path, rules: dict[str, Any], rubric: Rubric) -> None:
+    """Each family named exists and its reference is one of its groups, `all`, or (race families) `highest`.
+
+    A typo here would make every gap of the family null, so the proof point could never be met: an error.
+    """
+    for family_id, group in (rules.get("reference_groups") or {}).items():
+        family = rubric.families.get(family_id)
+        if family is None:
+            raise KitError(f"{path}::rules.reference_groups.{family_id}: unknown comparison family; "
+                           f"known: {_names(rubric.families)}")
+        allowed = [*family.groups, "all", *family.reference_choices]
+        if group not in allowed:
+            raise KitError(f"{path}::rules.reference_groups.{family_id}: {group!r} is not a group of {family.label}; "
+                           f"use one of: {', '.join(allowed)}")
+
+
+def check_targets(path: Path, targets: Any, indicator_ids: set[str]) -> None:
+    """`targets: {indicator_id: {value: 90, year: 2028}}`: a known indicator, a number and a year."""
+    if not isinstance(targets, dict):
+        raise KitError(f"{path}::targets: expected a mapping such as {{hs_graduation: {{value: 90, year: 2028}}}}")
+    for indicator, target in targets.items():
+        where = f"{path}::targets.{indicator}"
+        if str(indicator) not in indicator_ids:
+            raise KitError(f"{where}: unknown indicator (not in the rubric nor declared as a local indicator)")
+        if not isinstance(target, dict) or set(target) != {"value", "year"}:
+            raise KitError(f"{where}: expected {{value: NUMBER, year: YEAR}}, not {target!r}")
+        if not _is_number(target["value"], -1e12, 1e12):
+            raise KitError(f"{where}.value: must be a number, not {target['value']!r}")
+        if not _is_whole(target["year"], 1990, 2100):
+            raise KitError(f"{where}.year: must be a year (1990-2100), not {target['year']!r}")
+
+
+def check_narratives(path: Path, narratives: Any, indicator_ids: set[str]) -> None:
+    """`narratives: {indicator_id: text}`: the story behind each curve, for indicators that exist."""
+    if not isinstance(narratives, dict):
+        raise KitError(f"{path}::narratives: expected a mapping of indicator id to text")
+    for indicator, text in narratives.items():
+        if str(indicator) not in indicator_ids:
+            raise KitError(f"{path}::narratives.{indicator}: unknown indicator")
+        if not isinstance(text, str):
+            raise KitError(f"{path}::narratives.{indicator}: must be text")
+
+
+def check_local_indicators(path: Path, items: Any) -> None:
+    if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
+        raise KitError(f"{path}::local_indicators: expected a list of mappings with an `id`")
+    for item in items:
+        if not isinstance(item["id"], str) or not SNAKE_ID.fullmatch(item["id"]):
+            raise KitError(f"{path}::local_indicators: {item['id']!r}: id must be a snake_case id")
+        unknown = set(item) - LOCAL_KEYS
+        if unknown:  # a typo such as `polarty:` would silently publish a falling rate as "declining"
+            raise KitError(f"{path}::local_indicators.{item['id']}.{sorted(map(str, unknown))[0]}: unknown key; "
+                           f"known: {_names(LOCAL_KEYS)}")
+        if "unit" in item and item["unit"] not in UNITS:
+            raise KitError(f"{path}::local_indicators.{item['id']}.unit: must be one of {', '.join(UNITS)}, "
+                           f"not {item['unit']!r}")
+        if "core" in item and not isinstance(item["core"], bool):
+            raise KitError(f"{path}::local_indicators.{item['id']}.core: must be true or false")
+        if "min_change" in item and not _is_number(item["min_change"], 0, 1e12):
+            raise KitError(f"{path}::local_indicators.{item['id']}.min_change: must be a number >= 0")
+        polarity = item.get("polarity", "higher_is_better")
+        if not isinstance(polarity, str) or polarity not in {"higher_is_better", "lower_is_better"}:
+            raise KitError(f"{path}::local_indicators: {item['id']}: "
+                           "polarity must be higher_is_better or lower_is_better")
+        for key in ("name", "stage", "indicator", "linked_outcome"):
+            if key in item and not isinstance(item[key], (str, int, float)):
+                raise KitError(f"{path}::local_indicators: {item['id']}: {key} must be text")
+
+
+def check_local_agreement(declared: list[tuple[Path, dict[str, Any]]]) -> None:
+    """One id, one indicator: where two declarations of an id both give a field, they must give the same value.
+
+    Scoring uses one polarity per indicator across the network and each page shows one name and unit;
+    a field left out of a declaration is taken from the others.
+    """
+    first: dict[tuple[str, str], tuple[Path, str]] = {}
+    for path, item in declared:
+        for key in ("name", *LOCAL_DEFAULTS, "core", "min_change", "linked_outcome"):
+            if key not in item:
+                continue
+            where, value = first.setdefault((item["id"], key), (path, str(item[key])))
+            if str(item[key]) != value:
+                raise KitError(f"{path}::local_indicators: {item['id']}: {key} {str(item[key])!r} differs from "
+                               f"{value!r} in {where}; a local indicator id has one definition across the network "
+                               "(use another id, or the same definition)")
+
+
+def check_not_in_rubric(declared: list[tuple[Path, dict[str, Any]]], framework: str) -> None:
+    """A local indicator must not reuse a rubric indicator's id: it would be silently the rubric's indicator."""
+    if framework not in available_frameworks():
+        return  # reported where the rubric is loaded
+    rubric_ids = {o.id for o in load_rubric(framework).outcomes}
+    for path, item in declared:
+        if item["id"] in rubric_ids:
+            raise KitError(f"{path}::local_indicators: {item['id']}: already an indicator of the {framework} rubric; "
+                           "report it in outcomes.csv without declaring it, or give your own measure another id")
+
+
+def check_min_cell_floor(path: Path, rules: dict[str, Any], network_rules: dict[str, Any], framework: str) -> None:
+    """The network's min_cell is a privacy floor: a community may suppress more, never publish smaller cells."""
+    if "min_cell" not in rules:
+        return
+    default = (load_rubric(framework).rules if framework in available_frameworks() else DEFAULT_RULES)["min_cell"]
+    floor = network_rules.get("min_cell", default)
+    if rules["min_cell"] < floor:
+        raise KitError(f"{path}::rules.min_cell: min_cell {rules['min_cell']} is below the network's {floor}; "
+                       "a community may raise it, never lower it")
+
+
+def check_run_date(path: Path, value: Any) -> str | None:
+    """`run_date` as YYYY-MM-DD (YAML reads an unquoted date as a date): pages, the release and `publish` use it."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise KitError(f"{path}::run_date: must be a date written YYYY-MM-DD (such as 2025-11-15), not {value!r}")
+
+
+def check_text(path: Path, data: dict[str, Any], key: str) -> None:
+    if data.get(key) is not None and not isinstance(data[key], (str, int, float, datetime.date)):
+        raise KitError(f"{path}::{key}: must be text, not {type(data[key]).__name__}")
+
+
+def text_and_sha256(path: Path) -> tuple[str, str]:
+    """A params file's text (as `read_text` gives it) and the sha256 of its bytes, from one read."""
+    raw = path.read_bytes()
+    return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig").read(), hashlib.sha256(raw).hexdigest()
+
+
+def data_dir_for(data: str | None, params_root: str | Path) -> str | None:
+    """`data:` of network.yml; a relative one is relative to the project (the folder holding params/)."""
+    if not data or Path(data).is_absolute():
+        return data
+    return str(Path(params_root).parent / data)
+
+
+def load_params(year: int, root: str | Path = "params", known_communities: set[str] | None = None) -> YearParams:
+    """Read a year's params; unknown keys, communities and rules are errors naming the file."""
+    folder = Path(root) / str(year)
+    network_file = folder / "network.yml"
+    if not network_file.exists():
+        raise KitError(f"{network_file}: no params for year {year} (create it, or run `ci-assess demo`)")
+    network = read_yaml(network_file)
+    unknown = set(network) - NETWORK_KEYS
+    if unknown:
+        raise KitError(f"{network_file}::{sorted(map(str, unknown))[0]}: unknown setting; "
+                       f"known: {_names(NETWORK_KEYS)}")
+    declared = network.get("year", year)
+    if isinstance(declared, bool) or not isinstance(declared, (int, str)) or str(declared).strip() != str(year):
+        raise KitError(f"{network_file}::year: says {network.get('year')!r} but lives under params/{year}/")
+    for key in ("framework", "data", "title", "network_name"):
+        check_text(network_file, network, key)
+    run_date = check_run_date(network_file, network.get("run_date"))
+    if network.get("previous_year") is not None and not _is_whole(network["previous_year"], 1990, 2100):
+        raise KitError(f"{network_file}::previous_year: must be a year, not {network['previous_year']!r}")
+    network["rules"] = network.get("rules") or {}
+    network["local_indicators"] = network.get("local_indicators") or []
+    check_rules(network_file, network["rules"])
+    check_local_indicators(network_file, network["local_indicators"])
+    files, file_digests = {}, {}
+    files["network.yml"], file_digests["network.yml"] = text_and_sha256(network_file)
+    communities: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.yml")):
+        if path.name == "network.yml":
+            continue
+        community_id = path.stem
+        if not is_community_id(community_id):
+            raise KitError(f"{path}: file name is not a valid community id")
+        if known_communities is not None and community_id not in known_communities:
+            raise KitError(f"{path}: params for unknown community {community_id!r} (not in communities)")
+        data = read_yaml(path)
+        unknown = set(data) - COMMUNITY_KEYS
+        if unknown:
+            raise KitError(f"{path}::{sorted(map(str, unknown))[0]}: unknown setting; known: {_names(COMMUNITY_KEYS)}")
+        if data.get("community_id", community_id) != community_id:
+            raise KitError(f"{path}::community_id: {data.get('community_id')!r} does not match the file name")
+        for key in ("narrative", "extra_notebook"):
+            check_text(path, data, key)
+        check_rules(path, data.get("rules") or {})
+        rules = dict(data.get("rules") or {})
+        if "baseline_year" in data:
+            rules["baseline_year"] = data["baseline_year"]
+        check_rules(path, rules)
+        data["rules"] = rules
+        data["local_indicators"] = data.get("local_indicators") or []
+        check_local_indicators(path, data["local_indicators"])
+        communities[community_id] = data
+        files[path.name], file_digests[path.name] = text_and_sha256(path)
+    declared = ([(network_file, i) for i in network["local_indicators"]]
+                + [(folder / f"{cid}.yml", i) for cid, c in communities.items() for i in c["local_indicators"]])
+    framework = str(network.get("framework", "toa-2019"))
+    check_local_agreement(declared)
+    check_not_in_rubric(declared, framework)
+    network["targets"] = network.get("targets") or {}
+    if framework in available_frameworks():  # an unknown framework is reported where the rubric is loaded
+        rubric = load_rubric(framework)
+        indicator_ids = {o.id for o in rubric.outcomes} | {str(i["id"]) for _, i in declared}
+        check_reference_groups(network_file, network["rules"], rubric)
+        check_targets(network_file, network["targets"], indicator_ids)
+        for cid, data in communities.items():
+            path = folder / f"{cid}.yml"
+            check_reference_groups(path, data["rules"], rubric)
+            data["targets"] = data.get("targets") or {}
+            check_targets(path, data["targets"], indicator_ids)
+            check_narratives(path, data.get("narratives") or {}, indicator_ids)
+    for cid, community in communities.items():
+        check_min_cell_floor(folder / f"{cid}.yml", community["rules"], network["rules"], framework)
+    digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
+    return YearParams(
+        year=year,
+        framework=framework,
+        data=None if network.get("data") is None else str(network["data"]),
+        title=str(network.get("title", f"Civic Infrastructure Assessment {year}")),
+        run_date=run_date,
+        rules=dict(network.get("rules") or {}),
+        local_indicators=list(network.get("local_indicators") or []),
+        communities=communities,
+        targets=dict(network["targets"]),
+        sha256=digest,
+        files=files,
+        file_sha256=file_digests,
+    )

@@ -1,0 +1,325 @@
+"""The Theory of Action rubric: versioned YAML data (one file per framework), never code."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ci_lib.errors import KitError
+from ci_lib.vocabulary import NO_GATEWAY
+
+RUBRIC_DIR = Path(__file__).parent / "rubrics"
+
+DEFAULT_RULES: dict[str, Any] = {
+    "in_progress_credit": 0.5,
+    "gateway_rule": {"method": "all_met", "threshold": 1.0},
+    "trend": {"method": "baseline", "min_change_pp": 1.0, "periods": 3},
+    "reference_groups": {},  # per family; the rubric's families give the defaults (`Rubric.rules`)
+    "proof_point_share": 0.60,
+    "proof_point_min_indicators": 4,
+    "proof_point_gap_share": None,  # reported, not required: a network may require a share of gaps closing
+    "min_cell": 10,
+    "baseline_year": None,
+    "baseline": "fallback",
+    "carry_forward_unrated": False,
+}
+HIGHEST = "highest"  # a race family's reference may be its best-performing group in the baseline year
+RULE_DOCS: dict[str, str] = {
+    "in_progress_credit": "Credit a benchmark in progress earns (0 to 1); met earns 1, not started and not rated 0.",
+    "gateway_rule": "`{method: all_met}`: a gateway is reached when every rated benchmark of it and of all earlier "
+                    "gateways is met; `{method: share, threshold: 0.8}`: when the mean credit of the rated "
+                    "benchmarks of each is at least the threshold. Unrated benchmarks neither help nor block; the "
+                    "gateway then carries `incomplete: true`.",
+    "trend": "`method: baseline` (latest vs baseline), `prior` (vs the previous reported year) or `consecutive` "
+             "(the last `periods` moves all the same way); a change smaller than `min_change_pp` is flat.",
+    "reference_groups": "The reference group of each comparison family (`{race_ethnicity: white}`); a gap is the "
+                        "reference minus the group, within the family only. A race family may take `highest` "
+                        "(its best group in the baseline year); any family may take `all`.",
+    "proof_point_share": "Share of core indicators (all students, known trend) that must be improving for the "
+                         "outcomes proof point.",
+    "proof_point_min_indicators": "Core indicators with a known trend needed before the share means anything.",
+    "proof_point_gap_share": "Share of core indicators' disparity gaps that must be closing; null (the default): "
+                             "reported, not required.",
+    "min_cell": "Values from fewer students are suppressed; a community may raise it, never lower it.",
+    "baseline_year": "The baseline year of every trend (default: the first year with data).",
+    "baseline": "`fallback` (default): when the baseline year has no publishable value, the earliest later year "
+                "serves and the row says `baseline_fallback`; `strict`: no trend instead.",
+    "carry_forward_unrated": "When true, a benchmark without a rating this year takes last year's rating, flagged "
+                             "`carried_forward`.",
+}
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    id: str
+    gateway: str
+    pillar: str
+    title: str
+    evidence_expected: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    name: str
+    stage: str
+    polarity: str
+    unit: str = "percent"
+    indicator: str = ""
+    local: bool = False
+    core: bool = False  # counts toward the proof point (the seven outcomes; a local indicator only when declared)
+    min_change: float | None = None  # the indicator's own "flat" threshold, in its unit (None: the trend rule's)
+
+    @property
+    def sign(self) -> int:
+        """+1 when a rise is good, -1 when a fall is good."""
+        return 1 if self.polarity == "higher_is_better" else -1
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    label: str
+    family: str
+
+    @property
+    def kind(self) -> str:
+        """The old name of `family`."""
+        return self.family
+
+
+@dataclass(frozen=True)
+class Family:
+    """A comparison family: its groups are compared with its reference group, never across families.
+
+    `total` is the group the family's groups add up to (`all`, or `female` for the female x race
+    intersections); complementary suppression works within it.
+    """
+
+    id: str
+    label: str
+    reference: str
+    groups: tuple[str, ...]
+    total: str | None = None
+    reference_choices: tuple[str, ...] = ()
+
+
+@dataclass
+class Rubric:
+    framework: str
+    title: str
+    pillars: list[dict[str, str]]
+    gateways: list[dict[str, Any]]
+    benchmarks: list[Benchmark]
+    outcomes: list[Outcome]
+    groups: list[Group]
+    families: dict[str, Family]
+    rules: dict[str, Any]
+    label_map: dict[str, str]
+    sha256: str
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def partitions(self) -> dict[str, list[str]]:
+        """Families whose groups add up to a total, by family id (for complementary suppression)."""
+        return {f.id: list(f.groups) for f in self.families.values() if f.total}
+
+    @property
+    def partition_totals(self) -> dict[str, str]:
+        return {f.id: f.total for f in self.families.values() if f.total}
+
+    def family_of(self, group_id: str) -> str | None:
+        return next((f.id for f in self.families.values() if group_id in f.groups), None)
+
+    def family_label(self, family_id: str) -> str:
+        family = self.families.get(family_id)
+        return family.label if family else family_id
+
+    @property
+    def core_outcome_ids(self) -> list[str]:
+        return [o.id for o in self.outcomes if o.core]
+
+    @property
+    def gateway_ids(self) -> list[str]:
+        return [g["id"] for g in self.gateways]
+
+    @property
+    def pillar_ids(self) -> list[str]:
+        return [p["id"] for p in self.pillars]
+
+    def gateway_label(self, gateway_id: str | None) -> str:
+        for g in self.gateways:
+            if g["id"] == gateway_id:
+                return str(g["label"])
+        return NO_GATEWAY
+
+    def pillar_label(self, pillar_id: str) -> str:
+        return next((str(p["label"]) for p in self.pillars if p["id"] == pillar_id), pillar_id)
+
+    def outcome(self, outcome_id: str) -> Outcome | None:
+        return next((o for o in self.outcomes if o.id == outcome_id), None)
+
+    def group_label(self, group_id: str) -> str:
+        return next((g.label for g in self.groups if g.id == group_id), group_id)
+
+    @property
+    def group_ids(self) -> list[str]:
+        return [g.id for g in self.groups]
+
+    def with_local_outcomes(self, local: list[dict[str, Any]]) -> Rubric:
+        """A copy that also knows the local indicators declared in params, once per id.
+
+        Several communities may declare the same local indicator (params checks that they agree where
+        both give a field): it is still one indicator, with one chart on each page that has it, defined
+        by every field any declaration gives.
+        """
+        new = copy.copy(self)
+        known = {o.id for o in self.outcomes}
+        merged: dict[str, dict[str, Any]] = {}
+        for declared in local:
+            if declared["id"] not in known:
+                for key, value in declared.items():
+                    merged.setdefault(declared["id"], {}).setdefault(key, value)
+        extra = [Outcome(id=str(i), local=True, **local_definition(item)) for i, item in merged.items()]
+        new.outcomes = [*self.outcomes, *extra]
+        return new
+
+
+LOCAL_DEFAULTS = {"stage": "local", "polarity": "higher_is_better", "unit": "percent", "indicator": ""}
+UNITS = ("percent", "rate_per_1000", "count", "currency", "score")
+
+
+def local_definition(item: dict[str, Any]) -> dict[str, Any]:
+    """What scoring and charts read of a local indicator, with the defaults they apply.
+
+    A local indicator is contributing (never counted toward the proof point) unless declared `core: true`.
+    """
+    min_change = item.get("min_change")
+    return {"name": str(item.get("name", item["id"])),
+            **{key: str(item.get(key, default)) for key, default in LOCAL_DEFAULTS.items()},
+            "core": bool(item.get("core", False)),
+            "min_change": None if min_change is None else float(min_change)}
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def merge_rules(rules: dict[str, Any], override: dict[str, Any] | None) -> dict[str, Any]:
+    """Rules with params overrides applied (nested dicts such as `trend` merge key by key)."""
+    return _merge(rules, override or {})
+
+
+def available_frameworks() -> list[str]:
+    return sorted(p.stem for p in RUBRIC_DIR.glob("*.yml"))
+
+
+def rubric_path(framework: str) -> Path:
+    """Only the rubrics shipped in ci_lib/inputs/rubrics/ can be named (params never point at arbitrary files)."""
+    candidate = RUBRIC_DIR / f"{framework}.yml"
+    if framework not in available_frameworks():
+        raise KitError(f"unknown framework {framework!r}; available: {', '.join(available_frameworks())}")
+    return candidate
+
+
+@cache
+def load_rubric(framework: str = "toa-2019") -> Rubric:
+    """Load and check a rubric by framework name."""
+    path = rubric_path(framework)
+    raw_bytes = path.read_bytes()
+    try:
+        raw = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        raise KitError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise KitError(f"{path}: a rubric must be a mapping")
+    try:
+        gateways = list(raw["gateways"])
+        pillars = list(raw["pillars"])
+        gateway_ids = {g["id"] for g in gateways}
+        pillar_ids = {p["id"] for p in pillars}
+        benchmarks = [
+            Benchmark(
+                id=str(b["id"]),
+                gateway=str(b["gateway"]),
+                pillar=str(b["pillar"]),
+                title=str(b["title"]),
+                evidence_expected=str(b.get("evidence_expected", "")),
+            )
+            for b in raw["benchmarks"]
+        ]
+        outcomes = [
+            Outcome(
+                id=str(o["id"]),
+                name=str(o["name"]),
+                stage=str(o.get("stage", "")),
+                polarity=str(o.get("polarity", "higher_is_better")),
+                unit=str(o.get("unit", "percent")),
+                indicator=str(o.get("indicator", "")),
+                core=bool(o.get("core", False)),
+            )
+            for o in raw["outcomes"]
+        ]
+        groups = [Group(id=str(g["id"]), label=str(g["label"]), family=str(g.get("family", ""))) for g in raw["groups"]]
+        families = {
+            str(fid): Family(id=str(fid), label=str(f["label"]), reference=str(f["reference"]),
+                             groups=tuple(str(g) for g in f["groups"]),
+                             total=None if f.get("total") is None else str(f["total"]),
+                             reference_choices=(HIGHEST,) if str(fid).startswith("race") else ())
+            for fid, f in (raw.get("families") or {}).items()
+        }
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise KitError(f"{path}: missing or malformed rubric field: {exc}") from exc
+    problems = [
+        f"benchmark {b.id}: unknown {what} {value!r}"
+        for b in benchmarks
+        for what, value, known in (("gateway", b.gateway, gateway_ids), ("pillar", b.pillar, pillar_ids))
+        if value not in known
+    ]
+    problems += [f"outcome {o.id}: polarity must be higher_is_better or lower_is_better"
+                 for o in outcomes if o.polarity not in {"higher_is_better", "lower_is_better"}]
+    if len({b.id for b in benchmarks}) != len(benchmarks):
+        problems.append("duplicate benchmark ids")
+    group_ids = {g.id for g in groups}
+    for f in families.values():
+        problems += [f"family {f.id}: unknown group {g!r}" for g in (*f.groups, f.total or "all") if g not in group_ids]
+        if f.reference not in f.groups:
+            problems.append(f"family {f.id}: reference {f.reference!r} is not one of its groups")
+    member_of: dict[str, str] = {}
+    for f in families.values():
+        for member in f.groups:
+            if member_of.setdefault(member, f.id) != f.id:
+                problems.append(f"group {member} is in two families ({member_of[member]}, {f.id})")
+    if problems:
+        raise KitError(f"{path}: " + "; ".join(problems))
+    label_map = {str(k).strip().lower(): str(v) for k, v in (raw.get("label_map") or {}).items()}
+    for g in groups:
+        label_map.setdefault(g.label.lower(), g.id)
+        label_map.setdefault(g.id, g.id)
+    return Rubric(
+        framework=str(raw.get("framework", path.stem)),
+        title=str(raw.get("title", path.stem)),
+        pillars=pillars,
+        gateways=gateways,
+        benchmarks=benchmarks,
+        outcomes=outcomes,
+        groups=groups,
+        families=families,
+        rules=merge_rules(merge_rules(DEFAULT_RULES, {"reference_groups": {f.id: f.reference for f in families.values()}}),
+                          raw.get("rules")),
+        label_map=label_map,
+        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        changes=[str(c) for c in raw.get("changes") or []],
+    )

@@ -1,0 +1,90 @@
+"""Small HTML fragments with escaping by construction (markupsafe): user text can never become markup."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from ci_lib.pages.plots import DASHES, Figure
+
+URL = re.compile(r"https?://[^\s<>\"']+$")
+
+
+def link_or_text(text: str | None) -> Markup:
+    """Only http(s) URLs become links; everything else is shown as escaped text."""
+    if not text:
+        return Markup("")
+    text = str(text).strip()
+    if URL.match(text):
+        return Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(text)
+    return escape(text)
+
+
+def table(frame: pd.DataFrame, caption: str | None = None, classes: str = "data", index: bool = True,
+          cells: dict[str, object] | None = None) -> Markup:
+    """An escaped HTML table; `cells` maps a column to a function returning Markup for its values.
+
+    Built by joining escaped strings, not with `Markup.format` per cell: that runs a string formatter for
+    every cell, and a page has a table for each of its charts (the same HTML either way, tested).
+    """
+    cells = cells or {}
+    head = [frame.index.name or ""] if index else []
+    head += [str(c) for c in frame.columns]
+    parts = [f'<table class="{escape(classes)}">']
+    if caption:
+        parts.append(f"<caption>{escape(caption)}</caption>")
+    parts.append("<thead><tr>" + "".join(f'<th scope="col">{escape(h)}</th>' for h in head) + "</tr></thead><tbody>")
+    renders = [cells.get(str(column)) or fmt for column in frame.columns]
+    for key, row in zip(frame.index.tolist(), frame.to_numpy(dtype=object).tolist(), strict=True):
+        tds = [f'<th scope="row">{escape(fmt(key))}</th>'] if index else []
+        tds += [f"<td>{escape(render(value))}</td>" for render, value in zip(renders, row, strict=True)]  # type: ignore[operator]
+        parts.append("<tr>" + "".join(tds) + "</tr>")
+    parts.append("</tbody></table>")
+    return Markup("".join(parts))
+
+
+def fmt(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def figure(fig: Figure, figure_id: str) -> Markup:
+    """The image with its alt text, a caption, and the data table in a collapsible block."""
+    data = base64.b64encode(fig.image).decode()
+    return Markup(
+        '<figure class="chart" id="{id}"><img src="data:{mime};base64,{data}" alt="{alt}">'
+        "<figcaption>{caption}</figcaption>"
+        '<details class="data-table"><summary>Data table: {caption}</summary>{table}</details></figure>'
+    ).format(id=figure_id, mime=fig.mime, data=data, alt=fig.alt, caption=fig.caption, table=table(fig.table))
+
+
+def legend(styles: dict[str, tuple[str, str]], labels: dict[str, str], groups: Iterable[str]) -> Markup:
+    """The groups' colours and line styles, shared by every chart on a page, plus the trend markers."""
+    items = []
+    for group in groups:
+        colour, style = styles[group]
+        dash = DASHES.get(style, "")
+        width = 3 if group == "all" else 2
+        items.append(Markup(
+            '<li><svg width="28" height="10" aria-hidden="true" focusable="false"><line x1="0" y1="5" x2="28" y2="5" '
+            'stroke="{}" stroke-width="{}" stroke-dasharray="{}"/></svg> {}</li>').format(colour, width, dash,
+                                                                                          labels.get(group, group)))
+    return Markup(
+        '<div class="legend" role="group" aria-label="Chart legend"><p>Groups on the outcome charts '
+        '(the mark at the end of a line: ▲ improving, ▼ declining, ▶ flat, ● not enough data):</p>'
+        '<ul>{}</ul></div>').format(join(items))
+
+
+def badge(text: str, kind: str) -> Markup:
+    return Markup('<span class="badge badge-{}">{}</span>').format(re.sub(r"[^a-z0-9_-]", "", kind), text)
+
+
+def join(parts: Iterable[Markup]) -> Markup:
+    return Markup("").join(parts)

@@ -1,0 +1,537 @@
+"""What the notebooks call: load a community's prepared slice, show its sections, write its scores.
+
+Notebooks stay thin: each cell calls one method here and displays the returned HTML. The slice a
+notebook receives was prepared by the scoring pass and holds only publishable (suppressed) values.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from html import escape as html_escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from ci_lib import vocabulary as words
+from ci_lib.atomic import write_json
+from ci_lib.ids import check_community_id
+from ci_lib.pages import markup as html
+from ci_lib.pages import plots
+
+Rows = list[dict[str, Any]]
+LINK_SCHEMES = re.compile(r"(?i)^(https?|mailto):")
+
+
+def work_path(report_dir: str | Path, community_id: str) -> Path:
+    return Path(report_dir) / "_work" / f"{check_community_id(community_id)}.json"
+
+
+def _image_as_text(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """An image in a narrative is shown as its alt text: a page never loads what a narrative points at."""
+    return html_escape(renderer.renderInlineAsText(tokens[idx].children or [], options, env))
+
+
+def _link_open(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    tokens[idx].attrSet("rel", "nofollow noopener")
+    return str(renderer.renderToken(tokens, idx, options, env))
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """CommonMark without raw HTML; links only to http(s) and mailto (others stay text); no images."""
+    md = MarkdownIt("commonmark", {"html": False})
+    md.validateLink = lambda url: LINK_SCHEMES.match(url.strip()) is not None  # type: ignore[method-assign]
+    md.add_render_rule("image", _image_as_text)
+    md.add_render_rule("link_open", _link_open)
+    return md
+
+
+def narrative_html(text: str | None, classes: str = "narrative") -> Markup:
+    """A narrative from params (Markdown) as safe HTML: raw HTML is shown as text, never as markup."""
+    if not text or not str(text).strip():
+        return Markup("")
+    body = Markup(_markdown().render(str(text)))  # noqa: S704 - html disabled, links vetted, images dropped
+    return Markup('<div class="{}">{}</div>').format(classes, body)
+
+
+@dataclass
+class CommunityPage:
+    """One community's page content, built from its prepared work file."""
+
+    report_dir: Path
+    work: dict[str, Any]
+
+    @classmethod
+    def load(cls, report_dir: str | Path, community_id: str, year: int) -> CommunityPage:
+        path = work_path(report_dir, community_id)
+        work = json.loads(path.read_text(encoding="utf-8"))
+        if work["scores"]["year"] != year:
+            raise ValueError(f"{path}: prepared for {work['scores']['year']}, not {year}")
+        return cls(Path(report_dir), work)
+
+    @classmethod
+    def load_or_prepare(cls, report_dir: str | Path, community_id: str, year: int) -> CommunityPage:
+        """`load`; a notebook run on its own (no `ci-assess run` yet) first prepares the year's slices as the
+        pipeline does (`ci_lib.pages.standalone`). `report_dir` "" means `reports/<year>` of the project."""
+        if report_dir and work_path(report_dir, community_id).exists():  # a pipeline run: a file read, as ever
+            return cls.load(report_dir, community_id, year)
+        from ci_lib.pages.standalone import NotebookError, prepared_dir
+
+        folder = prepared_dir(report_dir, year, f"_work/{check_community_id(community_id)}.json")
+        if not work_path(folder, community_id).exists():
+            raise NotebookError(f"{community_id!r} is not a community of {year} (see communities.csv of the "
+                                f"year's data); prepared slices are in {folder / '_work'}")
+        return cls.load(folder, community_id, year)
+
+    # -- shortcuts ---------------------------------------------------------------------------
+    @property
+    def scores(self) -> dict[str, Any]:
+        return self.work["scores"]
+
+    @property
+    def cid(self) -> str:
+        return str(self.scores["community_id"])
+
+    def label(self, kind: str, key: str | None) -> str:
+        if kind == "gateways":
+            return words.gateway_label(key, self.work["labels"]["gateways"])
+        if key is None:
+            return words.MISSING
+        return str(self.work["labels"].get(kind, {}).get(key, key))
+
+    def not_rated(self) -> list[str]:
+        """Benchmarks without a rating this year (and none carried forward): the assessment is incomplete."""
+        return [b["benchmark_id"] for b in self.scores["benchmarks"] if b["status"] == "not_rated"]
+
+    def carried_forward(self) -> list[str]:
+        return [b["benchmark_id"] for b in self.scores["benchmarks"] if b.get("carried_forward")]
+
+    def incomplete_notice(self) -> Markup:
+        unrated = self.not_rated()
+        if not unrated:
+            return Markup("")
+        return Markup('<p class="notice incomplete">Assessment incomplete: {n} benchmark{s} not rated ({ids}). '
+                      "The gateway is computed from the benchmarks that were rated; an unrated benchmark neither "
+                      "counts as met nor as not started.</p>").format(
+                          n=len(unrated), s="" if len(unrated) == 1 else "s", ids=", ".join(unrated))
+
+    # -- sections ----------------------------------------------------------------------------
+    def summary_card(self) -> HTML:
+        """The gateway, what the next one still needs, the proof point in words, and the community's story."""
+        s, c = self.scores, self.work["community"]
+        g = s["gateway"]
+        summary = s["summary"]
+        previous = self.work.get("previous")
+        then = (Markup("<li>In {}: {}</li>").format(previous["year"], self.label("gateways", previous["reached"]))
+                if previous else Markup(""))
+        carried = self.carried_forward()
+        body = Markup(
+            '<section class="summary-card" aria-label="Summary">'
+            '<p class="gateway">Gateway reached: {reached}{incomplete}</p>'
+            "<ul><li>Next gateway: {next}</li>{then}"
+            "<li>Core indicators improving: {share}</li><li>Disparity gaps closing: {gaps}</li>"
+            '<li class="proof-point">{pp}</li>'
+            "<li>State: {state} · Anchor entity: {anchor} · Member since {joined}</li>"
+            "{site}</ul>{notice}{carried}{missing}</section>{story}"
+        ).format(
+            reached=html.badge(self.label("gateways", g["reached"]), g["reached"] or words.NO_GATEWAY_ID),
+            incomplete=" (assessment incomplete)" if g.get("incomplete") else "",
+            next=self.label("gateways", g["next"]) if g["next"] else words.ALL_GATEWAYS_REACHED,
+            then=then,
+            share=words.share(summary["indicators_improving_share"], "no trends yet"),
+            gaps=words.share(summary["gaps_closing_share"], "no gaps measured yet"),
+            pp=words.proof_point_sentence(summary, self.work.get("rules")),
+            state=c["state"], anchor=c["anchor_entity"], joined=c["joined_year"],
+            site=Markup("<li>Website: {}</li>").format(html.link_or_text(c.get("website"))) if c.get("website") else "",
+            notice=self.incomplete_notice(),
+            carried=(Markup('<p class="notice carried-forward">{} benchmark rating{} {} {} ({}).</p>').format(
+                len(carried), "" if len(carried) == 1 else "s", "is" if len(carried) == 1 else "are",
+                words.CARRIED_FORWARD, ", ".join(carried)) if carried else ""),
+            missing=self.still_needed(),
+            story=narrative_html(self.work.get("narrative"), "narrative community-narrative"),
+        )
+        return HTML(str(body))
+
+    @staticmethod
+    def rating(status: str | None) -> str:
+        """A benchmark's status as the still-needed list says it: a rating, or that there is none."""
+        return words.STATUS["not_rated"] if status == "not_rated" else f"rating: {words.word(words.STATUS, status)}"
+
+    def still_needed(self) -> Markup:
+        """What the next gateway still needs: its benchmarks not met (with their status), and the outcomes
+        proof point only where that gateway requires it, so the list never contradicts the proof point."""
+        g, summary = self.scores["gateway"], self.scores["summary"]
+        if not g["next"]:
+            return Markup("")
+        status = {b["benchmark_id"]: b["status"] for b in self.scores["benchmarks"]}
+        items = [Markup("<li>{} — {} ({})</li>").format(b, self.work["benchmark_titles"].get(b, ""), self.rating(status.get(b)))
+                 for b in g["missing"]]
+        outstanding = len(items)
+        if g["next"] in self.work.get("proof_point_gateways", []):
+            met = bool(summary["proof_point"])
+            outstanding += not met
+            items.append(Markup("<li>Outcomes proof point (computed from the published outcomes): {}</li>").format(
+                "met" if met else "not yet met — see the proof point above"))
+        if not outstanding:
+            return Markup("")
+        return Markup("<details open><summary>Still needed for {} ({})</summary><ul>{}</ul></details>").format(
+            self.label("gateways", g["next"]), outstanding, html.join(items))
+
+    def pillar_matrix(self) -> HTML:
+        order, pillars = self.work["gateway_order"], self.work["pillar_order"]
+        matrix = pd.DataFrame(
+            [[self.scores["pillars"].get(p, {}).get(g) for g in order] for p in pillars],
+            index=[self.label("pillars", p) for p in pillars],
+            columns=[self.label("gateways", g) for g in order], dtype=float)
+        matrix.index.name = "pillar"
+        fig = plots.pillar_heatmap(matrix, f"Benchmark credit by pillar and gateway, {self.scores['year']}")
+        return HTML(str(html.figure(fig, "pillar-matrix")))
+
+    def benchmarks(self) -> HTML:
+        rows = pd.DataFrame(self.scores["benchmarks"])
+        rows["title"] = rows["benchmark_id"].map(self.work["benchmark_titles"])
+        rows["gateway"] = rows["gateway"].map(lambda g: self.label("gateways", g))
+        rows["pillar"] = rows["pillar"].map(lambda p: self.label("pillars", p))
+        carried = rows["carried_forward"] if "carried_forward" in rows else pd.Series(False, index=rows.index)
+        rows["status"] = [words.word(words.STATUS, status) + (f" ({words.CARRIED_FORWARD})" if bool(c) else "")
+                          for status, c in zip(rows["status"], carried, strict=True)]
+        view = rows.set_index("benchmark_id")[["gateway", "pillar", "title", "status", "credit", "evidence"]]
+        view.index.name = "benchmark"
+        return HTML(str(self.incomplete_notice() + html.table(
+            view, "Benchmark ratings with evidence", classes="data benchmarks", cells={"evidence": html.link_or_text})))
+
+    def indicator_ids(self) -> list[str]:
+        present = {o["indicator_id"] for o in self.work["outcomes"]}
+        return [i["id"] for i in self.work["indicators"] if i["id"] in present]
+
+    @functools.cached_property
+    def _by_indicator(self) -> dict[str, tuple[Rows, Rows, Rows]]:
+        """Each indicator's outcome rows, trends and gaps, grouped once per page rather than once per chart."""
+        grouped: dict[str, tuple[Rows, Rows, Rows]] = {}
+        for position, rows in enumerate((self.work["outcomes"], self.scores["outcomes"], self.scores["disparities"])):
+            for row in rows:
+                grouped.setdefault(row["indicator_id"], ([], [], []))[position].append(row)
+        return grouped
+
+    def target_of(self, indicator_id: str) -> plots.Target | None:
+        """The all-students target of an indicator, with the baseline its path starts from."""
+        row = next((o for o in self._by_indicator.get(indicator_id, ([], [], []))[1] if o["group"] == "all"), None)
+        if row is None or row.get("target") is None or row.get("target_year") is None:
+            return None
+        return plots.Target(value=float(row["target"]), year=int(row["target_year"]),
+                            baseline=None if row["baseline"] is None else float(row["baseline"]),
+                            baseline_year=None if row["baseline_year"] is None else int(row["baseline_year"]),
+                            on_track=row.get("on_track"))
+
+    def outcome_chart(self, indicator_id: str) -> HTML:
+        info = next(i for i in self.work["indicators"] if i["id"] == indicator_id)
+        rows, trended, gapped = self._by_indicator.get(indicator_id, ([], [], []))
+        series = pd.DataFrame({"group": [o["group"] for o in rows], "year": [o["year"] for o in rows],
+                               "value": np.array([o["value"] for o in rows], dtype=float)})
+        trends = {o["group"]: o["trend"] for o in trended}
+        gaps = pd.DataFrame({"group": [d["group"] for d in gapped],
+                             **{column: np.array([d[column] for d in gapped], dtype=float)
+                                for column in ("gap_baseline_pp", "gap_latest_pp")},
+                             "gap_trend": [d["gap_trend"] for d in gapped]})
+        name = info["name"] + (" (local indicator)" if info.get("local") else "")
+        if info.get("polarity") == "lower_is_better":
+            name += " — lower is better"
+        fig = plots.outcome_chart(series, name, trends, gaps, self.work["labels"]["groups"], self.styles,
+                                  target=self.target_of(indicator_id))
+        story = narrative_html((self.work.get("narratives") or {}).get(indicator_id), "narrative indicator-narrative")
+        return HTML(str(html.figure(fig, f"outcome-{indicator_id}") + story))
+
+    @property
+    def styles(self) -> dict[str, tuple[str, str]]:
+        return plots.group_styles(list(self.work["labels"]["groups"]))
+
+    def outcomes(self) -> HTML:
+        parts = [self.outcome_chart(i).data for i in self.indicator_ids()]
+        if not parts:
+            return HTML("<p>No outcome data for this year.</p>")
+        present = [g for g in self.work["labels"]["groups"] if any(o["group"] == g and o["value"] is not None
+                                                                     for o in self.work["outcomes"])]
+        targets = Markup("")
+        if any(self.target_of(i) for i in self.indicator_ids()):
+            targets = Markup('<p class="legend-targets">{} target for all students; the dotted line is the path from '
+                             "the baseline to the target.</p>").format(plots.TARGET_SYMBOL)
+        return HTML(str(html.legend(self.styles, self.work["labels"]["groups"], present)) + str(targets)
+                    + "".join(parts))
+
+    def fallbacks(self) -> list[dict[str, Any]]:
+        """All-students series whose configured baseline year had no publishable value (a later year served)."""
+        return [o for o in self.scores["outcomes"] if o["group"] == "all" and o.get("baseline_fallback")]
+
+    def fallback_note(self) -> Markup:
+        rows = self.fallbacks()
+        if not rows:
+            return Markup("")
+        names = {i["id"]: i["name"] for i in self.work["indicators"]}
+        configured = self.work.get("rules", {}).get("baseline_year")
+        asked = f"the configured baseline year ({configured})" if configured else "the configured baseline year"
+        each = "; ".join(f"{names.get(o['indicator_id'], o['indicator_id'])}: {o['baseline_year']}" for o in rows)
+        return Markup('<p class="notice baseline-fallback">Baseline fallback: {} had no publishable value, so the '
+                      "earliest later year with one serves as the baseline ({}).</p>").format(asked, each)
+
+    def outcome_table(self) -> HTML:
+        rows = pd.DataFrame(self.scores["outcomes"])
+        if rows.empty:
+            return HTML("<p>No outcome data.</p>")
+        names = {i["id"]: i["name"] for i in self.work["indicators"]}
+        rows = rows[rows["group"] == "all"].copy()
+        for column in ("change_pct", "streak", "baseline_fallback", "target", "target_year", "on_track"):
+            if column not in rows:
+                rows[column] = None
+        rows["baseline_fallback"] = rows["baseline_fallback"].astype(object).fillna(False).astype(bool)
+        rows["streak"] = [words.streak(n, t) for n, t in zip(rows["streak"], rows["trend"], strict=True)]
+        rows["trend"] = rows["trend"].map(lambda t: f"{plots.TREND_ARROW.get(t, '')} {words.word(words.TREND, t)}")
+        rows["indicator"] = rows["indicator_id"].map(names)
+        rows["baseline_year"] = [words.MISSING if y is None or pd.isna(y) else f"{int(y)} (fallback)" if bool(f)
+                                 else int(y) for y, f in zip(rows["baseline_year"], rows["baseline_fallback"], strict=True)]
+        rows["change (%)"] = rows["change_pct"].map(lambda v: words.signed(v, "%"))
+        rows["target"] = [words.MISSING if v is None or pd.isna(v) else f"{v:.1f} by {int(y)}"
+                          for v, y in zip(rows["target"], rows["target_year"], strict=True)]
+        rows["on track"] = [words.flag(words.ON_TRACK, None if v is None or pd.isna(v) else bool(v))
+                            if t != words.MISSING else words.MISSING for v, t in zip(rows["on_track"], rows["target"],
+                                                                                    strict=True)]
+        view = rows.set_index("indicator")[["baseline_year", "baseline", "latest_year", "latest", "change_pp",
+                                            "change (%)", "trend", "streak", "target", "on track"]]
+        view = view.rename(columns={"baseline_year": "baseline year", "baseline": "baseline %",
+                                    "latest_year": "latest year", "latest": "latest %", "change_pp": "change (pp)"})
+        table = html.table(view, "All students: baseline, latest, change, trend and target", classes="data outcomes")
+        return HTML(str(table + self.fallback_note()))
+
+    def disparities(self) -> HTML:
+        rows = pd.DataFrame(self.scores["disparities"])
+        if rows.empty:
+            return HTML("<p>No disparity gaps could be measured.</p>")
+        names = {i["id"]: i["name"] for i in self.work["indicators"]}
+        rows = rows[~rows["suppressed"]].copy()
+        rows["indicator"] = rows["indicator_id"].map(names)
+        rows["family"] = rows["family"].map(lambda f: self.label("families", f)) if "family" in rows else words.MISSING
+        rows["group"] = rows["group"].map(lambda g: self.label("groups", g))
+        rows["reference"] = rows["reference_group"].map(lambda g: self.label("groups", g))
+        rows["gap trend"] = rows["gap_trend"].map(lambda t: words.word(words.GAP_TREND, t))
+        closing = rows["closing"] if "closing" in rows else pd.Series(None, index=rows.index, dtype=object)
+        rows["closing"] = [words.flag(words.CLOSING, None if v is None or pd.isna(v) else bool(v)) for v in closing]
+        view = rows.set_index("indicator")[["family", "group", "reference", "gap_baseline_pp", "gap_latest_pp",
+                                            "gap_change_pp", "gap trend", "closing"]]
+        view = view.rename(columns={"gap_baseline_pp": "gap at baseline (pp)", "gap_latest_pp": "gap latest (pp)",
+                                    "gap_change_pp": "change (pp)"})
+        return HTML(str(html.table(view, "Disparity gaps (percentage points; positive = group behind the reference; "
+                                         "each group is compared with its family's reference)",
+                                   classes="data disparities")))
+
+    def notes(self) -> HTML:
+        s = self.scores
+        suppressed = [o for o in s["outcomes"] if o["suppressed"]]
+        items = [Markup("<li>{} group series have at least one cell from fewer than {} students; those values are "
+                        "suppressed (with complementary suppression where groups add up to the total).</li>")
+                 .format(len(suppressed), self.work["rules"]["min_cell"])]
+        for o in s["overrides"]:
+            items.append(Markup("<li>Rule override ({}): <code>{}</code> = <code>{}</code> (rubric default <code>{}</code>)"
+                                "</li>").format(o["source"], o["rule"], json.dumps(o["value"]), json.dumps(o["default"])))
+        for i in self.work["indicators"]:
+            if i.get("local") and i["id"] in self.indicator_ids():
+                kind = "core, counted toward the proof point" if i.get("core") else "contributing, not counted"
+                items.append(Markup("<li>Local indicator ({}): {} — {}</li>").format(kind, i["name"],
+                                                                                    i.get("indicator", "")))
+        unrated = self.not_rated()
+        if unrated:
+            items.append(Markup("<li>Assessment incomplete: {} benchmark{} not rated ({}); an unrated benchmark earns "
+                                "no credit and neither helps nor blocks a gateway.</li>").format(
+                len(unrated), "" if len(unrated) == 1 else "s", ", ".join(unrated)))
+        carried = self.carried_forward()
+        if carried:
+            items.append(Markup("<li>Benchmark ratings {} (not rated this year): {}</li>").format(
+                words.CARRIED_FORWARD, ", ".join(carried)))
+        if self.fallbacks():
+            items.append(Markup("<li>{}</li>").format(self.fallback_note().striptags()))
+        return HTML(str(Markup('<ul class="data-notes">{}</ul>').format(html.join(items))))
+
+    def downloads(self) -> HTML:
+        cid = self.cid
+        return HTML(str(Markup(
+            '<ul class="downloads"><li><a href="../data/{0}-outcomes.csv" download>Outcomes (CSV, suppressed)</a></li>'
+            '<li><a href="../scores/{0}.json" download>Scores (JSON)</a></li></ul>').format(cid)))
+
+    def earlier_years(self) -> HTML:
+        """Links to this community's pages in earlier published years (same reports tree)."""
+        years = self.work.get("earlier_pages") or []
+        if not years:
+            return HTML("<p>This is the first published assessment of this community.</p>")
+        links = html.join(Markup('<li><a href="../../../{0}/_site/communities/{1}.html">{0}</a></li>').format(y, self.cid)
+                          for y in years)
+        return HTML(str(Markup('<ul class="earlier-years">{}</ul>').format(links)))
+
+    def provenance(self) -> HTML:
+        p = self.scores["provenance"]
+        return HTML(str(Markup(
+            '<footer class="provenance"><p>Kit version {kit} · framework {fw} · data sha256 <code>{data}</code> · '
+            "rubric sha256 <code>{rub}</code> · run date {date}</p></footer>").format(
+                kit=p["kit_version"], fw=self.scores["framework"], data=p["data_sha256"][:12],
+                rub=p["rubric_sha256"][:12], date=self.work["network"].get("run_date") or "not recorded")))
+
+    def write_scores(self) -> Path:
+        target = self.report_dir / "scores" / f"{self.cid}.json"
+        write_json(target, self.scores)
+        return target
+
+
+def network_counts(rollup: dict[str, Any], gateway_order: list[str], proof_point_gateways: list[str]) -> dict[str, Any]:
+    """The numbers of the network page's headline and of its gateway chart, from one count (the roll-up's
+    members per gateway), so a headline and the chart cannot disagree.
+
+    `at_proof_point`: members that reached the first gateway requiring the proof point, or a later one
+    (benchmarks and outcomes); `outcomes_rule`: members whose outcomes meet the proof point rule, whatever
+    their benchmarks.
+    """
+    per_gateway = {words.NO_GATEWAY_ID: 0, **{g: 0 for g in gateway_order}, **rollup["members_per_gateway"]}
+    first = next((g for g in gateway_order if g in proof_point_gateways), None)
+    later = gateway_order[gateway_order.index(first):] if first else []
+    return {"members": int(rollup["members"]), "per_gateway": per_gateway, "proof_point_gateway": first,
+            "at_proof_point": sum(per_gateway.get(g, 0) for g in later), "outcomes_rule": int(rollup["proof_points"]),
+            "incomplete": rollup.get("incomplete_members")}
+
+
+@dataclass
+class NetworkPage:
+    """The network overview, from every member's scores and the roll-up."""
+
+    report_dir: Path
+    work: dict[str, Any]
+
+    @classmethod
+    def load(cls, report_dir: str | Path, year: int) -> NetworkPage:
+        path = Path(report_dir) / "_work" / "_network.json"
+        return cls(Path(report_dir), json.loads(path.read_text(encoding="utf-8")))
+
+    @property
+    def gateway_labels(self) -> dict[str, str]:
+        return {words.NO_GATEWAY_ID: words.NO_GATEWAY, **self.work["labels"]["gateways"]}
+
+    def counts(self) -> dict[str, Any]:
+        return network_counts(self.work["rollup"], self.work["gateway_order"], self.work.get("proof_point_gateways", []))
+
+    def headline(self) -> HTML:
+        r, counts = self.work["rollup"], self.counts()
+        imp, clo = r["indicators_improving_share_mean"], r["gaps_closing_share_mean"]
+        gateway = counts["proof_point_gateway"]
+        if gateway:
+            label = words.gateway_label(gateway, self.gateway_labels)
+            waiting = counts["outcomes_rule"] - counts["at_proof_point"]
+            proof = Markup("<li>Members at the {label} gateway or beyond (benchmarks and outcomes): {at}</li>"
+                           "<li>Members whose outcomes meet the proof point rule: {rule}{waiting}</li>").format(
+                label=label, at=counts["at_proof_point"], rule=counts["outcomes_rule"],
+                waiting=Markup(" ({} of them not yet at the {} gateway: benchmarks still missing)").format(waiting, label)
+                if waiting > 0 else "")
+        else:
+            proof = Markup("<li>Members whose outcomes meet the proof point rule: {}</li>").format(counts["outcomes_rule"])
+        incomplete = (Markup("<li>Assessments incomplete (benchmarks not rated): {}</li>").format(counts["incomplete"])
+                      if counts["incomplete"] else "")
+        by_family = {f: v for f, v in (r.get("gaps_closing_share_mean_by_family") or {}).items() if v is not None}
+        families = self.work["labels"].get("families", {})
+        if by_family:
+            incomplete += Markup("<li>Average share of gaps closing, by family: {}</li>").format(
+                ", ".join(f"{families.get(f, f)} {words.share(v)}" for f, v in by_family.items()))
+        return HTML(str(Markup(
+            '<section class="summary-card"><p>{n} members assessed for {year} against {fw}.</p><ul>'
+            "<li>Average share of core indicators improving: {imp}</li><li>Average share of gaps closing: {clo}</li>"
+            "{proof}{incomplete}</ul></section>").format(
+                n=counts["members"], year=self.work["year"], fw=self.work["framework_title"],
+                imp=words.share(imp), clo=words.share(clo), proof=proof, incomplete=incomplete)))
+
+    def gateway_distribution(self) -> HTML:
+        fig = plots.gateway_distribution(self.counts()["per_gateway"], self.gateway_labels)
+        return HTML(str(html.figure(fig, "gateway-distribution")))
+
+    def pillar_heatmap(self) -> HTML:
+        labels = self.work["labels"]
+        rows = {m["name"]: {labels["pillars"][p]: avg(list(m["pillars"][p].values())) for p in self.work["pillar_order"]}
+                for m in self.work["members"]}
+        matrix = pd.DataFrame(rows).T.sort_index()
+        matrix.index.name = "member"
+        fig = plots.pillar_heatmap(matrix, "Share of benchmark credit by pillar, per member")
+        return HTML(str(html.figure(fig, "pillar-heatmap")))
+
+    def shares(self) -> HTML:
+        r = self.work["rollup"]
+        a = plots.share_histogram(r["improving_shares"], "Share of core indicators improving")
+        b = plots.share_histogram(r["closing_shares"], "Share of gaps closing")
+        return HTML(str(html.figure(a, "improving-distribution")) + str(html.figure(b, "closing-distribution")))
+
+    def outcome_small_multiples(self) -> HTML:
+        fig = plots.network_outcomes(pd.DataFrame(self.work["outcomes_all"]), self.work["indicator_names"])
+        return HTML(str(html.figure(fig, "outcome-small-multiples")))
+
+    def movement(self) -> HTML:
+        """Members' gateway now against last year's: how many moved up, stayed, moved down, and where.
+
+        A move down where a benchmark the next gateway needs was not rated this year is counted apart: it
+        may be a gap in the assessment rather than a setback.
+        """
+        previous = self.work.get("previous")
+        if not previous:
+            return HTML("<p>No earlier assessment is published: movement between gateways starts next year.</p>")
+        order = {g: i + 1 for i, g in enumerate(self.work["gateway_order"])}
+        labels = self.gateway_labels
+        rows = []
+        for m in self.work["members"]:
+            if m["community_id"] not in previous["reached"]:
+                continue
+            then = previous["reached"][m["community_id"]] or words.NO_GATEWAY_ID
+            now = m["gateway"]["reached"] or words.NO_GATEWAY_ID
+            move = (order.get(now, 0) > order.get(then, 0)) - (order.get(now, 0) < order.get(then, 0))
+            unrated = set(m.get("missing_ratings") or []) & set(m["gateway"]["missing"])
+            rows.append({"then": words.gateway_label(then, labels), "now": words.gateway_label(now, labels),
+                         "move": move, "unrated": move < 0 and bool(unrated), "name": m["name"],
+                         "which": ", ".join(sorted(unrated))})
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            return HTML("<p>No member was assessed in both years.</p>")
+        ordered = [words.gateway_label(g, labels) for g in [words.NO_GATEWAY_ID, *self.work["gateway_order"]]]
+        cross = pd.crosstab(frame["then"], frame["now"]).reindex(index=ordered, columns=ordered, fill_value=0)
+        cross = cross.loc[(cross.sum(axis=1) > 0), (cross.sum(axis=0) > 0)]
+        cross.index.name = f"{previous['year']} \\ {self.work['year']}"
+        up, same = (int((frame["move"] == k).sum()) for k in (1, 0))
+        down_unrated = int(frame["unrated"].sum())
+        down = int((frame["move"] == -1).sum()) - down_unrated
+        summary = Markup("<p>Since {}: <strong>{}</strong> members moved up a gateway or more, {} stayed, {} moved down"
+                         "{}.</p>").format(
+            previous["year"], up, same, down,
+            Markup(", and {} moved down with benchmarks not rated this year among those their next gateway needs "
+                   "(an incomplete assessment, not necessarily a setback)").format(down_unrated) if down_unrated else "")
+        unrated_moves = frame[frame["unrated"]]
+        listed = (Markup('<p class="notice moved-unrated">Moved down with benchmarks not rated: {}.</p>').format(
+            "; ".join(f"{r.name} ({r.then} → {r.now}; not rated: {r.which})" for r in unrated_moves.itertuples()))
+                  if len(unrated_moves) else Markup(""))
+        return HTML(str(summary + listed + html.table(cross, f"Members by gateway in {previous['year']} (rows) and "
+                                                              f"{self.work['year']} (columns)", classes="data movement")))
+
+    def members_table(self) -> HTML:
+        rows = pd.DataFrame([{
+            "community": (m["community_id"], m["name"]), "state": m["state"],
+            "gateway": words.gateway_label(m["gateway"]["reached"], self.gateway_labels)
+            + (" (assessment incomplete)" if m["gateway"].get("incomplete") else ""),
+            "improving": m["summary"]["indicators_improving_share"], "gaps closing": m["summary"]["gaps_closing_share"],
+            "outcomes proof point": words.short_verdict(m["summary"]),
+        } for m in self.work["members"]]).set_index("community")
+        rows.index.name = "member"
+        rows["improving"] = rows["improving"].map(lambda v: words.share(None if v is None or pd.isna(v) else v))
+        rows["gaps closing"] = rows["gaps closing"].map(lambda v: words.share(None if v is None or pd.isna(v) else v))
+        frame = rows.reset_index()
+        return HTML(str(html.table(frame, "Members", classes="data members", index=False,
+                                   cells={"member": lambda v: Markup('<a href="communities/{}.html">{}</a>').format(*v)})))
+
+
+def avg(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None

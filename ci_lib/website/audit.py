@@ -1,0 +1,237 @@
+"""`ci-assess audit-site`: prove a built site is safe to publish.
+
+Fails on: an image without alt text; markup from data that reached a page unescaped (inline scripts,
+event-handler attributes, javascript: URLs, raw user strings containing `<`); broken internal links;
+and any suppressed value present in pages, downloads or notebooks. Without counts it can only fail a single
+blank group beside a shown total; with the private inputs (`--data`) suppression is recomputed from the
+counts, and every partition-year whose known total minus its shown groups isolates 1 to min_cell - 1
+students fails (`scoring.suppression.exposures`), so the blanks are checked for completeness too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pandas as pd
+from bs4 import BeautifulSoup
+
+from ci_lib.inputs.parameters import YearParams
+from ci_lib.inputs.rubric import Rubric, load_rubric
+from ci_lib.scoring.rules import rules_table
+from ci_lib.scoring.suppression import KEY, exposures, partition_layout
+
+ALLOWED_SCRIPT = re.compile(r"(\.\./)*assets/[a-z-]+\.js$")
+EVENT_ATTR = re.compile(r"^on[a-z]+$")
+
+
+@dataclass
+class Audit:
+    site: Path
+    findings: list[str] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+
+    def fail(self, where: Path | str, message: str) -> None:
+        self.findings.append(f"{where}: {message}")
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.checked[key] = self.checked.get(key, 0) + n
+
+
+def audit_site(site: str | Path, data: str | Path | None = None, year: int | None = None,
+               params_root: str | Path = "params") -> Audit:
+    site = Path(site)
+    audit = Audit(site)
+    pages = sorted(site.rglob("*.html"))
+    scores = {p.stem: json.loads(p.read_text()) for p in sorted((site / "scores").glob("*.json"))}
+    for page in pages:
+        check_page(audit, page, scores)
+    published = published_outcomes(site)
+    check_derivable(audit, published, scores)
+    check_blanks_everywhere(audit, site, published, scores)
+    if data is not None:
+        check_against_private_inputs(audit, published, data, year, params_root)
+    notebooks = site.parent / "communities"
+    if notebooks.is_dir():
+        check_notebooks(audit, notebooks, published)
+    return audit
+
+
+def check_page(audit: Audit, page: Path, scores: dict[str, dict]) -> None:
+    text = page.read_text(encoding="utf-8")
+    soup = BeautifulSoup(text, "html.parser")
+    audit.count("pages")
+    for img in soup.find_all("img"):
+        audit.count("images")
+        if not str(img.get("alt") or "").strip():
+            audit.fail(page, f"image without alt text: {str(img)[:80]}")
+    for script in soup.find_all("script"):
+        src = script.get("src")
+        if not src or not ALLOWED_SCRIPT.search(str(src)):
+            audit.fail(page, f"unexpected script: {str(script)[:80]}")
+    for tag in soup.find_all(True):
+        for attr, value in tag.attrs.items():
+            if EVENT_ATTR.match(attr):
+                audit.fail(page, f"event-handler attribute {attr} on <{tag.name}>")
+            if attr in {"href", "src"} and isinstance(value, str) and value.strip().lower().startswith("javascript:"):
+                audit.fail(page, f"javascript: URL in {attr}")
+    for tag in soup.find_all(["a", "link", "img", "script"]):
+        target = tag.get("href") or tag.get("src")
+        if target:
+            check_link(audit, page, str(target))
+    cid = page.stem if page.parent.name == "communities" else None
+    if cid and cid in scores:
+        s = scores[cid]
+        strings = [s["name"], *[b.get("evidence") or "" for b in s["benchmarks"]]]
+        for value in strings:
+            if any(ch in value for ch in "<>") and value in text:
+                audit.fail(page, f"user text reached the page unescaped: {value[:60]!r}")
+
+
+def check_link(audit: Audit, page: Path, target: str) -> None:
+    parsed = urlparse(target)
+    if parsed.scheme or target.startswith(("#", "//", "mailto:", "data:")):
+        return
+    path = (page.parent / unquote(parsed.path)).resolve()
+    if not path.is_relative_to(audit.site.resolve()):
+        audit.count("links to other years")  # the archive's cross-year links leave this year's site
+        return
+    audit.count("internal links")
+    if parsed.path and not path.exists():
+        audit.fail(page, f"broken internal link: {target}")
+
+
+def published_outcomes(site: Path) -> pd.DataFrame:
+    frames = []
+    for path in sorted((site / "data").glob("*-outcomes.csv")):
+        frame = pd.read_csv(path, dtype={"indicator_id": str, "group": str})
+        frame["community_id"] = path.name.removesuffix("-outcomes.csv")
+        frames.append(frame)
+    columns = ["community_id", "indicator_id", "group", "year", "value"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def check_derivable(audit: Audit, published: pd.DataFrame, scores: dict[str, dict]) -> None:
+    """Without counts: a single blank member beside a shown total is its total minus the shown members.
+
+    Two or more blanks beside a shown total are safe only if the students behind them number at least
+    `min_cell`, which the published files cannot tell (they hold no counts): such partition-years are
+    counted here and checked against the private counts with `--data` (`check_against_private_inputs`).
+    """
+    frameworks = {s["framework"] for s in scores.values()} or {"toa-2019"}
+    for framework in frameworks:
+        rubric = load_rubric(framework)
+        for name, (total, groups) in partition_layout(rubric.partitions, partition_totals(rubric)).items():
+            totals = published[(published["group"] == total) & published["value"].notna()]
+            part = published[published["group"].isin(groups)].merge(totals[KEY], on=KEY)
+            if part.empty:
+                continue
+            blanks = part[part["value"].isna()].groupby(KEY)["group"].agg(list)
+            several = blanks.map(len) > 1
+            audit.count("partition years checked", int(part[KEY].drop_duplicates().shape[0]))
+            audit.count("partition years with several blanks left to the private counts",
+                        int(several.sum()))
+            for (cid, indicator, year), groups_blank in blanks[~several].items():
+                audit.fail(f"data/{cid}-outcomes.csv", f"{name} group {groups_blank[0]} in {indicator} {year} is "
+                           f"derivable from the total ({total}) and the other groups")
+
+
+def partition_totals(rubric: Rubric) -> dict[str, str] | None:
+    """Each partition's total group (rubrics before families add every partition up to `all`)."""
+    return getattr(rubric, "partition_totals", None)
+
+
+def check_blanks_everywhere(audit: Audit, site: Path, published: pd.DataFrame, scores: dict[str, dict]) -> None:
+    """A blank (suppressed) cell must stay blank in the scores JSON and in the page's data tables."""
+    blanks = published[published["value"].isna()]
+    for cid, cells in blanks.groupby("community_id"):
+        s = scores.get(str(cid))
+        if s is None:
+            continue
+        for row in s["outcomes"]:
+            for which in ("baseline", "latest"):
+                year = row[f"{which}_year"]
+                hit = cells[(cells["indicator_id"] == row["indicator_id"]) & (cells["group"] == row["group"])
+                            & (cells["year"] == year)]
+                audit.count("suppressed cells checked in JSON")
+                if len(hit) and row[which] is not None:
+                    audit.fail(site / "scores" / f"{cid}.json", f"{row['indicator_id']}/{row['group']}/{year} is "
+                               f"suppressed in the CSV but shown as {row[which]}")
+        page = site / "communities" / f"{cid}.html"
+        if page.exists():
+            check_page_tables(audit, page, cells, s)
+
+
+def check_page_tables(audit: Audit, page: Path, blanks: pd.DataFrame, scores: dict) -> None:
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    for figure in soup.select("figure.chart[id^=outcome-]"):
+        indicator = str(figure["id"]).removeprefix("outcome-")
+        table = figure.select_one("details.data-table table")
+        if table is None:
+            audit.fail(page, f"chart {indicator} has no data table")
+            continue
+        headers = [th.get_text(strip=True) for th in table.select("thead th")]
+        rows = {th.get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+                for tr in table.select("tbody tr") if (th := tr.select_one("th")) is not None}
+        for _, cell in blanks[blanks["indicator_id"] == indicator].iterrows():
+            audit.count("suppressed cells checked in pages")
+            label = group_label(scores, cell["group"])
+            if label in headers and str(int(cell["year"])) in rows:
+                value = rows[str(int(cell["year"]))][headers.index(label) - 1]
+                if value not in {"–", ""}:
+                    audit.fail(page, f"suppressed {indicator}/{cell['group']}/{int(cell['year'])} shown as {value}")
+
+
+def group_label(scores: dict, group: str) -> str:
+    return load_rubric(scores["framework"]).group_label(group)
+
+
+def check_notebooks(audit: Audit, folder: Path, published: pd.DataFrame) -> None:
+    """Executed notebooks hold no counts or private rows: their data comes from the published slice only."""
+    for path in sorted(folder.glob("*.ipynb")):
+        audit.count("notebooks")
+        text = path.read_text(encoding="utf-8")
+        if '"numerator"' in text or '"denominator"' in text or "student_id" in text:
+            audit.fail(path, "notebook holds counts or student-level fields")
+
+
+def check_against_private_inputs(audit: Audit, published: pd.DataFrame, data: str | Path, year: int | None,
+                                 params_root: str | Path) -> None:
+    """Recompute from the private counts: every cell that must be suppressed is blank, and no total minus
+    its shown groups (directly, or through a total itself derived) isolates 1 to min_cell - 1 students."""
+    from ci_lib.inputs.load import load_network
+    from ci_lib.inputs.parameters import load_params
+    from ci_lib.scoring import score_network
+
+    if year is None:
+        raise ValueError("--data needs --year")
+    params = load_params(year, params_root)
+    rubric = load_rubric(params.framework)
+    network = load_network(data, rubric, params.all_local_indicator_ids())
+    truth = score_network(network, rubric, params, year).public_outcomes
+    secret = truth[truth["suppressed"]]
+    merged = secret.merge(published, on=["community_id", "indicator_id", "group", "year"], how="inner",
+                          suffixes=("_truth", ""))
+    audit.count("private suppressed cells checked", len(secret))
+    for row in merged[merged["value"].notna()].itertuples(index=False):
+        audit.fail(f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id}/{row.group}/{row.year} must be "
+                   f"suppressed but is published as {row.value}")
+    check_remainders(audit, published, network.outcomes, rubric, params)
+
+
+def check_remainders(audit: Audit, published: pd.DataFrame, private: pd.DataFrame, rubric: Rubric,
+                     params: YearParams | None) -> None:
+    """Fail for every partition-year whose known total minus its shown groups holds 0 < n < min_cell students."""
+    ids = sorted(published["community_id"].unique())
+    private = private[private["community_id"].isin(ids) & private["year"].isin(published["year"].unique())]
+    cells = private.merge(published, on=[*KEY, "group"], how="left", suffixes=("", "_published"))
+    min_cell = rules_table(ids, rubric, params)[0].set_index("community_id")["min_cell"]
+    found = exposures(cells, cells["value_published"].notna(), min_cell, rubric.partitions, partition_totals(rubric))
+    audit.count("partition years checked against the private counts", found.attrs["checked"])
+    for row in found.itertuples(index=False):
+        audit.fail(f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id} {row.year} {row.partition}: the "
+                   f"total minus the shown groups gives the result of {row.students} student(s) in {row.groups} "
+                   f"(fewer than {int(min_cell[row.community_id])})")

@@ -1,0 +1,221 @@
+"""The built-in renderer: the same pages and navigation as the Quarto site, without Quarto.
+
+Executed notebooks are exported with nbconvert (inputs, prompts and raw cells hidden; never re-executed)
+into one shared page template and stylesheet; the listing gets client-side search and filters.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import mistune
+import nbformat
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from nbconvert import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+from ci_lib import vocabulary
+from ci_lib.atomic import write_text
+from ci_lib.website.content import NAV, YearContent
+
+if TYPE_CHECKING:
+    from ci_lib.website.ahead import PagesAhead
+
+HERE = Path(__file__).parent
+
+
+class PageExporter(HTMLExporter):
+    """nbconvert's HTML exporter minus its post-pass, which re-parses each page with BeautifulSoup to add
+    placeholder alt text and tabindex (half the export time). Our figures carry real alt text, and
+    `audit-site` fails any image without it."""
+
+    def from_notebook_node(self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None,  # type: ignore[override]
+                           **kw: Any) -> tuple[str, dict[str, Any]]:
+        lexer = nb.metadata.get("language_info", {}).get("pygments_lexer", "ipython3")
+        self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
+                                                                       parent=self, resources=resources))
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
+# No preprocessors of nbconvert's default list. Of its twelve for HTML, all but three are disabled, and those
+# three (tag removal, regex removal, magics highlighting) change nothing without configuration, which the kit
+# never gives them. nbconvert still called every one and validated the whole notebook after each: about a
+# sixth of the export. The notebook is validated once when it is read (`nbformat.reads`), and every page is
+# byte-identical without them (tested).
+PREPROCESSORS: list[str] = []
+
+
+def exporter() -> HTMLExporter:
+    ex = PageExporter(template_name="basic", default_preprocessors=PREPROCESSORS)
+    ex.exclude_input = True
+    ex.exclude_input_prompt = True
+    ex.exclude_output_prompt = True
+    ex.exclude_raw = True
+    return ex
+
+
+def export_body(exporter: HTMLExporter, data: bytes) -> str:
+    """The HTML body of a notebook given as the bytes of its file (what a page of the built-in site shows)."""
+    body, _ = exporter.from_notebook_node(nbformat.reads(data.decode("utf-8"), as_version=4))
+    return str(body)
+
+
+def environment() -> Environment:
+    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+class BuiltinSite:
+    def __init__(self, content: YearContent, out: Path, ahead: PagesAhead | None = None):
+        self.content = content
+        self.out = out
+        self.ahead = ahead
+        self.env = environment()
+        self.template = self.env.get_template("page.html.j2")
+        self.exporter = exporter()
+        self.markdown = mistune.create_markdown(escape=False, plugins=["table"])
+
+    def page(self, path: str, title: str, body: Markup | str, scripts: tuple[str, ...] = ()) -> None:
+        depth = path.count("/")
+        root = "../" * depth
+        nav = [{"href": href, "label": label} for href, label in NAV]
+        prov = self.content.manifest
+        footer = Markup("Civic Infrastructure Assessment Kit {} · run date {} · data sha256 <code>{}</code>").format(
+            prov["kit_version"], prov.get("run_date") or "not recorded", prov["data_sha256"][:12])
+        years = [{"year": y, "current": y == self.content.year} for y in sorted(self.content.years, reverse=True)]
+        html = self.template.render(title=title, site_title=self.content.title, root=root, nav=nav, current=path,
+                                    body=Markup(body), footer=footer, scripts=scripts, years=years)
+        write_text(self.out / path, html)
+
+    def notebook_body(self, path: Path) -> Markup:
+        data = path.read_bytes()
+        body = self.ahead.take(data) if self.ahead is not None else None
+        return body if body is not None else Markup(export_body(self.exporter, data))
+
+    def build(self, stale: set[str] | None = None) -> list[str]:
+        """Write every page, or only the `stale` ones when the build starts from a copy of the old site."""
+        c = self.content
+        rd = c.report_dir
+        (self.out / "assets").mkdir(parents=True, exist_ok=True)
+        for asset in (HERE / "assets").iterdir():
+            shutil.copyfile(asset, self.out / "assets" / asset.name)
+        pages = ["index.html", "communities.html", "methods.html", "downloads.html"]
+
+        def due(path: str) -> bool:
+            return stale is None or path in stale
+
+        if due("index.html"):
+            self.page("index.html", c.title, self.notebook_body(rd / "index.ipynb") if (rd / "index.ipynb").exists()
+                      else Markup("<p class='notice'>The network overview failed to run.</p>"))
+        if due("communities.html"):
+            self.page("communities.html", "Communities", self.listing_html(), scripts=("listing.js",))
+        if due("methods.html"):
+            self.page("methods.html", "Methods", Markup(self.markdown(c.methods_markdown())))
+        if due("downloads.html"):
+            self.page("downloads.html", "Downloads", Markup(self.markdown(c.downloads_markdown())))
+        for cid, s in c.scores.items():
+            path = f"communities/{cid}.html"
+            if due(path):
+                self.page(path, s["name"], self.notebook_body(rd / "communities" / f"{cid}.ipynb"))
+            pages.append(path)
+        published = {f"{cid}.html" for cid in c.scores}
+        for old in (self.out / "communities").glob("*.html"):
+            if old.name not in published:
+                old.unlink()
+        for folder in ("data", "scores"):
+            target = self.out / folder
+            target.mkdir(exist_ok=True)
+            for cid in c.scores:
+                name = f"{cid}-outcomes.csv" if folder == "data" else f"{cid}.json"
+                shutil.copyfile(rd / folder / name, target / name)
+        write_text(self.out / "downloads" / "scores.csv", c.scores_csv())
+        shutil.copyfile(rd / "manifest.json", self.out / "manifest.json")
+        return pages
+
+    def listing_html(self) -> Markup:
+        entries = self.content.listing()
+        gateways = list(vocabulary.gateway_labels(self.content.rubric.gateways).items())
+        states = sorted({e["state"] for e in entries})
+        return Markup(self.env.from_string(LISTING).render(entries=entries, gateways=gateways,
+                                                           states=states, failed=self.content.failed(),
+                                                           failed_local=self.content.failed_local_sections()))
+
+
+ARCHIVE = """
+<p>Every published yearly assessment of the network. Each year is a complete site of its own.</p>
+<table class="data archive"><caption>Published assessments</caption>
+<thead><tr><th scope="col">Year</th><th scope="col">Members</th><th scope="col">Framework</th>
+<th scope="col">Members by gateway</th></tr></thead><tbody>
+{% for y in years %}<tr><th scope="row"><a href="{{ y.year }}/_site/index.html">{{ y.year }}</a></th><td>{{ y.members }}</td>
+<td>{{ y.framework }}</td><td>{{ y.gateways }}</td></tr>
+{% endfor %}</tbody></table>
+"""
+
+
+def gateway_labels_of(framework: str) -> dict[str, str]:
+    """A framework's gateway labels (ids where the framework is not known to this kit)."""
+    from ci_lib.errors import KitError
+    from ci_lib.inputs.rubric import load_rubric
+
+    try:
+        return vocabulary.gateway_labels(load_rubric(framework).gateways)
+    except KitError:
+        return {}
+
+
+def write_archive(reports_root: Path) -> Path | None:
+    """`reports/index.html`: the list of published years, linking each year's site."""
+    import json
+
+    years = []
+    for manifest_path in sorted(reports_root.glob("[0-9][0-9][0-9][0-9]/manifest.json"), reverse=True):
+        if not (manifest_path.parent / "_site" / "index.html").exists():
+            continue
+        m = json.loads(manifest_path.read_text())
+        per = m.get("rollup", {}).get("members_per_gateway", {})
+        labels = gateway_labels_of(m["framework"])
+        years.append({"year": m["year"], "members": m.get("rollup", {}).get("members", len(m["communities"])),
+                      "framework": m["framework"],
+                      "gateways": ", ".join(f"{vocabulary.gateway_label(k, labels)} {v}" for k, v in per.items() if v)})
+    if not years:
+        return None
+    env = environment()
+    latest = years[0]["year"]
+    body = Markup(env.from_string(ARCHIVE).render(years=years))
+    nav = [{"href": href, "label": label} for href, label in NAV]
+    html = env.get_template("page.html.j2").render(
+        title="Archive of assessments", site_title="Assessment archive", root=f"{latest}/_site/", nav=nav,
+        current="", body=body, footer=Markup("Civic Infrastructure Assessment Kit"), scripts=(), years=[])
+    return write_text(reports_root / "index.html", html)
+
+
+LISTING = """
+<div class="listing-controls" role="search">
+<label for="search">Search communities<input id="search" type="search" placeholder="Name, state or gateway" autocomplete="off"></label>
+<label for="filter-gateway">Gateway<select id="filter-gateway"><option value="">All gateways</option>
+{% for id, label in gateways %}<option value="{{ id }}">{{ label }}</option>{% endfor %}</select></label>
+<label for="filter-state">State<select id="filter-state"><option value="">All states</option>
+{% for s in states %}<option value="{{ s }}">{{ s }}</option>{% endfor %}</select></label>
+<label for="sort">Sort by<select id="sort"><option value="name">Name</option><option value="state">State</option>
+<option value="gateway">Gateway (highest first)</option></select></label>
+</div>
+<p id="count" aria-live="polite">{{ entries|length }} communities</p>
+<ul class="cards" id="community-list">
+{% for e in entries %}<li data-name="{{ e.name|lower }}" data-state="{{ e.state }}" data-gateway="{{ e.gateway }}" data-rank="{{ e.rank }}"
+ data-search="{{ (e.name ~ ' ' ~ e.state ~ ' ' ~ e.gateway_label ~ ' ' ~ e.community_id)|lower }}">
+<a href="{{ e.href }}">{{ e.name }}</a><div class="meta">{{ e.gateway_label }} · {{ e.state }}</div></li>
+{% endfor %}</ul>
+{% if failed %}<p class="notice">Not published this run (their notebooks failed): {{ failed|join(', ') }}</p>{% endif %}
+{% if failed_local %}<p class="notice">Published without their local section (it failed): {{ failed_local|join(', ') }}</p>{% endif %}
+"""
+
+
+def render_builtin(content: YearContent, out: Path, stale: set[str] | None = None,
+                   ahead: PagesAhead | None = None) -> dict[str, Any]:
+    pages = BuiltinSite(content, out, ahead).build(stale)
+    return {"engine": "builtin", "pages": len(pages), "rendered": len(pages) if stale is None else len(stale)}
