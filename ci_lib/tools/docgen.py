@@ -64,5 +64,5 @@ def generated() -> dict[Path, str]:
 
 def kit_root() -> Path:
     """The kit's checkout (an editable install), where docs/ lives; else the current folder."""
-    checkout = Path(__file__).resolve().parents[1]
+    checkout = Path(__file__).resolve().parents[2]
     return checkout if (checkout / "pyproject.toml").exists() else Path(".")

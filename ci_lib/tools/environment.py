@@ -49,7 +49,7 @@ def find_lock(path: str | Path | None = None) -> Path:
         if not found.is_file():
             raise KitError(f"{found}: no such lock file")
         return found
-    for folder in (Path("."), Path(__file__).resolve().parents[1]):
+    for folder in (Path("."), Path(__file__).resolve().parents[2]):
         if (folder / LOCK).is_file():
             return folder / LOCK
     raise KitError(f"{LOCK}: not found in the working directory or the kit's checkout (`make lock` writes it)")
