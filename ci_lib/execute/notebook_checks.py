@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -223,20 +222,3 @@ def check_notebook(path: str | Path) -> list[NotebookProblem]:
 
 def check_notebooks(notebooks_dir: str | Path) -> list[NotebookProblem]:
     return [p for path in templates(notebooks_dir) for p in check_notebook(path)]
-
-
-def command(args: Any) -> int:
-    folder = Path(args.notebooks)
-    if not folder.is_dir():
-        from ci_lib.errors import KitError
-
-        raise KitError(f"{folder}: not a folder of notebooks")
-    found = templates(folder)
-    problems = check_notebooks(folder)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} problem(s) in {len(found)} notebook(s)", file=sys.stderr)
-        return 1
-    print(f"{len(found)} notebook(s) checked: parameters, paths, network, plots, pairing, outputs — all fine")
-    return 0

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from ci_lib.atomic import write_bytes
-from ci_lib.digest import file_sha256
 from ci_lib.errors import KitError
 
 SITE_SKIP = {".build.json"}  # the renderer's incremental-build keys: not part of the published site
@@ -150,11 +149,3 @@ def publish(report_dir: str | Path, out_dir: str | Path) -> tuple[Path, dict[str
     target = Path(out_dir) / f"{prefix}.tar.gz"
     write_bytes(target, tar_bytes(prefix, files, release_mtime(manifest)))
     return target, files
-
-
-def command(args: Any) -> int:
-    report_dir = Path(args.reports) / str(args.year)
-    target, files = publish(report_dir, args.out or args.reports)
-    print(f"{target}: {len(files)} files ({sum(len(b) for b in files.values()) / 1e6:.1f} MB unpacked), "
-          f"sha256 {file_sha256(target)}")
-    return 0

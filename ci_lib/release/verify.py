@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -170,21 +169,3 @@ def verify_year(report_dir: str | Path, notebooks: str | Path | None = None, par
         else:
             shutil.rmtree(scratch, ignore_errors=True)
     return result
-
-
-def command(args: Any) -> int:
-    """`ci-assess verify reports/<year>`: prints every difference; exit 0 when identical, 1 otherwise."""
-    print(f"verifying {args.report_dir}: checking inputs, then re-deriving the year (this re-executes it)")
-    result = verify_year(args.report_dir, args.notebooks, args.params, args.jobs, args.keep)
-    for problem in result.problems:
-        print(problem, file=sys.stderr)
-    for artifact in result.differing:
-        print(f"artifact {artifact}", file=sys.stderr)
-    if result.kept:
-        print(f"re-derived year kept in {result.kept}")
-    if not result.ok:
-        print(f"verify FAILED: {len(result.problems)} input problem(s), {len(result.differing)} of "
-              f"{result.compared} artifacts differ", file=sys.stderr)
-        return 1
-    print(f"verified: inputs match the manifest and all {result.compared} artifacts re-derive byte for byte")
-    return 0

@@ -7,11 +7,7 @@ with the generated text; `ci-assess docs --check` does the same (exit 1 when it 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any
-
-from ci_lib.atomic import write_text
 
 DATA_CONTRACT = Path("docs") / "data-contract.md"
 NOTICE = ("<!-- Generated from the schemas in ci_lib/inputs/contract.py by `ci-assess docs` (or `make docs`): "
@@ -68,22 +64,5 @@ def generated() -> dict[Path, str]:
 
 def kit_root() -> Path:
     """The kit's checkout (an editable install), where docs/ lives; else the current folder."""
-    checkout = Path(__file__).resolve().parents[1]
+    checkout = Path(__file__).resolve().parents[2]
     return checkout if (checkout / "pyproject.toml").exists() else Path(".")
-
-
-def command(args: Any) -> int:
-    root = Path(getattr(args, "root", None) or kit_root())
-    stale = []
-    for rel, text in generated().items():
-        path = root / rel
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
-            print(f"{path}: up to date")
-        elif args.check:
-            stale.append(path)
-            print(f"{path}: out of date; run `ci-assess docs` (or `make docs`)", file=sys.stderr)
-        else:
-            write_text(path, text)
-            print(f"{path}: regenerated")
-    return 1 if stale else 0

@@ -12,7 +12,6 @@ import sys
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from ci_lib.errors import KitError
 
@@ -50,7 +49,7 @@ def find_lock(path: str | Path | None = None) -> Path:
         if not found.is_file():
             raise KitError(f"{found}: no such lock file")
         return found
-    for folder in (Path("."), Path(__file__).resolve().parents[1]):
+    for folder in (Path("."), Path(__file__).resolve().parents[2]):
         if (folder / LOCK).is_file():
             return folder / LOCK
     raise KitError(f"{LOCK}: not found in the working directory or the kit's checkout (`make lock` writes it)")
@@ -140,16 +139,6 @@ def report(drift: Drift) -> list[str]:
         lines.append(f"DRIFT: {count} difference(s); reinstall with `pip install -r {lock.path.name}` "
                      "then `pip install -e . --no-deps` (or delete .venv and run make)")
     return lines
-
-
-def command(args: Any) -> int:
-    """`ci-assess doctor`: exit 0 in sync, 1 on drift."""
-    drift = doctor(args.lock)
-    for line in report(drift):
-        print(line, file=sys.stdout if drift.in_sync or not line.startswith(("missing", "different", "DRIFT"))
-              else sys.stderr)
-    return 0 if drift.in_sync else 1
-
 
 def environment_yml(lock: Lock) -> str:
     """The conda environment equal to the lock: conda-forge packages by name, the rest through pip."""

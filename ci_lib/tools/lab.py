@@ -6,7 +6,6 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 from ci_lib.errors import KitError
 
@@ -46,17 +45,3 @@ def lab_argv(root: Path, extra: list[str] | None = None, as_root: bool = False) 
     if as_root and ALLOW_ROOT not in extra:
         extra.insert(0, ALLOW_ROOT)
     return [exe, f"--ServerApp.root_dir={root}", *extra]
-
-
-def command(args: Any) -> int:
-    root = project_root()
-    extra = [a for a in getattr(args, "lab_args", []) or [] if a != "--"]
-    as_root = running_as_root()
-    argv = lab_argv(root, extra, as_root)
-    if as_root:
-        print(f"running as root: passing {ALLOW_ROOT} to jupyter lab", flush=True)
-    print(f"JupyterLab in {root} (notebooks/community.ipynb: a community's page; notebooks/explore.ipynb: "
-          "explore a year)", flush=True)
-    os.chdir(root)
-    os.execvp(argv[0], argv)  # replaces this process; returns only in tests that stub it
-    return 0

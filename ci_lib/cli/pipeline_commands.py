@@ -1,0 +1,232 @@
+"""The commands that execute and render a year: `run`, `render`, `assess` and `merge` (after `--shard` runs)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ci_lib.cli.interrupts import Interrupted, sigterm_as_interrupt
+
+if TYPE_CHECKING:
+    from ci_lib.website.ahead import PagesAhead
+
+
+@dataclass(frozen=True)
+class RunArguments:
+    """The options of `run` (and `assess`, `demo`): what `add_run_options` parses, typed."""
+
+    year: int
+    data: str | None = None
+    params: str = "params"
+    reports: str = "reports"
+    notebooks: str = "notebooks"
+    jobs: int | None = None
+    only: list[str] = field(default_factory=list)
+    executor: str = "local"
+    scheduler: str | None = None
+    shard: tuple[int, int] | None = None
+    force: bool = False
+    timeout: float = 600
+    cold: bool = False
+    quiet: bool = False
+    log_json: str | None = None
+
+
+def run_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The CLI's conversion for `run` and `assess`: the parsed run options as one `RunArguments`."""
+    fields = {name: getattr(args, name) for name in RunArguments.__dataclass_fields__}
+    return {"args": RunArguments(**fields), **({"engine": args.engine} if "engine" in args else {})}
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(x) for x in text.split("/"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("--shard takes I/N, e.g. 0/4") from exc
+    if not (count >= 1 and 0 <= index < count):
+        raise argparse.ArgumentTypeError("--shard I/N needs 0 <= I < N")
+    return index, count
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--data", help="data directory (default: `data:` in params/<year>/network.yml)")
+    p.add_argument("--params", default="params", help="params root (default: params)")
+    p.add_argument("--reports", default="reports", help="reports root (default: reports)")
+    p.add_argument("--notebooks", default="notebooks", help="notebook templates (default: notebooks)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--only", nargs="+", default=[], metavar="ID", help="run only these communities")
+    p.add_argument("--executor", choices=["local", "serial", "dask"], default="local")
+    p.add_argument("--scheduler", help="Dask scheduler address (default: a LocalCluster)")
+    p.add_argument("--shard", type=parse_shard, help="I/N: run the I-th of N shards (Indexed Jobs, Slurm arrays)")
+    p.add_argument("--force", action="store_true", help="ignore the cache and re-execute everything")
+    p.add_argument("--timeout", type=float, default=600, help="seconds allowed per notebook (default 600)")
+    p.add_argument("--cold", action="store_true", help="fresh kernel per notebook (slow; for comparison)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
+    p.add_argument("--log-json", metavar="FILE", help="append one JSON line per notebook (for schedulers)")
+
+
+def add_render_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--reports", default="reports")
+    add_engine_option(p)
+
+
+def add_engine_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=["auto", "quarto", "builtin"], default="auto")
+
+
+def add_assess_options(p: argparse.ArgumentParser) -> None:
+    add_run_options(p)
+    add_engine_option(p)
+
+
+def add_merge_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--reports", default="reports")
+
+
+def progress_printer(quiet: bool, log_json: str | None):
+    """A rich progress bar with live ok/cached/failed counts and ETA, plus optional JSON lines."""
+    counts: Counter[str] = Counter()
+    log = open(log_json, "a", encoding="utf-8") if log_json else None  # noqa: SIM115 - closed by caller
+    bar: dict[str, Any] = {}
+    if not quiet:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        progress = Progress(TextColumn("[bold]notebooks"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[counts]}"), TimeRemainingColumn(), transient=False)
+        bar["progress"] = progress
+
+    def callback(result: Any, done: int, total: int) -> None:
+        counts[result.status] += 1
+        if log:
+            log.write(json.dumps({"name": result.name, "status": result.status, "seconds": result.seconds,
+                                  "error": result.error, "done": done, "total": total}) + "\n")
+            log.flush()
+        if "progress" in bar:
+            progress = bar["progress"]
+            if "task" not in bar:
+                progress.start()
+                bar["task"] = progress.add_task("run", total=total, counts="")
+            text = " ".join(f"{k} {counts[k]}" for k in ("ok", "cached", "failed") if counts[k])
+            progress.update(bar["task"], total=max(total, done), completed=done, counts=text)
+
+    def close() -> None:
+        if "progress" in bar and "task" in bar:
+            bar["progress"].stop()
+        if log:
+            log.close()
+
+    callback.close = close  # type: ignore[attr-defined]
+    return callback
+
+
+def print_summary(report: Any) -> None:
+    """One line of counts, then a table of the notebooks worth a look (all of them for small runs)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    counts = Counter(r.status for r in report.results)
+    console = Console()
+    console.print(f"{report.report_dir}: ok {counts['ok']} · cached {counts['cached']} · failed {counts['failed']}")
+    shown = report.results if len(report.results) <= 25 else [r for r in report.results if r.status == "failed"]
+    if not shown:
+        return
+    table = Table()
+    table.add_column("notebook")
+    table.add_column("status")
+    table.add_column("seconds", justify="right")
+    table.add_column("error")
+    for r in shown:
+        style = {"failed": "red", "cached": "dim"}.get(r.status, "")
+        table.add_row(r.name, f"[{style}]{r.status}[/]" if style else r.status, f"{r.seconds:.2f}", r.error)
+    if len(shown) < len(report.results):
+        table.caption = f"{len(report.results) - len(shown)} notebooks ok or cached not listed"
+    console.print(table)
+
+
+def run_options(args: RunArguments):
+    from ci_lib.execute.results import RunOptions
+
+    return RunOptions(year=args.year, data=args.data, params_root=args.params, reports_root=args.reports,
+                      notebooks=args.notebooks, jobs=args.jobs, only=args.only, executor=args.executor,
+                      scheduler=args.scheduler, shard=args.shard, force=args.force, timeout=args.timeout,
+                      warm=not args.cold)
+
+
+def do_run(args: RunArguments, ahead: PagesAhead | None = None) -> int:
+    """`run`; with `ahead` (a `PagesAhead`), each executed notebook's page body is exported as it arrives."""
+    from ci_lib.execute import unchanged
+
+    printer = progress_printer(args.quiet, args.log_json)
+    finished: Counter[str] = Counter()
+
+    def callback(result: Any, done: int, total: int) -> None:
+        finished[result.status] += 1
+        printer(result, done, total)
+        if ahead is not None:
+            ahead.add(result)
+
+    started = time.perf_counter()
+    try:
+        with sigterm_as_interrupt():
+            opts = run_options(args)
+            key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None
+            report = unchanged.unchanged_run(opts, key, callback)  # nothing changed: no pandas or papermill import
+            if report is None:
+                from ci_lib.execute.run import run_year
+
+                report = run_year(opts, progress=callback, inputs_key=key)
+    except KeyboardInterrupt as exc:  # (the run has stopped its workers and kernels)
+        raise Interrupted(finished["ok"] + finished["cached"], getattr(exc, "signum", signal.SIGINT)) from None
+    finally:
+        printer.close()  # type: ignore[attr-defined]
+    print_summary(report)
+    print(f"executed in {time.perf_counter() - started:.1f} s; manifest: {report.report_dir / 'manifest.json'}")
+    return 1 if report.failed else 0
+
+
+def do_assess(args: RunArguments, engine: str) -> int:
+    """`run`, then `render`. With the built-in renderer, page bodies are exported while the notebooks run."""
+    from ci_lib.website.quarto import quarto_available
+
+    if engine == "quarto" or (engine == "auto" and quarto_available()):
+        code = do_run(args)
+        do_render(args.year, args.reports, engine)
+        return code
+    from ci_lib.website.ahead import PagesAhead
+
+    with PagesAhead() as ahead:
+        code = do_run(args, ahead)
+        do_render(args.year, args.reports, engine, ahead)
+    return code
+
+
+def do_render(year: int, reports: str, engine: str, ahead: PagesAhead | None = None) -> None:
+    from ci_lib.website.build import refresh_other_years, render
+
+    info = render(Path(reports) / str(year), engine, ahead=ahead)
+    refresh_other_years(Path(reports) / str(year))
+    print(f"site ({info['engine']}, {info['communities']} community pages, {info['seconds']:.1f} s): "
+          f"{Path(info['site']) / 'index.html'}")
+    if info["failed"]:
+        print(f"not published (failed notebooks): {', '.join(info['failed'])}")
+
+
+
+
+def merge(year: int, reports: str) -> int:
+    """`merge`: the shard manifests of `reports/<year>` joined into its manifest.json."""
+    from ci_lib.execute.merge import merge_shards
+
+    merged = merge_shards(Path(reports) / str(year))
+    shards = json.loads((Path(reports) / str(year) / "timings.json").read_text())["shards"]
+    print(f"merged {shards} shards: {len(merged['notebooks'])} notebooks")
+    return 0
