@@ -15,19 +15,73 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from .conftest import NOTEBOOKS, REPO, YEAR, make_project
+from ci_lib.execute import engine, tasks
+from ci_lib.execute.tasks import NotebookTask, run_task
 
-distributed = pytest.importorskip("distributed", reason="the [dask] extra (dask[distributed]) is not installed")
+from .conftest import NOTEBOOKS, REPO, YEAR, make_project
 
 RUN_TIMEOUT_S = 420  # the local run of these 10 notebooks takes about 1.5 minutes on a busy 2-core machine
 START_TIMEOUT_S = 120
 RUN_SPECIFIC = frozenset({"timings", "host", "hostname", "executor", "scheduler", "started", "finished", "seconds"})
+
+
+class Overlap:
+    """Counts how many threads are inside a stand-in at once (the most seen is `most`)."""
+
+    def __init__(self) -> None:
+        self.inside = self.most = 0
+        self.guard = threading.Lock()
+
+    def around(self, work):
+        with self.guard:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        try:
+            time.sleep(0.05)  # a window for another thread to come in, were it let
+            return work()
+        finally:
+            with self.guard:
+                self.inside -= 1
+
+
+def test_threads_of_one_process_run_their_notebooks_one_at_a_time(tmp_path, monkeypatch):
+    """A Dask worker calls `run_task` from each of its threads: the kernel and papermill are the process's."""
+    overlap = Overlap()
+
+    def execute(template, output, parameters, kernel, timeout=None):
+        return overlap.around(lambda: (nbformat.v4.new_notebook(), engine.Execution("ok")))
+
+    monkeypatch.setattr(engine, "execute", execute)
+    monkeypatch.setattr(tasks, "worker_kernel", lambda restart=False: None)
+    jobs = [NotebookTask(f"c{i}", "t.ipynb", str(tmp_path / f"c{i}.ipynb"), str(tmp_path / "failed" / f"c{i}.ipynb"), {})
+            for i in range(8)]
+    with ThreadPoolExecutor(4) as threads:
+        results = list(threads.map(run_task, jobs))
+    assert [r.status for r in results] == ["ok"] * 8
+    assert overlap.most == 1
+
+
+def test_threads_asking_for_the_kernel_at_once_start_one_and_share_it_in_turn(monkeypatch):
+    overlap = Overlap()
+
+    class Kernel:
+        def __init__(self) -> None:
+            overlap.around(lambda: None)
+
+    monkeypatch.setattr(engine, "WarmKernel", Kernel)
+    monkeypatch.setattr(tasks, "_KERNEL", None)
+    with ThreadPoolExecutor(4) as threads:
+        kernels = list(threads.map(lambda _: tasks.worker_kernel(), range(4)))
+    assert len({id(k) for k in kernels}) == 1 and overlap.most == 1
 
 
 def environment(tmp: Path) -> dict[str, str]:
@@ -98,7 +152,9 @@ class Cluster:
 
     def wait_for_workers(self, count: int) -> dict:
         """Until `count` workers have joined; returns the scheduler's view of them."""
-        with distributed.Client(scheduler_file=str(self.scheduler_file), timeout=START_TIMEOUT_S) as client:
+        from distributed import Client
+
+        with Client(scheduler_file=str(self.scheduler_file), timeout=START_TIMEOUT_S) as client:
             client.wait_for_workers(count, timeout=START_TIMEOUT_S)
             return dict(client.scheduler_info(n_workers=-1)["workers"])
 
@@ -183,6 +239,7 @@ def assert_same_year(local: Path, remote: Path) -> None:
 
 
 def test_a_year_on_multithreaded_dask_workers_is_byte_identical_to_the_local_executor(tmp_path):
+    pytest.importorskip("distributed", reason="the [dask] extra (dask[distributed]) is not installed")
     """Two `dask worker --nthreads 4` processes, ten notebooks: more than the eight threads, so threads run a
     second notebook. The old code then hung, idle, until killed (7 of 10 written): each thread had started a
     kernel for its first notebook, and for its second took the worker's one module-global kernel, which
