@@ -158,6 +158,14 @@ class Cluster:
             client.wait_for_workers(count, timeout=START_TIMEOUT_S)
             return dict(client.scheduler_info(n_workers=-1)["workers"])
 
+    def running_on(self, name: str) -> list[str]:
+        """The tasks the scheduler has given to the worker called `name` and not yet seen finish."""
+        from distributed import Client
+
+        with Client(scheduler_file=str(self.scheduler_file), timeout=START_TIMEOUT_S) as client:
+            named = {info["name"]: address for address, info in client.scheduler_info(n_workers=-1)["workers"].items()}
+            return [str(key) for key in client.processing().get(named[name], ())]
+
     def log(self, name: str) -> str:
         path = self.logs / f"{name}.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
@@ -256,4 +264,42 @@ def test_a_year_on_multithreaded_dask_workers_is_byte_identical_to_the_local_exe
         assert sorted(w["nthreads"] for w in workers.values()) == [4, 4]
         done = run_cli(remote, "--executor", "dask", "--scheduler", address)
         assert done.returncode == 0, done.stdout[-3000:] + running.logs_text()
+    assert_same_year(local, remote)
+
+
+def test_a_worker_killed_mid_run_leaves_a_year_identical_to_the_local_executor(tmp_path):
+    """Issue #23 item 5: two workers, one SIGKILLed (with its nanny, so nothing restarts it) once a few notebooks
+    are written. The scheduler gives its tasks to the other worker; a task carries its own inputs (absolute
+    paths, parameters, front matter) and writes atomically, so running it again elsewhere is harmless."""
+    pytest.importorskip("distributed", reason="the [dask] extra (dask[distributed]) is not installed")
+    local, remote = twin_projects(tmp_path)
+    done = run_cli(local, "--executor", "local", "--jobs", "2")
+    assert done.returncode == 0, done.stdout[-3000:]
+    written = remote / "reports" / str(YEAR) / "communities"
+    with cluster(tmp_path / "cluster") as running:
+        address = running.start_scheduler()
+        survivor, victim = running.start_worker(nthreads=2), running.start_worker(nthreads=2)
+        running.wait_for_workers(2)
+        log = remote / "run.log"
+        command = [sys.executable, "-m", "ci_lib.cli", "run", "--year", str(YEAR), "--notebooks", str(NOTEBOOKS),
+                   "--quiet", "--executor", "dask", "--scheduler", address]
+        run = subprocess.Popen(command, cwd=remote, env=environment(remote), stdout=log.open("wb"),
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            deadline = time.monotonic() + RUN_TIMEOUT_S
+            while len(list(written.glob("*.ipynb"))) < 2 and run.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert run.poll() is None, f"the run ended before a worker could be killed:\n{log.read_text()[-3000:]}"
+            assert running.running_on("worker-1"), "too late: the victim has no notebook left to lose"
+            os.killpg(victim.pid, signal.SIGKILL)
+            victim.wait(30)
+            try:
+                run.wait(max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                raise AssertionError(f"the run did not finish after a worker was killed:\n{log.read_text()[-3000:]}"
+                                     f"\n{running.logs_text()}") from None
+        finally:
+            end(run, wait=5)
+        assert run.returncode == 0, log.read_text()[-3000:] + running.logs_text()
+        assert survivor.poll() is None  # the other worker carried on
     assert_same_year(local, remote)
