@@ -126,8 +126,8 @@ def checked_once() -> Iterator[None]:
     cell papermill adds) with a new jsonschema validator each time: about 0.7 ms an output, a tenth of a
     worker's CPU. And with no output path papermill still serialises and validates the whole executed
     notebook, for a handler that drops it. `run_task` validates the notebook once, when it writes it,
-    against the same schema, and reports an invalid one as failed. Only in the worker's own thread, which
-    runs one notebook at a time.
+    against the same schema, and reports an invalid one as failed. Never entered by two threads at once:
+    `execute` runs under `tasks.ONE_NOTEBOOK_AT_A_TIME` (see `tasks.run_task`), one notebook per process.
     """
     validate, write = nbformat.v4.nbbase.validate, papermill.execute.write_ipynb
 

@@ -2,7 +2,8 @@
 
 - `SerialExecutor`: this process, one warm kernel (debugging, tiny networks).
 - `PoolExecutor`: a process pool of `jobs` workers, each with its own warm kernel.
-- `DaskExecutor`: a Dask distributed cluster (a LocalCluster when no scheduler address is given).
+- `DaskExecutor`: a Dask distributed cluster (a LocalCluster when no scheduler address is given). Its workers
+  may run tasks on several threads: each worker process still runs one notebook at a time (`tasks.run_task`).
 
 `start()` may be called before the tasks are known (the pool starts its workers' kernels while the run
 scores the network); `close()` releases the workers when the run is done, `stop()` ends them at once when it
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import multiprocessing
 import multiprocessing.process
 import os
@@ -228,6 +230,19 @@ class PoolExecutor:
                 yield crashed(futures[future], exc)
 
 
+def located(task: NotebookTask) -> NotebookTask:
+    """`task` with absolute paths: a cluster's workers run elsewhere than the run (another directory, another
+    machine that mounts the reports folder at the same path), and would read relative ones from their own."""
+    return dataclasses.replace(task, template=os.path.abspath(task.template), output=os.path.abspath(task.output),
+                               failed_output=os.path.abspath(task.failed_output))
+
+
+def as_asked(result: TaskResult, task: NotebookTask) -> TaskResult:
+    """`result` of `located(task)`, naming the file it wrote as `task` does (the run relates it to its own paths)."""
+    written = {os.path.abspath(task.output): task.output, os.path.abspath(task.failed_output): task.failed_output}
+    return dataclasses.replace(result, output=written.get(result.output, result.output))
+
+
 class DaskExecutor:
     def __init__(self, scheduler: str | None = None, jobs: int | None = None):
         self.scheduler = scheduler
@@ -254,11 +269,12 @@ class DaskExecutor:
                                    dashboard_address=None)
             client = Client(cluster)
         try:
-            futures = client.map(run_task, tasks, pure=False, key=[f"notebook-{t.name}" for t in tasks])
+            futures = client.map(run_task, [located(task) for task in tasks], pure=False,
+                                 key=[f"notebook-{t.name}" for t in tasks])
             by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
             for future in dask_completed(futures):
                 try:
-                    yield future.result()
+                    yield as_asked(future.result(), by_key[future.key])
                 except Exception as exc:
                     yield crashed(by_key[future.key], exc)
         finally:

@@ -1,8 +1,12 @@
 """One notebook to execute, and the worker-side function that executes it (in any process).
 
-Each worker process keeps one warm kernel (module global): papermill is not thread-safe, so one
-process runs one notebook at a time. A dead kernel is replaced and the notebook retried once; if it dies
-again, the cells it ran are kept in `failed/` with a note. An output that cannot be written (read-only or
+Each worker process keeps one warm kernel (module global) and runs one notebook at a time, whatever the
+number of threads that call `run_task` (a Dask worker runs tasks on `--nthreads` threads): papermill and the
+engine's patches (`engine.checked_once`) are process-wide, and two notebooks on one kernel would take each
+other's replies and wait forever. The threads take turns (`ONE_NOTEBOOK_AT_A_TIME`).
+
+A dead kernel is replaced and the notebook retried once; if it dies again, the cells it ran are kept in
+`failed/` with a note. An output that cannot be written (read-only or
 full disk) is not retried: the result says so (`TaskResult.unwritable`) and the run stops.
 """
 
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import multiprocessing.util
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +32,11 @@ if TYPE_CHECKING:
 # The engine (papermill, nbclient, jupyter_client: about 0.2 CPU-s to import) is imported by the functions that
 # run in workers: the parent builds tasks and pickles `run_task` by name while it scores, on a busy machine.
 _KERNEL: WarmKernel | None = None
+# Held while this process starts, uses or shuts down its kernel. Re-entrant: `run_task` holds it around
+# `worker_kernel`, which a pool worker's initializer also calls on its own. Not taken by `kill_worker_kernel`,
+# which a signal handler calls while the same thread may be holding it.
+ONE_NOTEBOOK_AT_A_TIME = threading.RLock()
+SHUTDOWN_WAIT_S = 5.0
 
 
 @dataclass
@@ -45,20 +55,29 @@ def worker_kernel(restart: bool = False) -> WarmKernel:
     from ci_lib.execute.engine import WarmKernel
 
     global _KERNEL
-    if restart and _KERNEL is not None:
-        _KERNEL.shutdown()
-        _KERNEL = None
-    if _KERNEL is None:
-        _KERNEL = WarmKernel()
-        multiprocessing.util.Finalize(None, shutdown_worker_kernel, exitpriority=10)
-    return _KERNEL
+    with ONE_NOTEBOOK_AT_A_TIME:
+        if restart and _KERNEL is not None:
+            _KERNEL.shutdown()
+            _KERNEL = None
+        if _KERNEL is None:
+            _KERNEL = WarmKernel()
+            multiprocessing.util.Finalize(None, shutdown_worker_kernel, exitpriority=10)
+        return _KERNEL
 
 
 def shutdown_worker_kernel() -> None:
+    """Stop this process's kernel once no notebook uses it; one still running after `SHUTDOWN_WAIT_S` (on
+    another thread, as the process exits) has its kernel killed instead of waited for."""
     global _KERNEL
-    if _KERNEL is not None:
-        _KERNEL.shutdown()
-        _KERNEL = None
+    if not ONE_NOTEBOOK_AT_A_TIME.acquire(timeout=SHUTDOWN_WAIT_S):
+        kill_worker_kernel()
+        return
+    try:
+        if _KERNEL is not None:
+            _KERNEL.shutdown()
+            _KERNEL = None
+    finally:
+        ONE_NOTEBOOK_AT_A_TIME.release()
 
 
 def kill_worker_kernel() -> None:
@@ -125,7 +144,16 @@ def died_note(error: str, attempts: int) -> nbformat.NotebookNode:
 
 
 def run_task(task: NotebookTask) -> TaskResult:
-    """Execute one notebook and write it atomically (to `failed_output` when a cell raised or the kernel died)."""
+    """Execute one notebook and write it atomically (to `failed_output` when a cell raised or the kernel died).
+
+    Safe to call from several threads of a process: they run their notebooks one after another.
+    """
+    with ONE_NOTEBOOK_AT_A_TIME:
+        return execute_task(task)
+
+
+def execute_task(task: NotebookTask) -> TaskResult:
+    """`run_task`, by the thread that holds `ONE_NOTEBOOK_AT_A_TIME`."""
     from ci_lib.execute.engine import Execution, KernelDied, KernelFailure, execute, first_error_line
 
     start = time.perf_counter()
