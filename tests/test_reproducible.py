@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ci_lib.cli import main
-from ci_lib.execute.run import run_year
+from ci_lib.pipeline import assess_year
 from ci_lib.release.publish import publish, release_mtime
 from ci_lib.release.verify import verify_year
 from ci_lib.tools import demo
@@ -36,7 +36,7 @@ def test_two_builds_in_different_directories_are_byte_identical(tmp_path):
     builds = []
     for root, jobs in ((tmp_path / "one", 2), (tmp_path / "two" / "deeper", 1)):
         project = make_project(root, n=4, seed=11)
-        run_year(project.options(jobs=jobs))
+        assess_year(project.options(jobs=jobs))
         render(project.report_dir, "builtin")
         builds.append(project)
     first, second = (tree(p.report_dir) for p in builds)
@@ -53,7 +53,7 @@ def test_two_builds_in_different_directories_are_byte_identical(tmp_path):
     assert timings["execute_s"] > 0 and all(n["seconds"] > 0 for n in timings["notebooks"].values())
 
     # a re-run from the cache and a re-render leave every published byte as it was
-    again = run_year(builds[0].options())
+    again = assess_year(builds[0].options())
     assert {r.status for r in again.results} == {"cached"}
     render(builds[0].report_dir, "builtin")
     after = tree(builds[0].report_dir)

@@ -86,8 +86,9 @@ def tree_sha256(root: Path, digest: Callable[[Path], str] = file_sha256) -> dict
     return {p.relative_to(root).as_posix(): digest(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def validated_settings(opts: RunOptions, params_dir: Path, digests: Digests) -> tuple[str | None, list[str]]:
-    """`data:` of network.yml and the `extra_notebook`s of a year's params, read only from validated params.
+def validated_settings(opts: RunOptions, params_dir: Path, digests: Digests) -> tuple[str | None, list[str], int]:
+    """`data:` and `previous_year:` of network.yml and the `extra_notebook`s of a year's params, read only from
+    validated params.
 
     Once `digests` has hashed the params files: when every one holds the bytes of the last remembered run
     (which validated them), they are read again with the params loader; otherwise they are validated first
@@ -100,13 +101,27 @@ def validated_settings(opts: RunOptions, params_dir: Path, digests: Digests) -> 
         entries = [read_yaml(p) for p in files if p.name != "network.yml" and b"extra_notebook" in p.read_bytes()]
     else:
         params = load_params(opts.year, opts.params_root)
-        network, entries = {"data": params.data}, list(params.communities.values())
+        network, entries = {"data": params.data, "previous_year": params.previous_year}, list(params.communities.values())
     data = None if network.get("data") is None else str(network["data"])
-    return data, sorted(str(e["extra_notebook"]) for e in entries if e.get("extra_notebook"))
+    previous = int(network.get("previous_year") or opts.year - 1)
+    return data, sorted(str(e["extra_notebook"]) for e in entries if e.get("extra_notebook")), previous
 
 
-def earlier_years(reports_root: Path, year: int) -> dict[str, Any]:
-    """What a year reads from earlier years: which pages were published, and last year's scores."""
+def previous_scores(reports_root: Path, previous: int) -> dict[str, str]:
+    """The previous year's published scores by file, which movement reads: an input of the year like its data."""
+    folder = reports_root / str(previous) / "scores"
+    return tree_sha256(folder) if folder.is_dir() else {}
+
+
+def previous_record(reports_root: Path, previous: int) -> dict[str, Any]:
+    """What the manifest records of the previous year: which year, and one sha256 over its published scores."""
+    scores = previous_scores(reports_root, previous)
+    digest = hashlib.sha256(json.dumps(scores, sort_keys=True).encode()).hexdigest() if scores else None
+    return {"year": previous, "scores_sha256": digest}
+
+
+def earlier_years(reports_root: Path, year: int, previous: int) -> dict[str, Any]:
+    """What a year reads from earlier years: which pages were published, and the previous year's scores."""
     state: dict[str, Any] = {}
     for folder in sorted(reports_root.glob("[0-9][0-9][0-9][0-9]")):
         if int(folder.name) >= year:
@@ -115,8 +130,7 @@ def earlier_years(reports_root: Path, year: int) -> dict[str, Any]:
         state[folder.name] = {
             "site": (site / "index.html").exists(),
             "pages": sorted(p.name for p in (site / "communities").glob("*.html")),
-            "scores": tree_sha256(folder / "scores") if int(folder.name) == year - 1 and (folder / "scores").is_dir()
-            else {},
+            "scores": previous_scores(reports_root, previous) if int(folder.name) == previous else {},
         }
     return state
 
@@ -130,7 +144,7 @@ def inputs_key(opts: RunOptions) -> str | None:
     digests = Digests.stored(opts)
     try:
         params_files = tree_sha256(params_dir, digests)
-        network_data, local = validated_settings(opts, params_dir, digests)
+        network_data, local, previous = validated_settings(opts, params_dir, digests)
         data = opts.data or data_dir_for(network_data, opts.params_root)
         if not data:
             return None
@@ -145,7 +159,7 @@ def inputs_key(opts: RunOptions) -> str | None:
             "params": params_files,
             "templates": {name: file_sha256(notebooks / name) for name in ("community.ipynb", "network.ipynb")},
             "local": {path: file_sha256(Path(path)) for path in local},
-            "earlier": earlier_years(Path(opts.reports_root), opts.year),
+            "earlier": earlier_years(Path(opts.reports_root), opts.year, previous),
         }
     except (OSError, ValueError):
         return None

@@ -138,8 +138,7 @@ def link_other_years(published_root: Path, scratch_root: Path, year: int) -> Non
 def verify_year(report_dir: str | Path, notebooks: str | Path | None = None, params_root: str | Path | None = None,
                 jobs: int | None = None, keep: bool = False,
                 progress: Callable[..., None] | None = None) -> Verification:
-    from ci_lib.execute.run import RunOptions, run_year
-    from ci_lib.website.build import render
+    from ci_lib.pipeline import AssessOptions, assess_year
 
     report_dir = Path(report_dir).absolute()
     manifest = read_manifest(report_dir)
@@ -156,13 +155,13 @@ def verify_year(report_dir: str | Path, notebooks: str | Path | None = None, par
         scratch_reports = scratch / "reports"
         scratch_reports.mkdir()
         link_other_years(reports_root, scratch_reports, year)
-        opts = RunOptions(year=year, data=str(data_dir), params_root=str(params_root),
-                          reports_root=str(scratch_reports), notebooks=str(notebooks), jobs=jobs, force=True,
-                          project_root=str(root))
-        report = run_year(opts, progress=progress)
+        options = AssessOptions(year=year, data=str(data_dir), params_root=str(params_root),
+                                reports_root=str(scratch_reports), notebooks=str(notebooks), jobs=jobs, force=True,
+                                project_root=str(root), render=True, engine="builtin", force_render=True,
+                                refresh_other_years=False)  # (the other years are the published ones, linked)
+        report = assess_year(options, progress=progress)
         for failed in report.failed:
             result.problems.append(f"re-run: notebook {failed.name} failed: {failed.error}")
-        render(scratch_reports / str(year), "builtin", force=True)
         result.differing, result.compared = compare(report_dir, scratch_reports / str(year))
     finally:
         if keep:
