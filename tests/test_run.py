@@ -16,6 +16,7 @@ import pandas as pd
 
 from ci_lib.cli import main
 from ci_lib.digest import file_sha256
+from ci_lib.execute.cache import read_ledger
 from ci_lib.pipeline import assess_year
 from ci_lib.website.build import render
 
@@ -50,7 +51,7 @@ def test_a_no_change_rerun_is_answered_from_the_inputs_key_without_scoring(tmp_p
     first = assess_year(project.options())
     ids = sorted(first.manifest["communities"])
     rd = project.report_dir
-    assert (rd / "_work" / "inputs.key").exists()
+    assert read_ledger(rd)["year"]
     before = {p: p.read_bytes() for p in rd.rglob("*") if p.is_file() and p.name != "timings.json"}
 
     def no_scoring(opts):
@@ -84,7 +85,7 @@ def test_a_no_change_rerun_reads_no_data_file_whose_state_is_unchanged(tmp_path,
     project = make_project(tmp_path, n=2)
     assess_year(project.options())
     rd = project.report_dir
-    assert (rd / "_work" / unchanged.STATE_FILE).exists()
+    assert read_ledger(rd)["files"]
     read = []
 
     def counting(path):
@@ -105,7 +106,7 @@ def test_a_no_change_rerun_reads_no_data_file_whose_state_is_unchanged(tmp_path,
     os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))
     read.clear()
     key = unchanged.inputs_key(project.options())
-    assert victim.resolve() in read and key != (rd / "_work" / "inputs.key").read_text().strip()
+    assert victim.resolve() in read and key != read_ledger(rd)["year"]
 
 
 def failing_templates(tmp_path: Path, victim: str) -> Path:
@@ -135,7 +136,7 @@ def test_a_failing_notebook_is_kept_reported_and_isolated(tmp_path, capsys):
     assert all((rd / "scores" / f"{cid}.json").exists() for cid in ids[1:])
     manifest = json.loads((rd / "manifest.json").read_text())
     assert manifest["notebooks"][ids[0]]["status"] == "failed"
-    assert not (rd / "_work" / "inputs.key").exists()  # a year with a failure is never taken as done
+    assert read_ledger(rd)["year"] is None  # a year with a failure is never taken as done
     info = render(rd, "builtin")
     assert info["failed"] == [ids[0]] and info["communities"] == 2
     listing = (rd / "_site" / "communities.html").read_text()
@@ -148,13 +149,12 @@ def test_kill_9_then_resume_recomputes_only_what_is_missing(tmp_path):
                "--params", str(project.params), "--reports", str(project.reports), "--notebooks", str(NOTEBOOKS),
                "--jobs", "1", "--quiet"]
     proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    work = project.report_dir / "_work"
     deadline = time.time() + 240
-    while time.time() < deadline and len(list(work.glob("*.done"))) < 3:
+    while time.time() < deadline and len(read_ledger(project.report_dir)["notebooks"]) < 3:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done = {p.stem for p in work.glob("*.done")}
+    done = set(read_ledger(project.report_dir)["notebooks"])
     assert 3 <= len(done) < 7, done
     # no partially written file is visible under reports/
     visible = [p for p in project.reports.rglob("*") if p.is_file() and not p.name.startswith(".")]

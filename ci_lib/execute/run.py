@@ -132,15 +132,16 @@ def execute_notebooks(opts: RunOptions, report_dir: Path, params: YearParams, sc
                                   front_matter(scores.scores[cid], gateway_labels, params.run_date),
                                   opts.timeout, opts.warm))
     pending, fresh = [], []
+    done = cache.read_ledger(report_dir)["notebooks"]
     for task in tasks:
         outputs = [Path(task.output)]
         if task.name != "_network":
             outputs.append(report_dir / "scores" / f"{task.name}.json")
-        if not opts.force and cache.is_fresh(report_dir, task.name, keys[task.name], outputs):
+        if not opts.force and cache.is_fresh(done, task.name, keys[task.name], outputs):
             fresh.append(TaskResult(task.name, "cached", 0.0, "", task.output))
         else:
-            cache.clear(report_dir, task.name)
             pending.append(task)
+    cache.clear(report_dir, [t.name for t in pending])
     local = local_section_tasks(report_dir, params, [t for t in tasks if t.name != "_network"], keys, opts)
     total = len(tasks) + len(local)  # every result below advances the progress once: it never passes its total
 
@@ -164,12 +165,12 @@ def execute_notebooks(opts: RunOptions, report_dir: Path, params: YearParams, sc
     for task, main_name in local:
         if main_name not in ok:
             report(TaskResult(task.name, "failed", 0.0, "skipped: the standard notebook failed"))
-        elif not opts.force and cache.is_fresh(report_dir, task.name, keys[task.name], [Path(task.output)]) and \
+        elif not opts.force and cache.is_fresh(done, task.name, keys[task.name], [Path(task.output)]) and \
                 main_name not in rerun:
             report(TaskResult(task.name, "cached", 0.0, "", task.output))
         else:
-            cache.clear(report_dir, task.name)
             local_pending.append(task)
+    cache.clear(report_dir, [t.name for t in local_pending])
     for result in executor.map(local_pending):
         checked(result, len(results))
         main_name = result.name.removesuffix(":local")
@@ -194,7 +195,7 @@ def local_section_tasks(report_dir: Path, params: YearParams, community_tasks: l
         if path is None:
             continue
         name = f"{main.name}:local"
-        keys[name] = cache.cache_key(str(path), main.parameters, keys[main.name].encode(), cache.lock_sha256())
+        keys[name] = cache.cache_key(str(path), main.parameters, keys[main.name], cache.lock_sha256(), kind="local")
         task = NotebookTask(name, str(path), str(report_dir / "local" / f"{main.name}.ipynb"),
                             str(report_dir / "failed" / f"{main.name}.local.ipynb"), main.parameters, {},
                             opts.timeout, opts.warm)
