@@ -124,7 +124,7 @@ def test_an_alias_bomb_in_extra_notebook_stops_the_cli_at_once_with_one_line(cop
 def test_the_no_change_check_validates_changed_params_before_reading_them(copy_small_run, monkeypatch):
     """Params bytes unlike the remembered run's are validated (`load_params`) first; unchanged ones are not."""
     project = copy_small_run
-    opts = project.options()
+    opts = project.options().run_options()
     validated = []
     real = unchanged.load_params
     monkeypatch.setattr(unchanged, "load_params", lambda *a, **kw: validated.append(a) or real(*a, **kw))

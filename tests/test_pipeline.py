@@ -77,6 +77,9 @@ def test_previous_year_decides_what_movement_compares_with_and_is_a_hashed_input
     assert network_work["previous"]["year"] == 2023
     recorded = first.manifest["previous_year"]
     assert recorded["year"] == 2023 and len(recorded["scores_sha256"]) == 64
+    from ci_lib.execute.cache import RECORDED
+
+    assert set(RECORDED.values()) <= set(first.manifest)  # every declared input the manifest records, recorded
 
     # 2023's published gateway changes: the page that shows it runs again, and the manifest says so
     published_gateways(project.reports, 2023, {ids[0]: "emerging"})
@@ -128,3 +131,28 @@ def test_run_assess_and_render_are_one_function_with_steps_on_or_off(tmp_path, m
     assert (render.execute, render.render) == (False, True)
     with pytest.raises(dataclasses.FrozenInstanceError):
         run.year = 2020  # type: ignore[misc]
+
+
+def test_every_key_is_over_exactly_the_inputs_declared_for_its_output():
+    from ci_lib.execute import cache
+
+    declared = dict.fromkeys(cache.DEPENDS_ON["notebook"], "x")
+    assert len(cache.key_of("notebook", declared)) == 64
+    with pytest.raises(ValueError, match="declared over"):
+        cache.key_of("notebook", {**declared, "undeclared": 1})
+    with pytest.raises(ValueError, match="declared over"):
+        cache.key_of("year", declared)
+
+
+def test_verify_checks_the_previous_year_the_manifest_records(tmp_path):
+    """Movement read 2024's published gateways: a 2024 republished since is an input that changed."""
+    from ci_lib.execute.unchanged import previous_record
+    from ci_lib.release.verify import check_inputs
+
+    reports = tmp_path / "reports"
+    published_gateways(reports, 2024, {"a": "exploring", "b": "emerging"})
+    manifest = {"previous_year": previous_record(reports, 2024)}
+    assert check_inputs(manifest, tmp_path / "data", tmp_path / "params", reports) == []
+    published_gateways(reports, 2024, {"a": "sustaining"})
+    problems = check_inputs(manifest, tmp_path / "data", tmp_path / "params", reports)
+    assert len(problems) == 1 and problems[0].startswith(f"previous year changed: {reports / '2024' / 'scores'}")

@@ -105,7 +105,7 @@ def test_a_no_change_rerun_reads_no_data_file_whose_state_is_unchanged(tmp_path,
     assert victim.stat().st_size == before.st_size
     os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))
     read.clear()
-    key = unchanged.inputs_key(project.options())
+    key = unchanged.inputs_key(project.options().run_options())
     assert victim.resolve() in read and key != read_ledger(rd)["year"]
 
 
@@ -267,7 +267,7 @@ def test_closing_the_pool_returns_at_once_and_its_kernels_still_stop():
 
 def test_the_process_that_runs_a_year_does_not_import_the_execution_engine():
     """papermill, nbclient and jupyter_client are the workers' (about 0.2 CPU-s the scoring parent need not pay)."""
-    code = ("import sys, ci_lib.execute.run, ci_lib.execute.executors; "
+    code = ("import sys, ci_lib.pipeline, ci_lib.execute.run, ci_lib.execute.executors; "
             "print(sorted(m for m in ('papermill', 'nbclient', 'jupyter_client') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "[]"
