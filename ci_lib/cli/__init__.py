@@ -272,6 +272,11 @@ def do_run(args: argparse.Namespace, render: bool = False, engine: str = "auto")
     return 1 if report.failed else 0
 
 
+def do_assess(args: argparse.Namespace, engine: str) -> int:
+    """`assess`: `run` with the render on (one `pipeline.assess_year`)."""
+    return do_run(args, render=True, engine=engine)
+
+
 def do_render(year: int, reports: str, engine: str) -> None:
     from ci_lib.pipeline import AssessOptions, assess_year
 
@@ -407,7 +412,7 @@ def do_demo(args: argparse.Namespace) -> int:
         ns = argparse.Namespace(year=year, data=args.out, params="params", reports="reports", notebooks="notebooks",
                                 jobs=args.jobs, only=[], executor="local", scheduler=None, shard=None, force=False,
                                 timeout=600, cold=False, quiet=args.quiet, log_json=None)
-        code = max(code, do_run(ns, render=True, engine=args.engine))
+        code = max(code, do_assess(ns, args.engine))
     return code
 
 
@@ -490,7 +495,7 @@ def command(argv: list[str] | None) -> int:
             do_render(args.year, args.reports, args.engine)
             return 0
         if args.command == "assess":
-            return do_run(args, render=True, engine=args.engine)
+            return do_assess(args, args.engine)
         if args.command == "demo":
             return do_demo(args)
         if args.command == "new-community":
