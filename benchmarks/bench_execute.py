@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 # here, every worker paid about half a CPU-second more (pandas, the scoring, the site) before starting its
 # kernel, which a `ci-assess` worker does not: its main script imports only the light CLI module.
 if TYPE_CHECKING:
-    from ci_lib.execute.run import RunOptions
+    from ci_lib.pipeline import AssessOptions
 
 YEAR = 2025
 
@@ -86,23 +86,24 @@ class PeakMemory:
         self._thread.join()
 
 
-def project(root: Path, n: int) -> RunOptions:
-    from ci_lib.execute.run import RunOptions
+def project(root: Path, n: int, jobs: int | None = None) -> AssessOptions:
+    from ci_lib.pipeline import AssessOptions
     from ci_lib.tools import demo
 
     data = root / "data"
     info = demo.generate(data, n=n)
     demo.write_demo_params(root / "params", YEAR, str(data), info["local"])
-    return RunOptions(year=YEAR, data=str(data), params_root=str(root / "params"), reports_root=str(root / "reports"),
-                      notebooks=str(REPO / "notebooks"))
+    return AssessOptions(year=YEAR, data=str(data), params_root=str(root / "params"),
+                         reports_root=str(root / "reports"), notebooks=str(REPO / "notebooks"), jobs=jobs,
+                         render=True, engine="builtin")
 
 
-def naive(opts: RunOptions) -> float:
+def naive(opts: AssessOptions) -> float:
     """One `papermill` CLI call per community (fresh kernel and imports each time), as a naive script would."""
     from ci_lib.execute.prepare import prepare
-    from ci_lib.execute.run import score_year
+    from ci_lib.pipeline import score_year
 
-    params, scores, data = score_year(opts)
+    params, scores, data = score_year(opts.run_options())
     report_dir = Path(opts.reports_root) / str(YEAR)
     prepare(report_dir, data, scores, params)
     out = report_dir / "naive"
@@ -122,39 +123,35 @@ def tree_cpu() -> float:
     return own.ru_utime + own.ru_stime + done.ru_utime + done.ru_stime
 
 
-def kit(opts: RunOptions) -> tuple[float, float, float, float]:
+def kit(opts: AssessOptions) -> tuple[float, float, float, float]:
     """What `ci-assess assess --engine builtin` does: run (page bodies exported as notebooks finish), render.
 
     Returns wall seconds end to end, for the run and for the render, and the CPU seconds of the whole
     process tree. The end is when the render is done and the pool's workers have exited with their kernels
     (they stop while the render runs), which is when a `ci-assess assess` process could end.
     """
-    from ci_lib.execute.run import run_year
-    from ci_lib.website.ahead import PagesAhead
-    from ci_lib.website.build import render
+    from ci_lib.pipeline import assess_year
 
     cpu = tree_cpu()
     started = time.perf_counter()
-    with PagesAhead() as ahead:
-        report = run_year(opts, progress=lambda result, done, total: ahead.add(result))
-        executed = time.perf_counter()
-        render(Path(opts.reports_root) / str(YEAR), "builtin", ahead=ahead)
-        rendered = time.perf_counter()
+    marks: list[float] = []
+    report = assess_year(opts, executed=lambda report: marks.append(time.perf_counter()))
+    executed, rendered = marks[0], time.perf_counter()
     while multiprocessing.active_children():  # joins the workers that have exited; their CPU is then counted
         time.sleep(0.01)
     assert not report.failed, [r.error for r in report.failed]
     return time.perf_counter() - started, executed - started, rendered - executed, tree_cpu() - cpu
 
 
-def timings(opts: RunOptions) -> dict:
+def timings(opts: AssessOptions) -> dict:
     return json.loads((Path(opts.reports_root) / str(YEAR) / "timings.json").read_text())
 
 
-def phase(opts: RunOptions, name: str) -> float:
+def phase(opts: AssessOptions, name: str) -> float:
     return float(timings(opts)[name])
 
 
-def notebook_spread(opts: RunOptions) -> str:
+def notebook_spread(opts: AssessOptions) -> str:
     """Median and 90th-percentile executed notebook, and the slowest: a heavy tail shows a page doing more."""
     times = sorted((v["seconds"], k) for k, v in timings(opts)["notebooks"].items() if v["status"] == "ok")
     if not times:
@@ -164,7 +161,7 @@ def notebook_spread(opts: RunOptions) -> str:
     return f"notebook median {median:.2f} s, p90 {p90:.2f} s, slowest {times[-1][1]} {times[-1][0]:.2f} s"
 
 
-def kit_line(n: int, opts: RunOptions, total: float, execute_s: float, render_s: float, cpu: float, peak: int) -> str:
+def kit_line(n: int, opts: AssessOptions, total: float, execute_s: float, render_s: float, cpu: float, peak: int) -> str:
     """One size's end-to-end result, with where its time went."""
     return (f"{f'kit end to end, {n} communities:':41s}{total:7.1f} s (run {execute_s:.1f} s, of which scoring "
             f"{phase(opts, 'score_s'):.1f} s; render {render_s:.1f} s; {notebook_spread(opts)}); "
@@ -177,7 +174,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def per_notebook_cost(opts: RunOptions, count: int = 30) -> None:
+def per_notebook_cost(opts: AssessOptions, count: int = 30) -> None:
     """CPU per notebook, one after another on one warm kernel: in the kernel, and in the worker (here).
 
     Once with the community template and once with the same cells emptied (`None`): the second is the
@@ -221,7 +218,7 @@ def per_notebook_cost(opts: RunOptions, count: int = 30) -> None:
           f"(the floor of papermill, nbclient and ipykernel)")
 
 
-def cli_rerun(opts: RunOptions) -> float:
+def cli_rerun(opts: AssessOptions) -> float:
     """What staff see: `ci-assess assess` again on an unchanged year, as a new process."""
     script = shutil.which("ci-assess", path=str(Path(sys.executable).parent)) or "ci-assess"
     started = time.perf_counter()
@@ -232,8 +229,7 @@ def cli_rerun(opts: RunOptions) -> float:
 
 
 def main() -> None:
-    from ci_lib.execute.run import run_year
-    from ci_lib.website.build import render
+    from ci_lib.pipeline import assess_year
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="70,280,1000")
@@ -252,8 +248,7 @@ def main() -> None:
             print(f"naive papermill CLI loop, 70 communities: {naive_s:7.1f} s ({naive_s / 70:.2f} s each)")
         runs = []
         for r in range(max(1, args.repeat)):
-            opts = project(root / f"n70-{r}", 70)
-            opts.jobs = args.jobs
+            opts = project(root / f"n70-{r}", 70, args.jobs)
             with PeakMemory() as memory:
                 total, execute_s, render_s, cpu = kit(opts)
             print(kit_line(70, opts, total, execute_s, render_s, cpu, memory.peak))
@@ -265,8 +260,7 @@ def main() -> None:
         if naive_s:
             print(f"speed-up over the naive loop:            {naive_s / total:7.1f}x (target >= 8x)")
         started = time.perf_counter()
-        run_year(opts)
-        render(Path(opts.reports_root) / str(YEAR), "builtin")
+        assess_year(opts)
         rerun = time.perf_counter() - started
         print(f"no-change re-run, in process:            {rerun:7.2f} s (target <= 2 s)")
         rerun_cli = cli_rerun(opts)
@@ -277,8 +271,7 @@ def main() -> None:
             if n == 70:
                 per = total / 70
             else:
-                o = project(root / f"n{n}", n)
-                o.jobs = args.jobs
+                o = project(root / f"n{n}", n, args.jobs)
                 with PeakMemory() as memory:
                     t, execute_s, render_s, cpu = kit(o)
                 per = t / n

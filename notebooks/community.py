@@ -70,5 +70,4 @@ page.earlier_years()
 page.downloads()
 
 # %%
-page.write_scores()
 page.provenance()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ci_lib.execute.run import RunOptions, RunReport, run_year
+from ci_lib.execute.results import RunReport
+from ci_lib.pipeline import AssessOptions, assess_year
 from ci_lib.tools import demo
 from ci_lib.website.build import render
 
@@ -27,11 +28,11 @@ class Project:
     params: Path
     reports: Path
 
-    def options(self, **kw) -> RunOptions:
+    def options(self, **kw) -> AssessOptions:
         base = dict(year=YEAR, data=str(self.data), params_root=str(self.params), reports_root=str(self.reports),
                     notebooks=str(NOTEBOOKS), jobs=2)
         base.update(kw)
-        return RunOptions(**base)
+        return AssessOptions(**base)
 
     @property
     def report_dir(self) -> Path:
@@ -54,7 +55,7 @@ def make_project(root: Path, n: int = 5, seed: int = 7) -> Project:
 def small_run(tmp_path_factory) -> tuple[Project, RunReport, dict]:
     """Five communities executed through papermill on warm kernels and rendered by the built-in renderer."""
     project = make_project(tmp_path_factory.mktemp("small"))
-    report = run_year(project.options())
+    report = assess_year(project.options())
     info = render(project.report_dir, "builtin")
     return project, report, info
 
@@ -77,7 +78,7 @@ def copy_small_run(small_run, tmp_path) -> Project:
 def demo_site(tmp_path_factory) -> Project:
     """The full 70-community demo year, executed and rendered as `make assess` does (audit, browser tests)."""
     project = make_project(tmp_path_factory.mktemp("demo70"), n=70, seed=2025)
-    report = run_year(project.options())
+    report = assess_year(project.options())
     assert not report.failed, [r.error for r in report.failed]
     render(project.report_dir, "builtin")
     return project

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from ci_lib.escape import csv_cell, markdown_code, markdown_text, one_line, yaml_scalar
-from ci_lib.execute.run import run_year
 from ci_lib.pages import plots
+from ci_lib.pipeline import assess_year
 from ci_lib.website.audit import audit_site
 from ci_lib.website.build import render
 from ci_lib.website.content import md
@@ -43,7 +43,7 @@ def test_markup_in_names_and_evidence_is_escaped_on_every_page(tmp_path):
     for row, text in zip(rows, EVIDENCE, strict=True):
         bench.loc[row, "evidence"] = text
     bench.to_csv(project.data / "benchmarks.csv", index=False)
-    assert not run_year(project.options()).failed
+    assert not assess_year(project.options()).failed
     render(project.report_dir, "builtin")
     for path in project.site.rglob("*.html"):
         html = path.read_text()
@@ -104,7 +104,7 @@ def hostile_project(tmp_path):
 
 def test_hostile_names_are_text_on_every_page_in_the_qmd_and_in_scores_csv(tmp_path):
     project, hostile, local_cid = hostile_project(tmp_path)
-    report = run_year(project.options())
+    report = assess_year(project.options())
     assert not report.failed, [r.error for r in report.failed]
     render(project.report_dir, "builtin")
     # as the kit read them (the loader strips the ends of cells): the names and states every output shows

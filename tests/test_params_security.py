@@ -18,6 +18,7 @@ import yaml
 
 from ci_lib.errors import KitError
 from ci_lib.execute import unchanged
+from ci_lib.execute.cache import read_ledger
 from ci_lib.inputs.parameters import MAX_PARAMS_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, load_params, read_yaml
 from ci_lib.release.verify import check_inputs
 
@@ -106,7 +107,7 @@ def test_an_alias_bomb_in_extra_notebook_stops_the_cli_at_once_with_one_line(cop
     then a bomb under a community's `extra_notebook`; the old no-change check expanded it (`str()`) before
     any validation: 94 s and 4.6 GB at nine levels. Now `run` refuses it, exit 2, one line."""
     project = copy_small_run
-    assert (project.report_dir / "_work" / unchanged.KEY_FILE).exists()
+    assert read_ledger(project.report_dir)["year"]
     victim = community_file(project.params)
     with victim.open("a", encoding="utf-8") as handle:
         handle.write(billion_laughs(10))
@@ -123,11 +124,11 @@ def test_an_alias_bomb_in_extra_notebook_stops_the_cli_at_once_with_one_line(cop
 def test_the_no_change_check_validates_changed_params_before_reading_them(copy_small_run, monkeypatch):
     """Params bytes unlike the remembered run's are validated (`load_params`) first; unchanged ones are not."""
     project = copy_small_run
-    opts = project.options()
+    opts = project.options().run_options()
     validated = []
     real = unchanged.load_params
     monkeypatch.setattr(unchanged, "load_params", lambda *a, **kw: validated.append(a) or real(*a, **kw))
-    assert unchanged.inputs_key(opts) == (project.report_dir / "_work" / unchanged.KEY_FILE).read_text().strip()
+    assert unchanged.inputs_key(opts) == read_ledger(project.report_dir)["year"]
     assert validated == []  # the no-change path: every params file holds the bytes of the validated run
     victim = community_file(project.params)
     victim.write_text(victim.read_text() + "extra_notebook: [not, a, path]\n")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ci_lib.cli import main
-from ci_lib.execute.run import run_year
+from ci_lib.pipeline import assess_year
 from ci_lib.release.publish import publish, release_mtime
 from ci_lib.release.verify import verify_year
 from ci_lib.tools import demo
@@ -31,20 +31,22 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def test_two_builds_in_different_directories_are_byte_identical(tmp_path):
-    """Everything under reports/<year>/ (notebooks, figures, scores, site, manifest, cache stamps) but how the run
-    went: timings.json, and the state (times, inode) in which each input file was last hashed."""
+    """Everything under reports/<year>/ (notebooks, figures, scores, site, manifest, the ledger's keys) but how the run
+    went: timings.json, and the state (times, inode) in which each input file was last hashed (in the ledger)."""
     builds = []
     for root, jobs in ((tmp_path / "one", 2), (tmp_path / "two" / "deeper", 1)):
         project = make_project(root, n=4, seed=11)
-        run_year(project.options(jobs=jobs))
+        assess_year(project.options(jobs=jobs))
         render(project.report_dir, "builtin")
         builds.append(project)
     first, second = (tree(p.report_dir) for p in builds)
     assert set(first) == set(second)
     differing = sorted(name for name in first if first[name] != second[name])
-    assert differing == ["_work/inputs.state.json", "timings.json"]
+    assert differing == ["_work/ledger.json", "timings.json"]
     assert {"manifest.json", "index.ipynb", "_site/index.html", "_site/.build.json"} <= set(first)
-    assert sum(name.startswith("_work/") and name.endswith(".done") for name in first) == 5
+    ledgers = [json.loads(first["_work/ledger.json"]), json.loads(second["_work/ledger.json"])]
+    assert len(ledgers[0]["notebooks"]) == 5 and ledgers[0]["notebooks"] == ledgers[1]["notebooks"]
+    assert ledgers[0]["year"] == ledgers[1]["year"]  # only the file states differ
     for name, data in first.items():  # no machine-specific path anywhere in the outputs
         assert str(tmp_path).encode() not in data, name
     manifest = json.loads(first["manifest.json"])
@@ -53,7 +55,7 @@ def test_two_builds_in_different_directories_are_byte_identical(tmp_path):
     assert timings["execute_s"] > 0 and all(n["seconds"] > 0 for n in timings["notebooks"].values())
 
     # a re-run from the cache and a re-render leave every published byte as it was
-    again = run_year(builds[0].options())
+    again = assess_year(builds[0].options())
     assert {r.status for r in again.results} == {"cached"}
     render(builds[0].report_dir, "builtin")
     after = tree(builds[0].report_dir)

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ci_lib.cli import main
 from ci_lib.digest import file_sha256
-from ci_lib.execute.run import run_year
+from ci_lib.execute.cache import read_ledger
+from ci_lib.pipeline import assess_year
 from ci_lib.website.build import render
 
 from .conftest import NOTEBOOKS, YEAR, make_project
@@ -28,36 +29,36 @@ def statuses(report) -> dict[str, str]:
 
 def test_rerun_is_cached_and_one_changed_community_reexecutes_alone(tmp_path):
     project = make_project(tmp_path, n=3)
-    first = run_year(project.options())
+    first = assess_year(project.options())
     ids = sorted(first.manifest["communities"])
     assert set(statuses(first).values()) == {"ok"}
-    again = run_year(project.options())
+    again = assess_year(project.options())
     assert set(statuses(again).values()) == {"cached"}
     outcomes = pd.read_csv(project.data / "outcomes.csv")
     row = outcomes.index[(outcomes["community_id"] == ids[1]) & (outcomes["group"] == "all")][0]
     outcomes.loc[row, "numerator"] = outcomes.loc[row, "numerator"] - 1
     outcomes.to_csv(project.data / "outcomes.csv", index=False)
-    changed = run_year(project.options())
+    changed = assess_year(project.options())
     assert statuses(changed) == {"_network": "ok", ids[0]: "cached", ids[1]: "ok", ids[2]: "cached"}
-    forced = run_year(project.options(force=True))
+    forced = assess_year(project.options(force=True))
     assert set(statuses(forced).values()) == {"ok"}
 
 
 def test_a_no_change_rerun_is_answered_from_the_inputs_key_without_scoring(tmp_path, monkeypatch):
-    import ci_lib.execute.run as run_module
+    import ci_lib.pipeline as run_module
 
     project = make_project(tmp_path, n=2)
-    first = run_year(project.options())
+    first = assess_year(project.options())
     ids = sorted(first.manifest["communities"])
     rd = project.report_dir
-    assert (rd / "_work" / "inputs.key").exists()
+    assert read_ledger(rd)["year"]
     before = {p: p.read_bytes() for p in rd.rglob("*") if p.is_file() and p.name != "timings.json"}
 
     def no_scoring(opts):
         raise AssertionError("a no-change re-run must not validate or score again")
 
     monkeypatch.setattr(run_module, "score_year", no_scoring)
-    again = run_year(project.options())
+    again = assess_year(project.options())
     assert set(statuses(again).values()) == {"cached"} and len(again.results) == 3
     assert json.loads((rd / "timings.json").read_text())["unchanged"] is True
     assert {p: p.read_bytes() for p in rd.rglob("*") if p.is_file() and p.name != "timings.json"} == before
@@ -66,12 +67,12 @@ def test_a_no_change_rerun_is_answered_from_the_inputs_key_without_scoring(tmp_p
     # any change in the data directory (here a new file the loader ignores) means a full run, whose
     # notebooks are still cached by their own keys
     (project.data / "README.txt").write_text("notes from the data steward\n")
-    edited = run_year(project.options())
+    edited = assess_year(project.options())
     assert set(statuses(edited).values()) == {"cached"}
     assert "unchanged" not in json.loads((rd / "timings.json").read_text())
     # a missing output also means a full run, which re-executes only that notebook
     (rd / "communities" / f"{ids[0]}.ipynb").unlink()
-    assert statuses(run_year(project.options())) == {"_network": "cached", ids[0]: "ok", ids[1]: "cached"}
+    assert statuses(assess_year(project.options())) == {"_network": "cached", ids[0]: "ok", ids[1]: "cached"}
     # and the CLI answers a no-change re-run the same way
     code = main(["run", "--year", str(YEAR), "--data", str(project.data), "--params", str(project.params),
                  "--reports", str(project.reports), "--notebooks", str(NOTEBOOKS), "--quiet"])
@@ -82,9 +83,9 @@ def test_a_no_change_rerun_reads_no_data_file_whose_state_is_unchanged(tmp_path,
     from ci_lib.execute import unchanged
 
     project = make_project(tmp_path, n=2)
-    run_year(project.options())
+    assess_year(project.options())
     rd = project.report_dir
-    assert (rd / "_work" / unchanged.STATE_FILE).exists()
+    assert read_ledger(rd)["files"]
     read = []
 
     def counting(path):
@@ -92,7 +93,7 @@ def test_a_no_change_rerun_reads_no_data_file_whose_state_is_unchanged(tmp_path,
         return file_sha256(path)
 
     monkeypatch.setattr(unchanged, "file_sha256", counting)
-    assert set(statuses(run_year(project.options())).values()) == {"cached"}
+    assert set(statuses(assess_year(project.options())).values()) == {"cached"}
     data_files = {p.resolve() for p in project.data.rglob("*") if p.is_file()}
     assert data_files and not data_files & set(read)  # known states: not one data byte read again
 
@@ -104,8 +105,8 @@ def test_a_no_change_rerun_reads_no_data_file_whose_state_is_unchanged(tmp_path,
     assert victim.stat().st_size == before.st_size
     os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))
     read.clear()
-    key = unchanged.inputs_key(project.options())
-    assert victim.resolve() in read and key != (rd / "_work" / "inputs.key").read_text().strip()
+    key = unchanged.inputs_key(project.options().run_options())
+    assert victim.resolve() in read and key != read_ledger(rd)["year"]
 
 
 def failing_templates(tmp_path: Path, victim: str) -> Path:
@@ -135,7 +136,7 @@ def test_a_failing_notebook_is_kept_reported_and_isolated(tmp_path, capsys):
     assert all((rd / "scores" / f"{cid}.json").exists() for cid in ids[1:])
     manifest = json.loads((rd / "manifest.json").read_text())
     assert manifest["notebooks"][ids[0]]["status"] == "failed"
-    assert not (rd / "_work" / "inputs.key").exists()  # a year with a failure is never taken as done
+    assert read_ledger(rd)["year"] is None  # a year with a failure is never taken as done
     info = render(rd, "builtin")
     assert info["failed"] == [ids[0]] and info["communities"] == 2
     listing = (rd / "_site" / "communities.html").read_text()
@@ -148,13 +149,12 @@ def test_kill_9_then_resume_recomputes_only_what_is_missing(tmp_path):
                "--params", str(project.params), "--reports", str(project.reports), "--notebooks", str(NOTEBOOKS),
                "--jobs", "1", "--quiet"]
     proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    work = project.report_dir / "_work"
     deadline = time.time() + 240
-    while time.time() < deadline and len(list(work.glob("*.done"))) < 3:
+    while time.time() < deadline and len(read_ledger(project.report_dir)["notebooks"]) < 3:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done = {p.stem for p in work.glob("*.done")}
+    done = set(read_ledger(project.report_dir)["notebooks"])
     assert 3 <= len(done) < 7, done
     # no partially written file is visible under reports/
     visible = [p for p in project.reports.rglob("*") if p.is_file() and not p.name.startswith(".")]
@@ -163,7 +163,7 @@ def test_kill_9_then_resume_recomputes_only_what_is_missing(tmp_path):
             nbformat.read(path, as_version=4)
         elif path.suffix == ".json":
             json.loads(path.read_text())
-    resumed = run_year(project.options(jobs=1))
+    resumed = assess_year(project.options(jobs=1))
     cached = {r.name for r in resumed.results if r.status == "cached"}
     assert cached == done
     assert {r.status for r in resumed.results} <= {"ok", "cached"}
@@ -171,7 +171,7 @@ def test_kill_9_then_resume_recomputes_only_what_is_missing(tmp_path):
 
 def test_dask_local_cluster_executor(tmp_path):
     project = make_project(tmp_path, n=2)
-    report = run_year(project.options(executor="dask", jobs=2))
+    report = assess_year(project.options(executor="dask", jobs=2))
     assert set(statuses(report).values()) == {"ok"} and len(report.results) == 3
     for cid in report.manifest["communities"]:
         assert json.loads((project.report_dir / "scores" / f"{cid}.json").read_text())["community_id"] == cid
@@ -180,7 +180,7 @@ def test_dask_local_cluster_executor(tmp_path):
 def test_shards_then_merge_cover_every_community_once(tmp_path):
     project = make_project(tmp_path, n=3)
     for index in range(2):
-        report = run_year(project.options(shard=(index, 2), jobs=1))
+        report = assess_year(project.options(shard=(index, 2), jobs=1))
         assert not report.failed
     rd = project.report_dir
     assert not (rd / "manifest.json").exists()
@@ -211,7 +211,7 @@ def test_local_section_runs_after_the_standard_notebook_and_shows_on_the_page(tm
     for cid, name in zip(ids, ("good", "broken"), strict=True):
         (project.params / str(YEAR) / f"{cid}.yml").write_text(
             f"community_id: {cid}\nextra_notebook: notebooks/local/{name}.ipynb\n")
-    report = run_year(project.options())
+    report = assess_year(project.options())
     got = statuses(report)
     assert got[f"{ids[0]}:local"] == "ok" and got[f"{ids[1]}:local"] == "failed"
     assert got[ids[0]] == got[ids[1]] == "ok"
@@ -222,7 +222,7 @@ def test_local_section_runs_after_the_standard_notebook_and_shows_on_the_page(tm
     assert "Local section" in page and "Our attendance campaign" in page and f"LOCAL {name}" in page
     assert "Local section" not in (project.site / "communities" / f"{ids[1]}.html").read_text()
     assert "Published without their local section" in (project.site / "communities.html").read_text()
-    again = statuses(run_year(project.options()))
+    again = statuses(assess_year(project.options()))
     assert again[f"{ids[0]}:local"] == "cached" and again[ids[0]] == "cached"
 
 
@@ -267,7 +267,7 @@ def test_closing_the_pool_returns_at_once_and_its_kernels_still_stop():
 
 def test_the_process_that_runs_a_year_does_not_import_the_execution_engine():
     """papermill, nbclient and jupyter_client are the workers' (about 0.2 CPU-s the scoring parent need not pay)."""
-    code = ("import sys, ci_lib.execute.run, ci_lib.execute.executors; "
+    code = ("import sys, ci_lib.pipeline, ci_lib.execute.run, ci_lib.execute.executors; "
             "print(sorted(m for m in ('papermill', 'nbclient', 'jupyter_client') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "[]"
@@ -329,12 +329,12 @@ def test_a_local_section_fixed_failed_again_or_removed_leaves_no_stale_notice(tm
     cid, params_file = ids[0], project.params / str(YEAR) / f"{ids[0]}.yml"
     original_params = f"community_id: {cid}\n"
     params_file.write_text(original_params)
-    seen.check(run_year(project.options(), progress=seen))
+    seen.check(assess_year(project.options(), progress=seen))
     without_local = (rd / "communities" / f"{cid}.ipynb").read_bytes()
     render(rd, "builtin")
 
     def run_and_render(expect: str | None) -> tuple[str, str]:
-        report = run_year(project.options(), progress=seen)
+        report = assess_year(project.options(), progress=seen)
         seen.check(report)  # cached results first, then executed ones: one total throughout (was 74/71)
         manifest = json.loads((rd / "manifest.json").read_text())
         assert manifest["notebooks"].get(f"{cid}:local", {}).get("status") == expect

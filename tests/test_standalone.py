@@ -55,7 +55,7 @@ def test_the_plain_papermill_command_works_on_a_project_never_run(tmp_path):
     errors, html = outputs(project.root / "out.ipynb")
     assert errors == [] and '<section class="summary-card"' in html
     assert (project.report_dir / "_work" / f"{cid}.json").exists()  # prepared where a run prepares it
-    assert (project.report_dir / "scores" / f"{cid}.json").exists()
+    assert not (project.report_dir / "scores").exists()  # the notebook only shows: scores are the pipeline's
 
 
 @pytest.mark.slow

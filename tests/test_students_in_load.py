@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from ci_lib.errors import InvalidInput, Problem
-from ci_lib.execute.run import run_year
 from ci_lib.inputs.load import load_network
 from ci_lib.inputs.rubric import load_rubric
+from ci_lib.pipeline import assess_year
 from ci_lib.website.build import render
 
 from .conftest import make_project
@@ -41,7 +41,7 @@ def test_student_records_become_counts_and_stay_out_of_reports(tmp_path):
     assert (fafsa.loc["black", "numerator"], fafsa.loc["black", "denominator"]) == (20, 20)  # odd ids: all filed
     assert (fafsa.loc["white", "numerator"], fafsa.loc["white", "denominator"]) == (10, 20)  # every 4th did not
     assert "students.parquet" in data.file_sha256
-    report = run_year(project.options())
+    report = assess_year(project.options())
     assert not report.failed
     render(project.report_dir, "builtin")
     for path in project.reports.rglob("*"):

@@ -5,16 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ci_lib.cli.interrupts import Interrupted, sigterm_as_interrupt
-
-if TYPE_CHECKING:
-    from ci_lib.website.ahead import PagesAhead
 
 
 @dataclass(frozen=True)
@@ -152,18 +148,18 @@ def print_summary(report: Any) -> None:
     console.print(table)
 
 
-def run_options(args: RunArguments):
-    from ci_lib.execute.results import RunOptions
+def assess_options(args: RunArguments, render: bool = False, engine: str = "auto"):
+    from ci_lib.pipeline import AssessOptions
 
-    return RunOptions(year=args.year, data=args.data, params_root=args.params, reports_root=args.reports,
-                      notebooks=args.notebooks, jobs=args.jobs, only=args.only, executor=args.executor,
-                      scheduler=args.scheduler, shard=args.shard, force=args.force, timeout=args.timeout,
-                      warm=not args.cold)
+    return AssessOptions(year=args.year, data=args.data, params_root=args.params, reports_root=args.reports,
+                         notebooks=args.notebooks, jobs=args.jobs, only=tuple(args.only), executor=args.executor,
+                         scheduler=args.scheduler, shard=args.shard, force=args.force, timeout=args.timeout,
+                         warm=not args.cold, render=render, engine=engine)
 
 
-def do_run(args: RunArguments, ahead: PagesAhead | None = None) -> int:
-    """`run`; with `ahead` (a `PagesAhead`), each executed notebook's page body is exported as it arrives."""
-    from ci_lib.execute import unchanged
+def do_run(args: RunArguments, render: bool = False, engine: str = "auto") -> int:
+    """`run` (and `assess`, with `render`): `pipeline.assess_year`, with a progress bar and a summary."""
+    from ci_lib.pipeline import assess_year
 
     printer = progress_printer(args.quiet, args.log_json)
     finished: Counter[str] = Counter()
@@ -171,55 +167,40 @@ def do_run(args: RunArguments, ahead: PagesAhead | None = None) -> int:
     def callback(result: Any, done: int, total: int) -> None:
         finished[result.status] += 1
         printer(result, done, total)
-        if ahead is not None:
-            ahead.add(result)
 
-    started = time.perf_counter()
+    def executed(report: Any) -> None:  # before the render: the summary reads as it did when they were two commands
+        printer.close()  # type: ignore[attr-defined]
+        print_summary(report)
+        print(f"executed in {report.executed_s:.1f} s; manifest: {report.report_dir / 'manifest.json'}")
+
     try:
         with sigterm_as_interrupt():
-            opts = run_options(args)
-            key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None
-            report = unchanged.unchanged_run(opts, key, callback)  # nothing changed: no pandas or papermill import
-            if report is None:
-                from ci_lib.execute.run import run_year
-
-                report = run_year(opts, progress=callback, inputs_key=key)
+            report = assess_year(assess_options(args, render, engine), callback, executed)
     except KeyboardInterrupt as exc:  # (the run has stopped its workers and kernels)
         raise Interrupted(finished["ok"] + finished["cached"], getattr(exc, "signum", signal.SIGINT)) from None
     finally:
         printer.close()  # type: ignore[attr-defined]
-    print_summary(report)
-    print(f"executed in {time.perf_counter() - started:.1f} s; manifest: {report.report_dir / 'manifest.json'}")
+    if report.site is not None:
+        print_site(report.site)
     return 1 if report.failed else 0
 
 
 def do_assess(args: RunArguments, engine: str) -> int:
-    """`run`, then `render`. With the built-in renderer, page bodies are exported while the notebooks run."""
-    from ci_lib.website.quarto import quarto_available
-
-    if engine == "quarto" or (engine == "auto" and quarto_available()):
-        code = do_run(args)
-        do_render(args.year, args.reports, engine)
-        return code
-    from ci_lib.website.ahead import PagesAhead
-
-    with PagesAhead() as ahead:
-        code = do_run(args, ahead)
-        do_render(args.year, args.reports, engine, ahead)
-    return code
+    """`assess`: `run` with the render on (one `pipeline.assess_year`)."""
+    return do_run(args, render=True, engine=engine)
 
 
-def do_render(year: int, reports: str, engine: str, ahead: PagesAhead | None = None) -> None:
-    from ci_lib.website.build import refresh_other_years, render
+def do_render(year: int, reports: str, engine: str) -> None:
+    from ci_lib.pipeline import AssessOptions, assess_year
 
-    info = render(Path(reports) / str(year), engine, ahead=ahead)
-    refresh_other_years(Path(reports) / str(year))
+    print_site(assess_year(AssessOptions(year, reports_root=reports, execute=False, render=True, engine=engine)).site)
+
+
+def print_site(info: Any) -> None:
     print(f"site ({info['engine']}, {info['communities']} community pages, {info['seconds']:.1f} s): "
           f"{Path(info['site']) / 'index.html'}")
     if info["failed"]:
         print(f"not published (failed notebooks): {', '.join(info['failed'])}")
-
-
 
 
 def merge(year: int, reports: str) -> int:

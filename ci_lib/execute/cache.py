@@ -1,23 +1,51 @@
-"""Cache keys: a notebook is skipped when nothing that shapes its output changed.
+"""One incremental model of a year: what each output depends on (declared once) and one ledger of what is done.
 
-key = sha256(template code cells, parameters, work file bytes (its data slice, scores, params and
-rubric hashes), kit version and the kit's own source code, locked environment). A stamp `_work/<name>.done`
-holding the key is written only after the notebook itself was written, so an interrupted run leaves no false
-stamp.
+`DEPENDS_ON` names the inputs of each kind of output; every key is a sha256 over exactly those inputs
+(`key_of`), the manifest records the year's inputs named in `RECORDED`, and `verify` checks those. The ledger,
+`reports/<year>/_work/ledger.json`, holds each notebook's key once its output is written (an interrupted run
+leaves no false entry), the year's key when a whole run succeeded, and the file states its inputs were hashed
+in (`unchanged.Digests`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ci_lib import __version__
-from ci_lib.atomic import write_text
+from ci_lib.atomic import write_json
 
 LOCK_FILES = ("requirements.lock", "environment.yml")
+LEDGER_FILE = "ledger.json"
+
+# What each output depends on, the one declaration. A notebook page (`communities/<id>.ipynb`, `index.ipynb`,
+# and `scores/<id>.json` written with it): its template's code, its parameters and its work file (data slice,
+# scores, effective rules, the previous year's gateways); a local section: its notebook and its page's key; the
+# year (the no-change answer of `unchanged`): every file those are made from. All: the kit and the environment.
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "notebook": ("kit", "code", "lock", "template", "parameters", "work"),
+    "local": ("kit", "code", "lock", "template", "parameters", "page"),
+    "year": ("kit", "code", "lock", "options", "data", "params", "templates", "local", "earlier", "previous"),
+}
+# The year's inputs the manifest records, by manifest key; `ci-assess verify` checks each against the files now.
+# (the rubric is part of the kit's code, and recorded on its own since a framework names it)
+RECORDED: dict[str, str] = {"data": "inputs", "params": "params", "rubric": "rubric_sha256", "kit": "kit_version",
+                            "lock": "lock_sha256", "previous": "previous_year"}
+
+
+def key_of(kind: str, inputs: dict[str, Any]) -> str:
+    """sha256 over exactly the inputs `DEPENDS_ON[kind]` declares (bytes by their sha256)."""
+    declared = DEPENDS_ON[kind]
+    if set(inputs) != set(declared):
+        raise ValueError(f"a {kind} key is declared over {sorted(declared)}, given {sorted(inputs)}")
+    payload = {k: hashlib.sha256(v).hexdigest() if isinstance(v, bytes) else v for k, v in inputs.items()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def template_sha256(path: str) -> str:
@@ -69,24 +97,60 @@ def lock_sha256(root: Path | None = None) -> str:
     return digest.hexdigest()
 
 
-def cache_key(template: str, parameters: dict[str, Any], work: bytes, lock: str) -> str:
-    payload = json.dumps({"template": template_sha256(template), "parameters": parameters, "kit": __version__,
-                          "code": kit_code_sha256(), "lock": lock}, sort_keys=True).encode()
-    return hashlib.sha256(payload + b"\x00" + work).hexdigest()
+def cache_key(template: str, parameters: dict[str, Any], work: bytes | str, lock: str, kind: str = "notebook") -> str:
+    """A notebook's key; for a local section (`kind="local"`), `work` is its page's key."""
+    return key_of(kind, {"kit": __version__, "code": kit_code_sha256(), "lock": lock,
+                         "template": template_sha256(template), "parameters": parameters,
+                         "work" if kind == "notebook" else "page": work})
 
 
-def stamp_path(report_dir: Path, name: str) -> Path:
-    return report_dir / "_work" / f"{name}.done"
+def ledger_path(report_dir: Path) -> Path:
+    return report_dir / "_work" / LEDGER_FILE
 
 
-def is_fresh(report_dir: Path, name: str, key: str, outputs: list[Path]) -> bool:
-    stamp = stamp_path(report_dir, name)
-    return stamp.exists() and stamp.read_text().strip() == key and all(p.exists() for p in outputs)
+def read_ledger(report_dir: Path) -> dict[str, Any]:
+    """The year's ledger: {"notebooks": {name: key}, "year": key or None, "files": {name: state + sha256}}."""
+    try:
+        data = json.loads(ledger_path(report_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    for part in ("notebooks", "files"):
+        if not isinstance(data.get(part), dict):
+            data[part] = {}
+    data.setdefault("year", None)
+    return data
+
+
+@contextlib.contextmanager
+def updating_ledger(report_dir: Path) -> Iterator[dict[str, Any]]:
+    """Read, change and write the ledger under a lock: shards of one year may run at once on a shared folder."""
+    path = ledger_path(report_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{LEDGER_FILE}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = read_ledger(report_dir)
+        before = json.dumps(data, sort_keys=True)
+        yield data
+        if json.dumps(data, sort_keys=True) != before:
+            write_json(path, {"year": data["year"], "notebooks": dict(sorted(data["notebooks"].items())),
+                              "files": dict(sorted(data["files"].items()))})
+
+
+def is_fresh(done: dict[str, str], name: str, key: str, outputs: list[Path]) -> bool:
+    """Whether `name` is done (`done`: the ledger's notebooks) with `key` and its outputs are in place."""
+    return done.get(name) == key and all(p.exists() for p in outputs)
 
 
 def mark_done(report_dir: Path, name: str, key: str) -> None:
-    write_text(stamp_path(report_dir, name), key + "\n")
+    with updating_ledger(report_dir) as ledger:
+        ledger["notebooks"][name] = key
 
 
-def clear(report_dir: Path, name: str) -> None:
-    stamp_path(report_dir, name).unlink(missing_ok=True)
+def clear(report_dir: Path, names: list[str]) -> None:
+    """Before they run again: an interrupted run must not leave these notebooks' old keys behind."""
+    if names:
+        with updating_ledger(report_dir) as ledger:
+            for name in names:
+                ledger["notebooks"].pop(name, None)

@@ -65,13 +65,19 @@ def community_pages(report_root: Path, years: list[int], cid: str) -> list[int]:
     return [y for y in years if (report_root / str(y) / "_site" / "communities" / f"{cid}.html").exists()]
 
 
-def previous_gateways(report_root: Path, year: int) -> dict[str, Any]:
-    folder = report_root / str(year - 1) / "scores"
+def previous_year(params: YearParams | None, year: int) -> int:
+    """The earlier year movement compares with: `previous_year:` of network.yml, else the year before."""
+    return params.previous_year if params is not None and params.previous_year else year - 1
+
+
+def previous_gateways(report_root: Path, previous: int) -> dict[str, Any]:
+    """The gateways published for `previous` (its `scores/*.json`), by community."""
+    folder = report_root / str(previous) / "scores"
     found = {}
     if folder.is_dir():
         for path in folder.glob("*.json"):
             try:
-                found[path.stem] = {"year": year - 1, "reached": json.loads(path.read_text())["gateway"]["reached"]}
+                found[path.stem] = {"year": previous, "reached": json.loads(path.read_text())["gateway"]["reached"]}
             except (ValueError, KeyError):
                 continue
     return found
@@ -86,7 +92,8 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
                     "run_date": params.run_date if params else None, "framework": scores.rubric.framework,
                     "framework_title": scores.rubric.title}
     communities = data.communities.set_index("community_id")
-    previous = previous_gateways(report_dir.parent, scores.year)
+    before = previous_year(params, scores.year)
+    previous = previous_gateways(report_dir.parent, before)
     years = earlier_years(report_dir.parent, scores.year)
     public = scores.public_outcomes
     by_community = dict(tuple(public.groupby("community_id", sort=False)))
@@ -137,7 +144,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         "outcomes_all": [{"community_id": c, "indicator_id": i, "year": int(y), "value": float(v)}
                          for c, i, y, v in totals[["community_id", "indicator_id", "year", "value"]].to_numpy()],
         "indicator_names": {i["id"]: i["name"] for i in inds if not i["local"]},
-        "previous": {"year": scores.year - 1, "reached": {cid: p["reached"] for cid, p in previous.items()}}
+        "previous": {"year": before, "reached": {cid: p["reached"] for cid, p in previous.items()}}
         if previous else None,
         "gateway_order": scores.rubric.gateway_ids,
         "proof_point_gateways": pp_gateways,

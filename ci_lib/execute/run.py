@@ -1,46 +1,40 @@
-"""`ci-assess run`: validate, score once, prepare slices, execute notebooks, write the manifest."""
+"""Executing a prepared year: one task per notebook with no valid output, then the local sections.
+
+Validating, scoring, preparing, the manifest and the render are the pipeline's (`ci_lib.pipeline.assess_year`);
+`score_year` lives here because a notebook run on its own (`ci_lib.pages.standalone`) scores as a run does.
+"""
 
 from __future__ import annotations
 
 import difflib
-import errno
 import json
-import os
-import time
 from collections.abc import Callable
-from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ci_lib import __version__
-from ci_lib.atomic import write_json
+from ci_lib.atomic import write_if_changed
 from ci_lib.errors import KitError
 from ci_lib.escape import markdown_text
-from ci_lib.execute import cache, unchanged
-from ci_lib.execute.executors import Executor, make_executor
+from ci_lib.execute import cache
+from ci_lib.execute.executors import Executor
 from ci_lib.execute.local_sections import drop_local, extra_notebook, merge_local
-from ci_lib.execute.merge import shard_manifest_path
-from ci_lib.execute.prepare import prepare
-from ci_lib.execute.results import RunOptions, RunReport, TaskResult
+from ci_lib.execute.results import RunOptions, TaskResult
 from ci_lib.execute.tasks import NotebookTask
 from ci_lib.ids import check_community_id
 from ci_lib.inputs.load import load_network
 from ci_lib.inputs.parameters import YearParams, data_dir_for, load_params
-from ci_lib.inputs.rubric import load_rubric, merge_rules
+from ci_lib.inputs.rubric import load_rubric
 from ci_lib.scoring import NetworkScores, score_network
 
-PACKAGES = ("pandas", "numpy", "pandera", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "matplotlib",
-            "seaborn", "jupytext", "duckdb", "PyYAML")
 
+@dataclass
+class Executed:
+    """What `execute_notebooks` did: every result, each notebook's cache key, the notebooks this run decided."""
 
-def package_versions() -> dict[str, str]:
-    found = {}
-    for name in PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return found
+    results: list[TaskResult]
+    keys: dict[str, str]
+    decided: set[str]
 
 
 def shard_of(ids: list[str], shard: tuple[int, int] | None) -> list[str]:
@@ -87,37 +81,6 @@ def score_year(opts: RunOptions, valid: Callable[[], None] | None = None) -> tup
     return params, scores, data
 
 
-def check_writable(report_dir: Path) -> None:
-    """Fail early, with a clear message, on a read-only or full output directory."""
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-        probe = report_dir / f".write-probe-{os.getpid()}"
-        probe.write_bytes(b"\0" * 65536)
-        probe.unlink()
-    except OSError as exc:
-        reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
-        raise KitError(f"{report_dir}: cannot write the year's outputs ({reason}); nothing was changed") from exc
-
-
-def run_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None = None,
-             inputs_key: str | None = None) -> RunReport:
-    """Run the year; `inputs_key`, when the caller already has it (`unchanged.inputs_key`), is not hashed again."""
-    # hashed before anything is read: an input edited during the run must not be remembered as done
-    if inputs_key is None and unchanged.applies(opts):
-        inputs_key = unchanged.inputs_key(opts)
-    known = unchanged.unchanged_run(opts, inputs_key, progress)
-    if known is not None:
-        return known
-    executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
-    try:
-        report = execute_year(opts, progress, executor, inputs_key)
-    except BaseException:  # Ctrl-C, SIGTERM, invalid input, a disk that cannot be written: no worker outlives it
-        executor.stop()
-        raise
-    executor.close()
-    return report
-
-
 class OutputUnwritable(KitError):
     """A notebook's output could not be written (read-only or full disk): the run stops at the first one."""
 
@@ -130,21 +93,19 @@ def checked(result: TaskResult, finished: int) -> TaskResult:
     return result
 
 
-def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], None] | None,
-                 executor: Executor, inputs_key: str | None) -> RunReport:
-    started = time.perf_counter()
+def write_scores(report_dir: Path, community_id: str, scores: NetworkScores) -> None:
+    """`scores/<id>.json` of a community whose notebook succeeded: written by the pipeline from the scoring pass
+    (the notebook only shows them), so a template that shows less still publishes every score."""
+    write_if_changed(report_dir / "scores" / f"{community_id}.json",
+                     (json.dumps(scores.scores[community_id], indent=1, ensure_ascii=False) + "\n").encode())
 
-    def valid() -> None:  # the input is valid: workers start their kernels while the network is scored
-        check_writable(Path(opts.reports_root) / str(opts.year))
-        executor.start(warm=opts.warm)
 
-    params, scores, data = score_year(opts, valid)  # invalid input stops here, before anything is written
-    unchanged.forget(opts)
-    scored = time.perf_counter()
-    report_dir = Path(opts.reports_root) / str(opts.year)
-    work = prepare(report_dir, data, scores, params)
-    ids = opts.only or list(scores.scores)
-    ids = shard_of(ids, opts.shard)
+def execute_notebooks(opts: RunOptions, report_dir: Path, params: YearParams, scores: NetworkScores,
+                      work: dict[str, bytes], executor: Executor,
+                      progress: Callable[[TaskResult, int, int], None] | None) -> Executed:
+    """Execute the year's notebooks that have no valid output (each keyed by `cache.cache_key`), then the local
+    sections; write each succeeded community's scores. Returns every result, the keys and what this run decided."""
+    ids = shard_of(opts.only or list(scores.scores), opts.shard)
     lock = cache.lock_sha256()
     community_template = str(Path(opts.notebooks) / "community.ipynb")
     network_template = str(Path(opts.notebooks) / "network.ipynb")
@@ -171,15 +132,16 @@ def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], No
                                   front_matter(scores.scores[cid], gateway_labels, params.run_date),
                                   opts.timeout, opts.warm))
     pending, fresh = [], []
+    done = cache.read_ledger(report_dir)["notebooks"]
     for task in tasks:
         outputs = [Path(task.output)]
         if task.name != "_network":
             outputs.append(report_dir / "scores" / f"{task.name}.json")
-        if not opts.force and cache.is_fresh(report_dir, task.name, keys[task.name], outputs):
+        if not opts.force and cache.is_fresh(done, task.name, keys[task.name], outputs):
             fresh.append(TaskResult(task.name, "cached", 0.0, "", task.output))
         else:
-            cache.clear(report_dir, task.name)
             pending.append(task)
+    cache.clear(report_dir, [t.name for t in pending])
     local = local_section_tasks(report_dir, params, [t for t in tasks if t.name != "_network"], keys, opts)
     total = len(tasks) + len(local)  # every result below advances the progress once: it never passes its total
 
@@ -193,6 +155,8 @@ def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], No
     for result in executor.map(pending):
         checked(result, len(results))
         if result.status == "ok":
+            if result.name != "_network":
+                write_scores(report_dir, result.name, scores)
             cache.mark_done(report_dir, result.name, keys[result.name])
         report(result)
     ok = {r.name for r in results if r.status in {"ok", "cached"}}
@@ -201,12 +165,12 @@ def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], No
     for task, main_name in local:
         if main_name not in ok:
             report(TaskResult(task.name, "failed", 0.0, "skipped: the standard notebook failed"))
-        elif not opts.force and cache.is_fresh(report_dir, task.name, keys[task.name], [Path(task.output)]) and \
+        elif not opts.force and cache.is_fresh(done, task.name, keys[task.name], [Path(task.output)]) and \
                 main_name not in rerun:
             report(TaskResult(task.name, "cached", 0.0, "", task.output))
         else:
-            cache.clear(report_dir, task.name)
             local_pending.append(task)
+    cache.clear(report_dir, [t.name for t in local_pending])
     for result in executor.map(local_pending):
         checked(result, len(results))
         main_name = result.name.removesuffix(":local")
@@ -218,14 +182,8 @@ def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], No
     for task in tasks:  # a section merged by an earlier run, now failed or no longer named, leaves the page
         if task.name != "_network" and task.name in ok and task.name not in with_local:
             drop_local(Path(task.output))
-    finished = time.perf_counter()
     decided = {t.name for t in tasks} | {task.name for task, _ in local}
-    manifest = write_manifest(report_dir, opts, params, scores, data, results, keys,
-                              {"score_s": round(scored - started, 3), "execute_s": round(finished - scored, 3)},
-                              decided)
-    run_report = RunReport(report_dir, sorted(results, key=lambda r: r.name), manifest)
-    unchanged.remember(opts, inputs_key, run_report)
-    return run_report
+    return Executed(results, keys, decided)
 
 
 def local_section_tasks(report_dir: Path, params: YearParams, community_tasks: list[NotebookTask],
@@ -237,74 +195,9 @@ def local_section_tasks(report_dir: Path, params: YearParams, community_tasks: l
         if path is None:
             continue
         name = f"{main.name}:local"
-        keys[name] = cache.cache_key(str(path), main.parameters, keys[main.name].encode(), cache.lock_sha256())
+        keys[name] = cache.cache_key(str(path), main.parameters, keys[main.name], cache.lock_sha256(), kind="local")
         task = NotebookTask(name, str(path), str(report_dir / "local" / f"{main.name}.ipynb"),
                             str(report_dir / "failed" / f"{main.name}.local.ipynb"), main.parameters, {},
                             opts.timeout, opts.warm)
         found.append((task, main.name))
     return found
-
-
-def timings_path(report_dir: Path, shard: tuple[int, int] | None) -> Path:
-    return report_dir / (f"timings.shard-{shard[0]}-of-{shard[1]}.json" if shard else "timings.json")
-
-
-def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
-                   results: list[TaskResult], keys: dict[str, str], timings: dict[str, float],
-                   decided: set[str] | None = None) -> dict[str, Any]:
-    """Provenance of the year: inputs and params files by hash, effective rules, rubric, packages, notebook statuses.
-
-    Deterministic: the same inputs give the same bytes (no clock, no absolute path). How this run went
-    (seconds per notebook, cached or executed) goes to `timings.json` beside it.
-
-    A notebook's entry is this run's when this run decided it: a community it ran (`--only`, `--shard`) has
-    exactly the entries of this run, so a local section since removed leaves none behind and a fixed one is ok.
-    Entries of communities outside the run (and of `decided`'s shard) are kept from the previous manifest.
-    """
-    path = shard_manifest_path(report_dir, opts.shard) if opts.shard else report_dir / "manifest.json"
-    previous: dict[str, Any] = {}
-    if path.exists():
-        try:
-            previous = json.loads(path.read_text()).get("notebooks", {})
-        except ValueError:
-            previous = {}
-    in_scope = set(shard_of(sorted(scores.scores), opts.shard))
-    ran = {name.removesuffix(":local") for name in (decided if decided is not None else {r.name for r in results})}
-    notebooks = {name: {k: v for k, v in entry.items() if k != "seconds"}  # (older kits kept run times here)
-                 for name, entry in previous.items()
-                 if (community := name.removesuffix(":local")) not in ran
-                 and (community in in_scope or (community == "_network" and name == "_network"))}
-    for r in results:  # a cached notebook is an ok one: the manifest says what the year is, not how it ran
-        notebooks[r.name] = {"status": "ok" if r.status == "cached" else r.status, "cache_key": keys.get(r.name, ""),
-                             "error": r.error, "output": Path(r.output).relative_to(report_dir).as_posix()
-                             if r.output else ""}
-    manifest = {
-        "kit_version": __version__,
-        "year": opts.year,
-        "title": params.title,
-        "run_date": params.run_date,
-        "framework": scores.rubric.framework,
-        "rubric_sha256": scores.rubric.sha256,
-        "data_dir": opts.relative(opts.data or data_dir_for(params.data, opts.params_root) or "."),
-        "params_dir": opts.relative(opts.params_root),
-        "inputs": data.file_sha256,
-        "data_sha256": data.sha256,
-        "params_sha256": params.sha256,
-        # the params files by sha256 (`ci-assess verify` checks them), never their text: comments and notes
-        # in them are not for publication; what they decided is recorded as the effective rules
-        "params": dict(sorted(params.file_sha256.items())),
-        "rules": {"network": merge_rules(scores.rubric.rules, params.rules),
-                  "communities": {cid: params.rules_for(scores.rubric, cid)[0] for cid in sorted(scores.scores)}},
-        "lock_sha256": cache.lock_sha256(),
-        "packages": package_versions(),
-        "shard": list(opts.shard) if opts.shard else None,
-        "communities": sorted(scores.scores),
-        "notebooks": dict(sorted(notebooks.items())),
-        "rollup": scores.rollup,
-    }
-    write_json(path, manifest)
-    write_json(timings_path(report_dir, opts.shard), {
-        "year": opts.year, **timings,
-        "notebooks": {r.name: {"status": r.status, "seconds": r.seconds, "attempts": r.attempts}
-                      for r in sorted(results, key=lambda r: r.name)}})
-    return manifest

@@ -2,10 +2,11 @@
 
 A full run re-validates and re-scores the network, re-prepares every slice and re-checks every
 notebook's cache key (about 1.5 s, plus about 1 s importing pandas, pandera and papermill) only to find
-everything cached. So a run in which every notebook succeeded leaves `_work/inputs.key`: one sha256 over
-everything the year's outputs depend on (the bytes of every data and params file, the templates and
-local notebooks, the kit's code and version, the locked environment, the run's options and the earlier
-years' pages and scores the year links to), computed before the run started. The next run with the same
+everything cached. So a run in which every notebook succeeded records the year's key in the ledger
+(`cache.read_ledger`): one sha256 over the year's inputs as `cache.DEPENDS_ON["year"]` declares them (the
+bytes of every data and params file, the templates and local notebooks, the kit's code and version, the
+locked environment, the run's options, the earlier years' pages the year links to and the previous year's
+published scores that movement reads), computed before the run started. The next run with the same
 key and every output in place reports all notebooks as cached after hashing the inputs (tens of
 milliseconds; a file whose size, times and inode are unchanged is not read again, see `Digests`) and
 importing nothing heavy. Any doubt falls back to the full run, which still skips every
@@ -21,14 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ci_lib import __version__
-from ci_lib.atomic import write_json, write_text
+from ci_lib.atomic import write_json
 from ci_lib.digest import file_sha256
 from ci_lib.execute import cache
 from ci_lib.execute.results import RunOptions, RunReport, TaskResult
 from ci_lib.inputs.parameters import data_dir_for, load_params, read_yaml
-
-KEY_FILE = "inputs.key"
-STATE_FILE = "inputs.state.json"
 
 
 def file_state(path: Path) -> list[int]:
@@ -52,11 +50,7 @@ class Digests:
 
     @classmethod
     def stored(cls, opts: RunOptions) -> Digests:
-        try:
-            known = json.loads((key_path(opts).parent / STATE_FILE).read_text())
-        except (OSError, ValueError):
-            known = {}
-        return cls(known if isinstance(known, dict) else {}, opts.relative)
+        return cls(cache.read_ledger(report_dir(opts))["files"], opts.relative)
 
     def __call__(self, path: Path) -> str:
         name = self.name(path)
@@ -71,9 +65,8 @@ class Digests:
         before, now = self.known.get(self.name(path)), self.now.get(self.name(path))
         return isinstance(before, list) and now is not None and before[-1] == now[-1]
 
-    def save(self, opts: RunOptions) -> None:
-        if self.now != self.known:
-            write_json(key_path(opts).parent / STATE_FILE, self.now)
+    def save(self, ledger: dict[str, Any]) -> None:
+        ledger["files"] = self.now
 
 
 _DIGESTS: dict[str, Digests] = {}  # the digests behind each key `inputs_key` returned, until it is remembered
@@ -86,8 +79,9 @@ def tree_sha256(root: Path, digest: Callable[[Path], str] = file_sha256) -> dict
     return {p.relative_to(root).as_posix(): digest(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def validated_settings(opts: RunOptions, params_dir: Path, digests: Digests) -> tuple[str | None, list[str]]:
-    """`data:` of network.yml and the `extra_notebook`s of a year's params, read only from validated params.
+def validated_settings(opts: RunOptions, params_dir: Path, digests: Digests) -> tuple[str | None, list[str], int]:
+    """`data:` and `previous_year:` of network.yml and the `extra_notebook`s of a year's params, read only from
+    validated params.
 
     Once `digests` has hashed the params files: when every one holds the bytes of the last remembered run
     (which validated them), they are read again with the params loader; otherwise they are validated first
@@ -100,13 +94,27 @@ def validated_settings(opts: RunOptions, params_dir: Path, digests: Digests) -> 
         entries = [read_yaml(p) for p in files if p.name != "network.yml" and b"extra_notebook" in p.read_bytes()]
     else:
         params = load_params(opts.year, opts.params_root)
-        network, entries = {"data": params.data}, list(params.communities.values())
+        network, entries = {"data": params.data, "previous_year": params.previous_year}, list(params.communities.values())
     data = None if network.get("data") is None else str(network["data"])
-    return data, sorted(str(e["extra_notebook"]) for e in entries if e.get("extra_notebook"))
+    previous = int(network.get("previous_year") or opts.year - 1)
+    return data, sorted(str(e["extra_notebook"]) for e in entries if e.get("extra_notebook")), previous
+
+
+def previous_scores(reports_root: Path, previous: int) -> dict[str, str]:
+    """The previous year's published scores by file, which movement reads: an input of the year like its data."""
+    folder = reports_root / str(previous) / "scores"
+    return tree_sha256(folder) if folder.is_dir() else {}
+
+
+def previous_record(reports_root: Path, previous: int) -> dict[str, Any]:
+    """What the manifest records of the previous year: which year, and one sha256 over its published scores."""
+    scores = previous_scores(reports_root, previous)
+    digest = hashlib.sha256(json.dumps(scores, sort_keys=True).encode()).hexdigest() if scores else None
+    return {"year": previous, "scores_sha256": digest}
 
 
 def earlier_years(reports_root: Path, year: int) -> dict[str, Any]:
-    """What a year reads from earlier years: which pages were published, and last year's scores."""
+    """Which pages of earlier years were published: a page links them."""
     state: dict[str, Any] = {}
     for folder in sorted(reports_root.glob("[0-9][0-9][0-9][0-9]")):
         if int(folder.name) >= year:
@@ -115,8 +123,6 @@ def earlier_years(reports_root: Path, year: int) -> dict[str, Any]:
         state[folder.name] = {
             "site": (site / "index.html").exists(),
             "pages": sorted(p.name for p in (site / "communities").glob("*.html")),
-            "scores": tree_sha256(folder / "scores") if int(folder.name) == year - 1 and (folder / "scores").is_dir()
-            else {},
         }
     return state
 
@@ -130,12 +136,12 @@ def inputs_key(opts: RunOptions) -> str | None:
     digests = Digests.stored(opts)
     try:
         params_files = tree_sha256(params_dir, digests)
-        network_data, local = validated_settings(opts, params_dir, digests)
+        network_data, local, previous = validated_settings(opts, params_dir, digests)
         data = opts.data or data_dir_for(network_data, opts.params_root)
         if not data:
             return None
         notebooks = Path(opts.notebooks)
-        parts = {
+        parts: dict[str, Any] = {
             "kit": __version__,
             "code": cache.kit_code_sha256(),
             "lock": cache.lock_sha256(),
@@ -146,16 +152,17 @@ def inputs_key(opts: RunOptions) -> str | None:
             "templates": {name: file_sha256(notebooks / name) for name in ("community.ipynb", "network.ipynb")},
             "local": {path: file_sha256(Path(path)) for path in local},
             "earlier": earlier_years(Path(opts.reports_root), opts.year),
+            "previous": {"year": previous, "scores": previous_scores(Path(opts.reports_root), previous)},
         }
     except (OSError, ValueError):
         return None
-    key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    key = cache.key_of("year", parts)
     _DIGESTS[key] = digests
     return key
 
 
-def key_path(opts: RunOptions) -> Path:
-    return Path(opts.reports_root) / str(opts.year) / "_work" / KEY_FILE
+def report_dir(opts: RunOptions) -> Path:
+    return Path(opts.reports_root) / str(opts.year)
 
 
 def applies(opts: RunOptions) -> bool:
@@ -164,16 +171,18 @@ def applies(opts: RunOptions) -> bool:
 
 
 def forget(opts: RunOptions) -> None:
-    """Called before a full run writes anything: an interrupted run leaves no key behind."""
-    key_path(opts).unlink(missing_ok=True)
+    """Called before a full run writes anything: an interrupted run leaves no year key behind."""
+    with cache.updating_ledger(report_dir(opts)) as ledger:
+        ledger["year"] = None
 
 
 def remember(opts: RunOptions, key: str | None, report: RunReport) -> None:
     digests = _DIGESTS.pop(key, None) if key else None
     if key and applies(opts) and not report.failed:
-        write_text(key_path(opts), key + "\n")
-        if digests is not None:
-            digests.save(opts)
+        with cache.updating_ledger(report_dir(opts)) as ledger:
+            ledger["year"] = key
+            if digests is not None:
+                digests.save(ledger)
 
 
 def unchanged_run(opts: RunOptions, key: str | None,
@@ -184,31 +193,32 @@ def unchanged_run(opts: RunOptions, key: str | None,
     """
     if not applies(opts) or key is None:
         return None
-    report_dir = Path(opts.reports_root) / str(opts.year)
-    try:
-        stored = key_path(opts).read_text().strip()
-        manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    folder = report_dir(opts)
+    ledger = cache.read_ledger(folder)
+    if key != ledger["year"]:
         return None
-    if key != stored:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
     results = []
     for name, entry in manifest.get("notebooks", {}).items():
-        output = report_dir / entry.get("output", "")
-        if entry.get("status") != "ok" or not output.is_file() or not cache.stamp_path(report_dir, name).exists():
+        output = folder / entry.get("output", "")
+        if entry.get("status") != "ok" or not output.is_file() or name not in ledger["notebooks"]:
             return None
         results.append(TaskResult(name, "cached", 0.0, "", str(output)))
     for cid in manifest.get("communities", []):
-        if not (report_dir / "scores" / f"{cid}.json").is_file() or not (report_dir / "data" / f"{cid}-outcomes.csv").is_file():
+        if not (folder / "scores" / f"{cid}.json").is_file() or not (folder / "data" / f"{cid}-outcomes.csv").is_file():
             return None
     results.sort(key=lambda r: r.name)
     digests = _DIGESTS.pop(key, None)
-    if digests is not None:  # the same bytes with new file states (a copy, a touch): hash them once more only
-        digests.save(opts)
+    if digests is not None and digests.now != digests.known:  # the same bytes, new file states (a copy, a touch)
+        with cache.updating_ledger(folder) as ledger:
+            digests.save(ledger)
     for done, result in enumerate(results, 1):
         if progress:
             progress(result, done, len(results))
-    write_json(report_dir / "timings.json", {"year": opts.year, "score_s": 0.0, "execute_s": 0.0, "unchanged": True,
+    write_json(folder / "timings.json", {"year": opts.year, "score_s": 0.0, "execute_s": 0.0, "unchanged": True,
                                              "notebooks": {r.name: {"status": "cached", "seconds": 0.0, "attempts": 1}
                                                            for r in results}})
-    return RunReport(report_dir, results, manifest)
+    return RunReport(folder, results, manifest)

@@ -32,8 +32,10 @@ from ci_lib.inputs.rubric import (
 RULE_KEYS = set(DEFAULT_RULES)
 COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "narratives", "targets", "extra_notebook",
                   "baseline_year"}
-NETWORK_KEYS = {"year", "framework", "data", "title", "network_name", "run_date", "rules", "local_indicators",
-                "previous_year", "targets"}
+NETWORK_KEYS = {"year", "framework", "data", "title", "run_date", "rules", "local_indicators", "previous_year",
+                "targets"}
+# settings the kit never used: refused with what to write instead, not accepted and ignored
+RETIRED_NETWORK_KEYS = {"network_name": "the network's name on the site (its title, the Methods page) is `title:`"}
 LOCAL_KEYS = {"id", "name", "stage", "polarity", "unit", "indicator", "core", "min_change", "linked_outcome"}
 RENAMED_RULES = {"reference_group": "reference_groups: {race_ethnicity: GROUP} (a reference per comparison family)"}
 
@@ -49,6 +51,7 @@ class YearParams:
     local_indicators: list[dict[str, Any]]
     communities: dict[str, dict[str, Any]] = field(default_factory=dict)
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    previous_year: int | None = None  # the earlier year movement compares with (network.yml, default year - 1)
     sha256: str = ""
     files: dict[str, str] = field(default_factory=dict)
     file_sha256: dict[str, str] = field(default_factory=dict)  # sha256 of each file's bytes, as read
@@ -392,6 +395,17 @@ def text_and_sha256(path: Path) -> tuple[str, str]:
     return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig").read(), hashlib.sha256(raw).hexdigest()
 
 
+def check_previous_year(path: Path, value: Any, year: int) -> int:
+    """`previous_year:` (the earlier year whose published gateways movement compares with): before `year`."""
+    if value is None:
+        return year - 1
+    if not _is_whole(value, 1990, 2100):
+        raise KitError(f"{path}::previous_year: must be a year, not {value!r}")
+    if int(value) >= year:
+        raise KitError(f"{path}::previous_year: {value} is not before {year}")
+    return int(value)
+
+
 def data_dir_for(data: str | None, params_root: str | Path) -> str | None:
     """`data:` of network.yml; a relative one is relative to the project (the folder holding params/)."""
     if not data or Path(data).is_absolute():
@@ -406,6 +420,9 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     if not network_file.exists():
         raise KitError(f"{network_file}: no params for year {year} (create it, or run `ci-assess demo`)")
     network = read_yaml(network_file)
+    for key, instead in RETIRED_NETWORK_KEYS.items():
+        if key in network:
+            raise KitError(f"{network_file}::{key}: not a setting; {instead}")
     unknown = set(network) - NETWORK_KEYS
     if unknown:
         raise KitError(f"{network_file}::{sorted(map(str, unknown))[0]}: unknown setting; "
@@ -413,11 +430,10 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     declared = network.get("year", year)
     if isinstance(declared, bool) or not isinstance(declared, (int, str)) or str(declared).strip() != str(year):
         raise KitError(f"{network_file}::year: says {network.get('year')!r} but lives under params/{year}/")
-    for key in ("framework", "data", "title", "network_name"):
+    for key in ("framework", "data", "title"):
         check_text(network_file, network, key)
     run_date = check_run_date(network_file, network.get("run_date"))
-    if network.get("previous_year") is not None and not _is_whole(network["previous_year"], 1990, 2100):
-        raise KitError(f"{network_file}::previous_year: must be a year, not {network['previous_year']!r}")
+    previous_year = check_previous_year(network_file, network.get("previous_year"), year)
     network["rules"] = network.get("rules") or {}
     network["local_indicators"] = network.get("local_indicators") or []
     check_rules(network_file, network["rules"])
@@ -473,6 +489,7 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
         year=year,
+        previous_year=previous_year,
         framework=framework,
         data=None if network.get("data") is None else str(network["data"]),
         title=str(network.get("title", f"Civic Infrastructure Assessment {year}")),

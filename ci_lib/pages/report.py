@@ -21,7 +21,6 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ci_lib import vocabulary as words
-from ci_lib.atomic import write_json
 from ci_lib.ids import check_community_id
 from ci_lib.pages import markup as html
 from ci_lib.pages import plots
@@ -379,11 +378,6 @@ class CommunityPage:
             "rubric sha256 <code>{rub}</code> · run date {date}</p></footer>").format(
                 kit=p["kit_version"], fw=self.scores["framework"], data=p["data_sha256"][:12],
                 rub=p["rubric_sha256"][:12], date=self.work["network"].get("run_date") or "not recorded")))
-
-    def write_scores(self) -> Path:
-        target = self.report_dir / "scores" / f"{self.cid}.json"
-        write_json(target, self.scores)
-        return target
 
 
 def network_counts(rollup: dict[str, Any], gateway_order: list[str], proof_point_gateways: list[str]) -> dict[str, Any]:

@@ -58,41 +58,82 @@ def read_manifest(report_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def check_inputs(manifest: dict[str, Any], data_dir: Path, params_dir: Path) -> list[str]:
-    """What differs between the recorded inputs and the files now on disk."""
-    from ci_lib.execute.cache import lock_sha256
-    from ci_lib.inputs.rubric import load_rubric
+def check_inputs(manifest: dict[str, Any], data_dir: Path, params_dir: Path,
+                 reports_root: Path | None = None) -> list[str]:
+    """What differs between the recorded inputs (`cache.RECORDED`: the year's declared inputs the manifest
+    records) and the files now on disk."""
+    from ci_lib.execute.cache import RECORDED
 
+    checks: dict[str, Callable[[Any], list[str]]] = {
+        "data": lambda recorded: check_data(recorded, data_dir),
+        "params": lambda recorded: check_params(recorded, params_dir),
+        "rubric": lambda recorded: check_rubric(manifest["framework"], recorded),
+        "kit": lambda recorded: [] if recorded == __version__ else
+        [f"kit version: {recorded} recorded, {__version__} installed"],
+        "lock": check_lock,
+        "previous": lambda recorded: check_previous(recorded, reports_root or data_dir.parent / "reports"),
+    }
     problems = []
-    for name, recorded in sorted(manifest["inputs"].items()):
+    for name, key in RECORDED.items():
+        if manifest.get(key) is not None:  # (a manifest of an older kit may not record the previous year)
+            problems += checks[name](manifest[key])
+    return problems
+
+
+def check_data(recorded: dict[str, str], data_dir: Path) -> list[str]:
+    problems = []
+    for name, digest in sorted(recorded.items()):
         path = data_dir / name
         if not path.is_file():
-            problems.append(f"input missing: {path} (recorded sha256 {recorded[:12]})")
-        elif (now := file_sha256(path)) != recorded:
-            problems.append(f"input changed: {path} (sha256 {recorded[:12]} recorded, {now[:12]} now)")
-    recorded_params: dict[str, str] = manifest["params"]
-    on_disk = {p.name: p for p in sorted(params_dir.glob("*.yml"))} if params_dir.is_dir() else {}
-    for name, recorded in sorted(recorded_params.items()):
-        if name not in on_disk:
-            problems.append(f"params missing: {params_dir / name} (recorded sha256 {recorded[:12]})")
-        elif (now := file_sha256(on_disk[name])) != recorded:
-            problems.append(f"params changed: {params_dir / name} (sha256 {recorded[:12]} recorded, {now[:12]} now)")
-    for name in sorted(set(on_disk) - set(recorded_params)):
-        problems.append(f"params added since the run: {params_dir / name}")
-    try:
-        rubric_sha = load_rubric(manifest["framework"]).sha256
-    except KitError as exc:
-        problems.append(f"rubric {manifest['framework']}: {exc}")
-    else:
-        if rubric_sha != manifest["rubric_sha256"]:
-            problems.append(f"rubric changed: {manifest['framework']} (sha256 {manifest['rubric_sha256'][:12]} "
-                            f"recorded, {rubric_sha[:12]} now)")
-    if manifest["kit_version"] != __version__:
-        problems.append(f"kit version: {manifest['kit_version']} recorded, {__version__} installed")
-    if manifest.get("lock_sha256") and manifest["lock_sha256"] != lock_sha256():
-        problems.append("environment lock differs from the run's (requirements.lock / environment.yml changed); "
-                        "`ci-assess doctor` shows the installed environment against the lock")
+            problems.append(f"input missing: {path} (recorded sha256 {digest[:12]})")
+        elif (now := file_sha256(path)) != digest:
+            problems.append(f"input changed: {path} (sha256 {digest[:12]} recorded, {now[:12]} now)")
     return problems
+
+
+def check_params(recorded: dict[str, str], params_dir: Path) -> list[str]:
+    problems = []
+    on_disk = {p.name: p for p in sorted(params_dir.glob("*.yml"))} if params_dir.is_dir() else {}
+    for name, digest in sorted(recorded.items()):
+        if name not in on_disk:
+            problems.append(f"params missing: {params_dir / name} (recorded sha256 {digest[:12]})")
+        elif (now := file_sha256(on_disk[name])) != digest:
+            problems.append(f"params changed: {params_dir / name} (sha256 {digest[:12]} recorded, {now[:12]} now)")
+    for name in sorted(set(on_disk) - set(recorded)):
+        problems.append(f"params added since the run: {params_dir / name}")
+    return problems
+
+
+def check_rubric(framework: str, recorded: str) -> list[str]:
+    from ci_lib.inputs.rubric import load_rubric
+
+    try:
+        rubric_sha = load_rubric(framework).sha256
+    except KitError as exc:
+        return [f"rubric {framework}: {exc}"]
+    if rubric_sha != recorded:
+        return [f"rubric changed: {framework} (sha256 {recorded[:12]} recorded, {rubric_sha[:12]} now)"]
+    return []
+
+
+def check_lock(recorded: str) -> list[str]:
+    from ci_lib.execute.cache import lock_sha256
+
+    if recorded and recorded != lock_sha256():
+        return ["environment lock differs from the run's (requirements.lock / environment.yml changed); "
+                "`ci-assess doctor` shows the installed environment against the lock"]
+    return []
+
+
+def check_previous(recorded: dict[str, Any], reports_root: Path) -> list[str]:
+    """The previous year's published scores, which movement read, as they were when the year ran."""
+    from ci_lib.execute.unchanged import previous_record
+
+    now = previous_record(reports_root, int(recorded["year"]))
+    if now != recorded:
+        return [f"previous year changed: {reports_root / str(recorded['year']) / 'scores'} (scores sha256 "
+                f"{str(recorded['scores_sha256'])[:12]} recorded, {str(now['scores_sha256'])[:12]} now)"]
+    return []
 
 
 def artifacts(report_dir: Path) -> set[str]:
@@ -137,8 +178,7 @@ def link_other_years(published_root: Path, scratch_root: Path, year: int) -> Non
 def verify_year(report_dir: str | Path, notebooks: str | Path | None = None, params_root: str | Path | None = None,
                 jobs: int | None = None, keep: bool = False,
                 progress: Callable[..., None] | None = None) -> Verification:
-    from ci_lib.execute.run import RunOptions, run_year
-    from ci_lib.website.build import render
+    from ci_lib.pipeline import AssessOptions, assess_year
 
     report_dir = Path(report_dir).absolute()
     manifest = read_manifest(report_dir)
@@ -149,19 +189,19 @@ def verify_year(report_dir: str | Path, notebooks: str | Path | None = None, par
     params_root = Path(params_root) if params_root else root / manifest.get("params_dir", "params")
     notebooks = Path(notebooks) if notebooks else root / "notebooks"
     result = Verification(report_dir)
-    result.problems = check_inputs(manifest, data_dir, params_root / str(year))
+    result.problems = check_inputs(manifest, data_dir, params_root / str(year), reports_root)
     scratch = Path(tempfile.mkdtemp(prefix=f"ci-verify-{year}-"))
     try:
         scratch_reports = scratch / "reports"
         scratch_reports.mkdir()
         link_other_years(reports_root, scratch_reports, year)
-        opts = RunOptions(year=year, data=str(data_dir), params_root=str(params_root),
-                          reports_root=str(scratch_reports), notebooks=str(notebooks), jobs=jobs, force=True,
-                          project_root=str(root))
-        report = run_year(opts, progress=progress)
+        options = AssessOptions(year=year, data=str(data_dir), params_root=str(params_root),
+                                reports_root=str(scratch_reports), notebooks=str(notebooks), jobs=jobs, force=True,
+                                project_root=str(root), render=True, engine="builtin", force_render=True,
+                                refresh_other_years=False)  # (the other years are the published ones, linked)
+        report = assess_year(options, progress=progress)
         for failed in report.failed:
             result.problems.append(f"re-run: notebook {failed.name} failed: {failed.error}")
-        render(scratch_reports / str(year), "builtin", force=True)
         result.differing, result.compared = compare(report_dir, scratch_reports / str(year))
     finally:
         if keep:
