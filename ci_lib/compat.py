@@ -169,7 +169,7 @@ def fast_svg_text(measure: Callable[[str, Any, Any], tuple[float, float, float]]
     import matplotlib.text
     from matplotlib.backends.backend_svg import RendererSVG
 
-    svg_measure, text_layout = RendererSVG.get_text_width_height_descent, matplotlib.text.Text._get_layout
+    svg_measure, text_layout = RendererSVG.get_text_width_height_descent, matplotlib.text.Text._get_layout  # type: ignore[attr-defined]
 
     def measure_once(renderer: Any, text: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
         if ismath:

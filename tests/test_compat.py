@@ -119,6 +119,22 @@ def test_formula_cells_are_found_with_the_trick_and_without(tmp_path, monkeypatc
     assert excel_rows(path, [])[2] == with_trick == [(2, 2, "B2")]
 
 
+def test_every_output_of_a_page_is_focusable_and_nothing_else_changes():
+    from ci_lib.website.builtin import PageExporter, export_body, exporter
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## Pillars"), nbformat.v4.new_code_cell("1", outputs=[
+        nbformat.v4.new_output("execute_result", {"text/html": "<table><tr><td>1</td></tr></table>"}, execution_count=1),
+        nbformat.v4.new_output("stream", text="note")])]
+    data = nbformat.writes(nb).encode()
+    basic = PageExporter(template_name="basic", default_preprocessors=[])
+    for option in ("exclude_input", "exclude_input_prompt", "exclude_output_prompt", "exclude_raw"):
+        setattr(basic, option, True)
+    body = export_body(exporter(), data)
+    assert body.count('<div class="output_area" tabindex="0">') == 2
+    assert body.replace(' tabindex="0"', "") == export_body(basic, data)
+
+
 # --- no touch of a third-party internal outside compat.py ---------------------------------------------------
 
 def external_names(tree: ast.Module) -> set[str]:
