@@ -152,10 +152,11 @@ def test_page_export_skips_nbconvert_default_preprocessors_and_gives_the_same_pa
     def enabled(ex):
         return [type(p).__name__ for p in ex._preprocessors if p.enabled]
 
-    full = PageExporter(template_name="basic")  # nbconvert's whole default list
+    ours = exporter()
+    full = PageExporter(template_name=ours.template_name,  # nbconvert's whole default list
+                        extra_template_basedirs=ours.extra_template_basedirs)
     for option in ("exclude_input", "exclude_input_prompt", "exclude_output_prompt", "exclude_raw"):
         setattr(full, option, True)
-    ours = exporter()
     assert enabled(ours) == ["CSSHTMLHeaderPreprocessor"]  # the basic template's own
     assert set(enabled(full)) - set(enabled(ours)) == {"TagRemovePreprocessor", "RegexRemovePreprocessor",
                                                        "HighlightMagicsPreprocessor"}

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.font_manager import FontProperties
 
+from ci_lib import compat
 from ci_lib.pages import plots
 
 LABELS = {"all": "All students", "black": "Black", "low_income": "Low income", "ell": "English learners"}
@@ -67,25 +68,25 @@ def heatmap(values: list[list[float]]) -> bytes:
 
 
 def test_a_kept_frame_draws_what_a_new_frame_draws():
-    plots._FRAMES.clear()
+    plots.reset_caches()
     first_a = chart_a()
     first_heat = heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]])
     chart_b()  # different groups, no gaps, other title and years: all of it must be cleared
     heatmap([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
     assert chart_a() == first_a
     assert heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]]) == first_heat
-    plots._FRAMES.clear()
+    plots.reset_caches()
     assert chart_a() == first_a  # and a new frame again gives the same bytes
-    plots._FRAMES.clear()
+    plots.reset_caches()
     first_c = chart_c()
-    plots._FRAMES.clear()
+    plots.reset_caches()
     chart_a()
     assert chart_c() == first_c  # more labels than the kept frame had
     assert chart_a() == first_a  # fewer again: the extra labels are hidden, not drawn
 
 
 def test_the_chart_shows_its_data_and_nothing_left_over():
-    plots._FRAMES.clear()
+    plots.reset_caches()
     chart_a()
     svg = chart_b().decode()
     assert "Postsecondary enrollment" in svg and "Kindergarten readiness" not in svg
@@ -103,21 +104,21 @@ def test_runs_split_lines_at_missing_values():
 
 
 def test_text_measured_once_gives_the_bytes_of_measuring_at_each_draw(monkeypatch):
-    plots._FRAMES.clear()
-    plots._text_extent.cache_clear()
-    plots._LAYOUTS.clear()
+    stock_measure, stock_layout = RendererSVG.get_text_width_height_descent, matplotlib.text.Text._get_layout
+    plots.reset_caches()
     shared = [chart_a(), chart_b(), heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]]), chart_a()]
     assert plots._text_extent.cache_info().hits > 0  # the second chart_a measured nothing again
-    assert len(plots._LAYOUTS) > 10  # and laid out its texts once
-    assert RendererSVG.get_text_width_height_descent is plots._SVG_MEASURE  # only while the kit writes an SVG
-    assert matplotlib.text.Text._get_layout is plots._TEXT_LAYOUT
-    monkeypatch.setattr(plots, "text_measured_once", contextlib.nullcontext)
-    plots._FRAMES.clear()
+    assert compat.layouts_cached() > 10  # and laid out its texts once
+    assert RendererSVG.get_text_width_height_descent is stock_measure  # only while the kit writes an SVG
+    assert matplotlib.text.Text._get_layout is stock_layout
+    monkeypatch.setenv(compat.KILL_SWITCH, "1")
+    plots.reset_caches()
     assert [chart_a(), chart_b(), heatmap([[1.0, 0.5, np.nan], [0.25, 0.0, 1.0]]), chart_a()] == shared
+    assert compat.layouts_cached() == 0
 
 
 def test_a_font_setting_is_part_of_what_a_measured_text_is_remembered_by():
-    plots._text_extent.cache_clear()
+    plots.reset_caches()
     regular = plots._text_extent("Kindergarten readiness", FontProperties(size=9), False, ("a",))
     assert plots._text_extent("Kindergarten readiness", FontProperties(size=9), False, ("a",)) == regular
     assert plots._text_extent("Kindergarten readiness", FontProperties(size=12), False, ("a",))[0] > regular[0]
@@ -238,7 +239,7 @@ def test_heatmap_labels_sit_exactly_where_its_axes_would_draw_them(rows):
             ax.set_yticks(np.arange(rows) + 0.5, [str(r) for r in matrix.index], fontsize=7 if tall else 9)
         assert np.array_equal(pixels(), kept)
     finally:
-        plots._FRAMES.pop(("heatmap", rows, cols), None)  # a frame changed by hand is not reused
+        plots.reset_caches()  # a frame changed by hand is not reused
 
 
 def drawing(svg: bytes) -> tuple[collections.Counter, int]:
@@ -267,7 +268,7 @@ def test_the_kept_colour_bar_axis_draws_what_its_axis_draws(rows):
         labels = [e for e in drawing(drawn)[0] if "% of benchmark credit" in e or ("start" in e and ">100</" in e)]
         assert len(labels) == 2  # the comparison covers the colour bar's label and tick labels
     finally:
-        plots._FRAMES.pop(("heatmap", rows, 5), None)
+        plots.reset_caches()
 
 
 def test_a_text_changed_after_its_layout_was_kept_is_laid_out_again():
@@ -295,11 +296,7 @@ def test_a_text_changed_after_its_layout_was_kept_is_laid_out_again():
 
 @contextlib.contextmanager
 def fresh_layouts():
-    """Layouts made afresh: the kit's kept ones set aside for the length of the block."""
-    saved = dict(plots._LAYOUTS)
-    plots._LAYOUTS.clear()
-    try:
+    """Layouts made afresh: the kit's trick off (stock matplotlib) for the length of the block."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(compat.KILL_SWITCH, "1")
         yield
-    finally:
-        plots._LAYOUTS.clear()
-        plots._LAYOUTS.update(saved)

@@ -333,11 +333,11 @@ def test_a_chart_with_a_target_runs_to_the_target_year_and_a_kept_frame_forgets_
     def draw(t: plots.Target | None) -> bytes:
         return plots.outcome_chart(rows, "Reading", {"all": "improving"}, empty, {}, styles, target=t).image
 
-    plots._FRAMES.clear()
+    plots.reset_caches()
     plain = draw(None)
     with_target = draw(target)
     assert draw(None) == plain  # the kept frame drops the star, the path and the 2030 tick
-    plots._FRAMES.clear()
+    plots.reset_caches()
     assert draw(target) == with_target  # and a new frame draws what the kept one drew
     svg = with_target.decode()
     assert ">2030<" in svg and ">2030<" not in plain.decode()

@@ -273,25 +273,6 @@ def test_the_process_that_runs_a_year_does_not_import_the_execution_engine():
     assert out.stdout.strip() == "[]"
 
 
-def loaded_modules(names: tuple[str, ...]) -> list[str]:
-    """Run in a pool worker: which of `names` it has imported."""
-    return [name for name in names if sys.modules.get(name) is not None]
-
-
-def test_pool_workers_run_papermill_without_pyarrow():
-    """papermill imports pyarrow.fs only for HDFS; the pool's workers, which read local notebooks, skip it."""
-    from ci_lib.execute.executors import PoolExecutor
-
-    pool = PoolExecutor(jobs=2)
-    pool.start(warm=True)
-    try:
-        assert pool.pool is not None
-        loaded = pool.pool.submit(loaded_modules, ("papermill", "ci_lib.execute.engine", "pyarrow", "pyarrow.fs")).result()
-    finally:
-        pool.close()
-    assert loaded == ["papermill", "ci_lib.execute.engine"]
-
-
 def local_notebook(path: Path, code: str) -> Path:
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell('community_id = ""\nyear = 0\nreport_dir = ".."')

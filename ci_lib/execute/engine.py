@@ -7,7 +7,7 @@ working directory is set, so a notebook sees what a fresh kernel would show (pro
 The kernel keeps no input history: IPython would write every cell to one `history.sqlite` shared by all
 workers' kernels (a commit per notebook, and a lock to wait for), which no batch run ever reads back.
 
-`WarmEngine` is a papermill engine (registered as `ci-warm`), so parameter injection, error cells and
+`WarmEngine` is a papermill engine (registered here as `ci-warm`), so parameter injection, error cells and
 papermill metadata are papermill's own.
 """
 
@@ -17,21 +17,19 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
-import nbformat.v4.nbbase
 import papermill
-import papermill.execute
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from papermill.engines import papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
+from ci_lib import compat
 from ci_lib.execute.papermill_engine import WarmEngine
 
 # gc.freeze: the imported modules' objects are never garbage, so full collections (one per reset) skip them
@@ -115,32 +113,9 @@ class WarmKernel:
             pass
 
 
+# papermill's public registry; the only registration (no `papermill.engine` entry point: it would load this
+# module while papermill is still importing, and needs the package installed)
 papermill_engines.register("ci-warm", WarmEngine)
-
-
-@contextlib.contextmanager
-def checked_once() -> Iterator[None]:
-    """While papermill runs a notebook on a warm kernel: no node validated on its own, nothing serialised for nothing.
-
-    nbformat validates every node made on the way (each output nbclient builds from a kernel message, each
-    cell papermill adds) with a new jsonschema validator each time: about 0.7 ms an output, a tenth of a
-    worker's CPU. And with no output path papermill still serialises and validates the whole executed
-    notebook, for a handler that drops it. `run_task` validates the notebook once, when it writes it,
-    against the same schema, and reports an invalid one as failed. Never entered by two threads at once:
-    `execute` runs under `tasks.ONE_NOTEBOOK_AT_A_TIME` (see `tasks.run_task`), one notebook per process.
-    """
-    validate, write = nbformat.v4.nbbase.validate, papermill.execute.write_ipynb
-
-    def write_if_asked(nb: nbformat.NotebookNode, path: str | None) -> None:
-        if path is not None:
-            write(nb, path)
-
-    nbformat.v4.nbbase.validate = lambda node, ref=None: None
-    papermill.execute.write_ipynb = write_if_asked
-    try:
-        yield
-    finally:
-        nbformat.v4.nbbase.validate, papermill.execute.write_ipynb = validate, write
 
 
 @dataclass
@@ -192,7 +167,7 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], kernel: Wa
                                             execution_timeout=int(timeout) if timeout else None,
                                             **{**common, "request_save_on_cell_execute": True})
         else:
-            with checked_once():
+            with compat.skip_validation_on_write():
                 nb = papermill.execute_notebook(str(template), None, engine_name="ci-warm", warm_kernel=kernel,
                                                 **common)
             kernel.notebooks += 1

@@ -87,15 +87,10 @@ def start_worker(parent: int, warm: bool) -> None:
     """Pool initializer: watch the run, leave Ctrl-C to it, then (with `warm`) start this worker's kernel now.
 
     A failure to start the kernel here is retried, and reported, by the task.
-
-    papermill is kept from importing pyarrow (with numpy, about 0.2 CPU-s a worker, while the kernels start
-    and the parent scores on the same cores): it does so only for an HDFS handler, and a worker reads and writes
-    local notebooks only. Only in this pool's own processes; notebooks run in kernels, unaffected.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, stop_worker)
     watch_parent(parent)
-    sys.modules.setdefault("pyarrow", None)  # type: ignore[arg-type]  # papermill's `from pyarrow.fs import` fails
     if warm:
         try:
             worker_kernel()

@@ -1,16 +1,14 @@
-"""The `ci-warm` papermill engine (entry point `papermill.engine`): executes on a given warm kernel.
-
-Kept free of other kit imports: papermill loads engine entry points while it is still importing.
-"""
+"""The `ci-warm` papermill engine (registered by `ci_lib.execute.engine`): executes on a given warm kernel."""
 
 from __future__ import annotations
 
-import atexit
 from typing import Any
 
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine
 from papermill.log import logger
+
+from ci_lib import compat
 
 
 class WarmEngine(Engine):
@@ -33,9 +31,6 @@ class WarmEngine(Engine):
         client = PapermillNotebookClient(nb_man, km=warm_kernel.km, timeout=execution_timeout,
                                          startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
                                          log_output=log_output)
-        client.kc = warm_kernel.kc
         warm_kernel.executed = nb_man.nb  # filled in place cell by cell: what ran so far, should the kernel die
-        try:
+        with compat.reuse_kernel_client(client, warm_kernel.kc):
             return client.execute()
-        finally:
-            atexit.unregister(client._cleanup_kernel)

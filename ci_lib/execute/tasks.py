@@ -189,7 +189,7 @@ def execute_task(task: NotebookTask) -> TaskResult:
             nb.cells.append(died_note(error, attempts))
             break
     nb = with_front_matter(normalise(nb), task.front_matter)
-    invalid: dict[str, Any] = {}  # the one schema check of the executed notebook (see `engine.checked_once`)
+    invalid: dict[str, Any] = {}  # the one schema check of the executed notebook (see `compat.skip_validation_on_write`)
     text = nbformat.writes(nb, capture_validation_error=invalid)
     if "ValidationError" in invalid and outcome.status == "ok":
         outcome = Execution("failed", f"invalid notebook: {first_error_line(invalid['ValidationError'])}")

@@ -24,10 +24,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 
+from ci_lib import compat
 from ci_lib.digest import file_sha256
 from ci_lib.errors import InvalidInput, KitError, Problem
 from ci_lib.inputs.contract import TABLES, TableSpec
@@ -184,7 +186,7 @@ FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 Formula = tuple[int, int, str]  # (sheet row, column number, cell reference) of a formula with no saved value
 
 
-def unsaved_formulas(sheet: object) -> list[Formula]:
+def unsaved_formulas(sheet: Any, path: Path | None = None) -> list[Formula]:
     """Formula cells of a read-only worksheet that hold no saved result.
 
     Read with `data_only`, such a cell looks blank (openpyxl gives None), so an unsaved formula in a
@@ -197,9 +199,9 @@ def unsaved_formulas(sheet: object) -> list[Formula]:
     from openpyxl.xml.constants import SHEET_MAIN_NS
     from openpyxl.xml.functions import iterparse
 
-    source = getattr(sheet, "_get_source", None)  # the sheet's XML stream (openpyxl's read-only worksheet)
+    source = compat.worksheet_xml(sheet)
     if source is None:
-        return []
+        return formulas_from_cells(sheet, path) if path is not None else []
     with source() as stream:
         tail = b""
         while chunk := stream.read(1 << 20):
@@ -229,6 +231,29 @@ def unsaved_formulas(sheet: object) -> list[Formula]:
             elif element.tag == row_tag:
                 element.clear()
     return found
+
+
+def formulas_from_cells(sheet: Any, path: Path) -> list[Formula]:
+    """`unsaved_formulas` through openpyxl's public cells: the sheet read again with formulas, not values.
+
+    The fallback where the sheet's XML is not at hand (`compat.worksheet_xml`): a formula cell whose saved
+    value reads as blank. Slower (every cell is read again), and a formula saved as an empty string counts.
+    """
+    import openpyxl
+    from openpyxl.utils.cell import get_column_letter
+
+    values = {(cell.row, cell.column): cell.value for row in sheet.iter_rows() for cell in row
+              if getattr(cell, "row", None) is not None}
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        found: list[Formula] = []
+        for row in workbook[sheet.title].iter_rows():
+            for cell in row:
+                if getattr(cell, "data_type", None) == "f" and values.get((cell.row, cell.column)) is None:
+                    found.append((cell.row, cell.column, f"{get_column_letter(cell.column)}{cell.row}"))
+        return found
+    finally:
+        workbook.close()
 
 
 def formula_problems(path: Path, rows: Rows, sheet: str, formulas: list[Formula]) -> list[Problem]:
@@ -267,7 +292,7 @@ def excel_rows(path: Path, notes: list[str]) -> tuple[Rows, str, list[Formula], 
             while cells and not cells[-1].strip():
                 cells.pop()
             rows.append((number, cells))
-        return rows, sheet.title, unsaved_formulas(sheet), []
+        return rows, sheet.title, unsaved_formulas(sheet, path), []
     except Exception as exc:  # a truncated or corrupt sheet fails while iterating
         return [], "", [], [Problem(str(path), None, None,
                                     f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]

@@ -6,11 +6,10 @@ notebook, so notebooks, the site and tests all get the same accessible artefact.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,16 +18,16 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.text  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_svg import RendererSVG  # noqa: E402
 from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.markers import MarkerStyle  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 from matplotlib.transforms import IdentityTransform, offset_copy  # noqa: E402
 from seaborn.utils import relative_luminance  # noqa: E402
+
+from ci_lib import compat  # noqa: E402
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
@@ -88,66 +87,19 @@ def font_settings() -> tuple[str, ...]:
     return tuple(str(matplotlib.rcParams[key]) for key in FONT_SETTINGS)  # type: ignore[index]
 
 
-_SVG_MEASURE = RendererSVG.get_text_width_height_descent
-_TEXT_LAYOUT = matplotlib.text.Text._get_layout  # type: ignore[attr-defined]
-_LAYOUTS: dict[tuple[Any, ...], Any] = {}  # layout key -> what `Text._get_layout` returned for it
-
-
-def _layout_key(text: matplotlib.text.Text, fonts: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """Everything `Text._get_layout` reads (its position is not among them), or None where it reads more."""
-    words = text.get_text()
-    if text.get_usetex() or text.get_wrap() or text.get_transform_rotates_text() or "$" in words:
-        return None
-    return (words, text.get_fontproperties(), text.get_rotation(), text.get_horizontalalignment(),
-            text.get_verticalalignment(), text.get_rotation_mode(), text._linespacing,  # type: ignore[attr-defined]
-            text._get_multialignment(), text.get_figure(root=True).dpi, fonts)  # type: ignore[attr-defined,union-attr]
-
-
-@contextlib.contextmanager
-def text_measured_once() -> Iterator[None]:
-    """Text metrics and layouts shared by every chart of the process while the kit writes an SVG.
-
-    Matplotlib caches a label's size per renderer, that is per `savefig`, so every chart measured its
-    years, ticks, titles and group names again with FreeType (about a quarter of a chart's time). The SVG
-    renderer's metrics depend only on the text, its font properties and the font settings, which
-    together are the key here. A text's layout (its lines, box and offsets from its anchor, which
-    matplotlib builds at every draw, reading the font's tables each time) depends on those, its
-    alignment, rotation and spacing and the dpi: laid out once, it is a sixth of a page's charts. The SVG is
-    byte-identical (tested). Only during the kit's own `savefig`.
-    """
-    fonts = font_settings()  # fixed for the length of one savefig: read once, not once per text
-
-    def measure_once(renderer: Any, text: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
-        if ismath:
-            return _SVG_MEASURE(renderer, text, prop, ismath)  # type: ignore[no-any-return]
-        return _text_extent(text, prop.copy(), ismath, fonts)
-
-    def laid_out_once(text: matplotlib.text.Text, renderer: Any) -> Any:
-        key = _layout_key(text, fonts)
-        if key is None:
-            return _TEXT_LAYOUT(text, renderer)
-        layout = _LAYOUTS.get(key)
-        if layout is None:
-            layout = _TEXT_LAYOUT(text, renderer)
-            if len(_LAYOUTS) >= 20_000:  # distinct texts of a process: a bound, never reached by a year's pages
-                _LAYOUTS.clear()
-            _LAYOUTS[(key[0], key[1].copy(), *key[2:])] = layout  # a copy: font properties can be changed later
-        return layout
-
-    RendererSVG.get_text_width_height_descent = measure_once  # type: ignore[method-assign]
-    matplotlib.text.Text._get_layout = laid_out_once  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        RendererSVG.get_text_width_height_descent = _SVG_MEASURE  # type: ignore[method-assign]
-        matplotlib.text.Text._get_layout = _TEXT_LAYOUT  # type: ignore[attr-defined]
+def reset_caches() -> None:
+    """Forget the kept chart frames, the text metrics and (in `compat`) the text layouts: as a fresh process."""
+    _FRAMES.clear()
+    _text_extent.cache_clear()
+    compat.reset_caches()
 
 
 def svg(fig: matplotlib.figure.Figure) -> bytes:
     """The figure as SVG bytes. Written to a text buffer: matplotlib wraps a bytes buffer in a codecs writer,
     one encoding call per piece of markup (about a thousand a chart); the same text is encoded once here."""
     buffer = io.StringIO()
-    with text_measured_once():
+    fonts = font_settings()  # fixed for the length of one savefig: read once, not once per text
+    with compat.fast_svg_text(lambda text, prop, ismath: _text_extent(text, prop, ismath, fonts), fonts):
         fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
     return buffer.getvalue().encode("utf-8")
 

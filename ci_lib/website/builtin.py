@@ -29,17 +29,20 @@ HERE = Path(__file__).parent
 
 
 class PageExporter(HTMLExporter):
-    """nbconvert's HTML exporter minus its post-pass, which re-parses each page with BeautifulSoup to add
-    placeholder alt text and tabindex (half the export time). Our figures carry real alt text, and
-    `audit-site` fails any image without it."""
+    """nbconvert's HTML exporter, through its public interface, minus its post-pass.
+
+    The post-pass re-parses each page with BeautifulSoup (thirteen times the rest of a page's export) to add
+    placeholder alt text, which our figures never need (they carry real alt text, and `audit-site` fails any
+    image without it), and tabindex on the lab template's inputs and outputs, which are not in the basic
+    template's markup; the `ci-page` template (templates/nbconvert) makes each output focusable instead.
+    The filters are the ones `HTMLExporter.from_notebook_node` registers, made with their public constructors.
+    """
 
     def from_notebook_node(self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None,  # type: ignore[override]
                            **kw: Any) -> tuple[str, dict[str, Any]]:
         lexer = nb.metadata.get("language_info", {}).get("pygments_lexer", "ipython3")
         self.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-        resources = self._init_resources(resources)
-        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
-                                                                       parent=self, resources=resources))
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata={"": nb.metadata}, parent=self))
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
 
@@ -52,7 +55,8 @@ PREPROCESSORS: list[str] = []
 
 
 def exporter() -> HTMLExporter:
-    ex = PageExporter(template_name="basic", default_preprocessors=PREPROCESSORS)
+    ex = PageExporter(template_name="ci-page", extra_template_basedirs=[str(HERE / "templates" / "nbconvert")],
+                      default_preprocessors=PREPROCESSORS)
     ex.exclude_input = True
     ex.exclude_input_prompt = True
     ex.exclude_output_prompt = True
