@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -214,7 +215,8 @@ def assess(root: Path, switch: str | None) -> None:
 
 
 # what legitimately differs between two runs: seconds per notebook, and the input files' inodes and mtimes
-BOOKKEEPING = {"timings.json", "_work/inputs.state.json"}
+# (the ledger's "files"; its notebook and year keys are compared apart)
+BOOKKEEPING = {"timings.json", "_work/ledger.json", "_work/.ledger.json.lock"}
 
 
 def published(root: Path) -> dict[str, bytes]:
@@ -235,3 +237,6 @@ def test_the_demo_is_byte_identical_with_the_tricks_on_and_off(tmp_path):
     assert any("<svg" in data.decode("utf-8", "replace") for data in with_tricks.values())
     assert sorted(with_tricks) == sorted(without)
     assert [name for name in with_tricks if with_tricks[name] != without[name]] == []
+    ledgers = [json.loads((p.report_dir / "_work" / "ledger.json").read_text()) for p in (on, off)]
+    assert ledgers[0]["notebooks"] and ledgers[0]["notebooks"] == ledgers[1]["notebooks"]
+    assert ledgers[0]["year"] == ledgers[1]["year"]
