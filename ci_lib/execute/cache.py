@@ -16,6 +16,7 @@ from typing import Any
 
 from ci_lib import __version__
 from ci_lib.atomic import write_text
+from ci_lib.layout import YearLayout
 
 LOCK_FILES = ("requirements.lock", "environment.yml")
 
@@ -76,7 +77,7 @@ def cache_key(template: str, parameters: dict[str, Any], work: bytes, lock: str)
 
 
 def stamp_path(report_dir: Path, name: str) -> Path:
-    return report_dir / "_work" / f"{name}.done"
+    return YearLayout.of(report_dir).work_file(f"{name}.done")
 
 
 def is_fresh(report_dir: Path, name: str, key: str, outputs: list[Path]) -> bool:

@@ -16,6 +16,7 @@ from ci_lib import vocabulary
 from ci_lib.atomic import write_if_changed
 from ci_lib.inputs.load import NetworkData
 from ci_lib.inputs.parameters import YearParams
+from ci_lib.layout import YearLayout
 from ci_lib.scoring import NetworkScores, clean, to_records
 
 
@@ -52,26 +53,23 @@ def public_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return to_records(frame, ["indicator_id", "group", "year", "value", "suppressed"])
 
 
-def earlier_years(report_root: Path, year: int) -> list[int]:
-    """Years before `year` whose assessment was published (a built site) under the same reports root."""
-    found = []
-    for folder in report_root.glob("[0-9][0-9][0-9][0-9]"):
-        if int(folder.name) < year and (folder / "_site" / "index.html").exists():
-            found.append(int(folder.name))
-    return sorted(found, reverse=True)
+def earlier_years(layout: YearLayout) -> list[YearLayout]:
+    """Years before this one whose assessment was published (a built site), newest first."""
+    return [y for y in reversed(layout.earlier_years()) if y.published()]
 
 
-def community_pages(report_root: Path, years: list[int], cid: str) -> list[int]:
-    return [y for y in years if (report_root / str(y) / "_site" / "communities" / f"{cid}.html").exists()]
+def community_pages(years: list[YearLayout], cid: str) -> list[int]:
+    return [y.year for y in years if y.page(cid).exists()]
 
 
-def previous_gateways(report_root: Path, year: int) -> dict[str, Any]:
-    folder = report_root / str(year - 1) / "scores"
+def previous_gateways(layout: YearLayout) -> dict[str, Any]:
+    folder = layout.previous.scores
     found = {}
     if folder.is_dir():
         for path in folder.glob("*.json"):
             try:
-                found[path.stem] = {"year": year - 1, "reached": json.loads(path.read_text())["gateway"]["reached"]}
+                found[path.stem] = {"year": layout.previous.year,
+                                    "reached": json.loads(path.read_text())["gateway"]["reached"]}
             except (ValueError, KeyError):
                 continue
     return found
@@ -79,15 +77,15 @@ def previous_gateways(report_root: Path, year: int) -> dict[str, Any]:
 
 def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: YearParams | None) -> dict[str, bytes]:
     """Write `_work/<id>.json`, `_work/_network.json` and `data/<id>-outcomes.csv`; return work bytes by name."""
-    work_dir = report_dir / "_work"
+    layout = YearLayout.of(report_dir)
     lab, inds, pp_gateways = labels(scores), indicators(scores), proof_point_gateways(scores)
     titles = {b.id: b.title for b in scores.rubric.benchmarks}
     network_info = {"title": params.title if params else f"Assessment {scores.year}", "year": scores.year,
                     "run_date": params.run_date if params else None, "framework": scores.rubric.framework,
                     "framework_title": scores.rubric.title}
     communities = data.communities.set_index("community_id")
-    previous = previous_gateways(report_dir.parent, scores.year)
-    years = earlier_years(report_dir.parent, scores.year)
+    previous = previous_gateways(layout)
+    years = earlier_years(layout)
     public = scores.public_outcomes
     by_community = dict(tuple(public.groupby("community_id", sort=False)))
     empty = public.iloc[0:0]
@@ -114,15 +112,15 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
             "rules": dict(effective),
             "overrides": s["overrides"],
             "previous": previous.get(cid),
-            "earlier_pages": community_pages(report_dir.parent, years, cid),
+            "earlier_pages": community_pages(years, cid),
             "narrative": None if narrative is None else str(narrative),
             "narratives": narratives(params, cid, {i["id"] for i in shown}),
         }
         payload = dumps(work)
-        write_if_changed(work_dir / f"{cid}.json", payload)
+        write_if_changed(layout.page_input(cid), payload)
         written[cid] = payload
         csv = slice_[["indicator_id", "group", "year", "value"]].to_csv(index=False, lineterminator="\n")
-        write_if_changed(report_dir / "data" / f"{cid}-outcomes.csv", csv.encode())
+        write_if_changed(layout.outcomes_csv(cid), csv.encode())
     totals = public[(public["group"] == "all") & public["value"].notna()]
     network = {
         "year": scores.year,
@@ -143,6 +141,6 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         "proof_point_gateways": pp_gateways,
     }
     payload = dumps(network)
-    write_if_changed(work_dir / "_network.json", payload)
+    write_if_changed(layout.network_input, payload)
     written["_network"] = payload
     return written
