@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from ci_lib import vocabulary
 from ci_lib.atomic import write_if_changed
+from ci_lib.execute.page_input import (
+    CommunityInfo,
+    CommunityInput,
+    Indicator,
+    Member,
+    NetworkInfo,
+    NetworkInput,
+    OutcomeRow,
+)
 from ci_lib.inputs.load import NetworkData
 from ci_lib.inputs.parameters import YearParams
 from ci_lib.layout import YearLayout
@@ -34,7 +43,7 @@ def proof_point_gateways(scores: NetworkScores) -> list[str]:
     return [g["id"] for g in scores.rubric.gateways if g.get("requires_proof_point")]
 
 
-def indicators(scores: NetworkScores) -> list[dict[str, Any]]:
+def indicators(scores: NetworkScores) -> list[Indicator]:
     return [{"id": o.id, "name": o.name, "polarity": o.polarity, "unit": o.unit, "local": o.local,
              "indicator": o.indicator, "core": bool(getattr(o, "core", False))} for o in scores.rubric.outcomes]
 
@@ -50,7 +59,7 @@ def dumps(data: Any) -> bytes:
 
 
 def public_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return to_records(frame, ["indicator_id", "group", "year", "value", "suppressed"])
+    return to_records(frame, list(OutcomeRow.__annotations__))
 
 
 def earlier_years(layout: YearLayout) -> list[YearLayout]:
@@ -76,11 +85,12 @@ def previous_gateways(layout: YearLayout) -> dict[str, Any]:
 
 
 def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: YearParams | None) -> dict[str, bytes]:
-    """Write `_work/<id>.json`, `_work/_network.json` and `data/<id>-outcomes.csv`; return work bytes by name."""
+    """Write `_work/<id>.json`, `_work/_network.json` (`ci_lib.execute.page_input`) and `data/<id>-outcomes.csv`;
+    return the page inputs' bytes by name."""
     layout = YearLayout.of(report_dir)
     lab, inds, pp_gateways = labels(scores), indicators(scores), proof_point_gateways(scores)
     titles = {b.id: b.title for b in scores.rubric.benchmarks}
-    network_info = {"title": params.title if params else f"Assessment {scores.year}", "year": scores.year,
+    network_info: NetworkInfo = {"title": params.title if params else f"Assessment {scores.year}", "year": scores.year,
                     "run_date": params.run_date if params else None, "framework": scores.rubric.framework,
                     "framework_title": scores.rubric.title}
     communities = data.communities.set_index("community_id")
@@ -97,12 +107,11 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         local_ids = {i["id"] for i in (params.local_indicators_for(cid) if params else [])}
         shown = [i for i in inds if not i["local"] or i["id"] in local_ids]
         narrative = params.community(cid).get("narrative") if params else None
-        work = {
-            "community": {k: clean(row.get(k)) for k in ("name", "state", "anchor_entity", "joined_year", "region",
-                                                        "website")},
+        work: CommunityInput = {
+            "community": cast(CommunityInfo, {k: clean(row.get(k)) for k in CommunityInfo.__annotations__}),
             "network": network_info,
             "scores": s,
-            "outcomes": public_rows(slice_),
+            "outcomes": cast(list[OutcomeRow], public_rows(slice_)),
             "indicators": shown,
             "labels": lab,
             "gateway_order": scores.rubric.gateway_ids,
@@ -110,7 +119,6 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
             "pillar_order": scores.rubric.pillar_ids,
             "benchmark_titles": titles,
             "rules": dict(effective),
-            "overrides": s["overrides"],
             "previous": previous.get(cid),
             "earlier_pages": community_pages(years, cid),
             "narrative": None if narrative is None else str(narrative),
@@ -122,16 +130,14 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         csv = slice_[["indicator_id", "group", "year", "value"]].to_csv(index=False, lineterminator="\n")
         write_if_changed(layout.outcomes_csv(cid), csv.encode())
     totals = public[(public["group"] == "all") & public["value"].notna()]
-    network = {
+    network: NetworkInput = {
         "year": scores.year,
         "framework_title": scores.rubric.title,
         "network": network_info,
         "rollup": scores.rollup,
         "labels": lab,
         "pillar_order": scores.rubric.pillar_ids,
-        "members": [{k: s[k] for k in ("community_id", "name", "state", "gateway", "pillars", "summary",
-                                       "missing_ratings")}
-                    for s in scores.scores.values()],
+        "members": [cast(Member, {k: s[k] for k in Member.__annotations__}) for s in scores.scores.values()],
         "outcomes_all": [{"community_id": c, "indicator_id": i, "year": int(y), "value": float(v)}
                          for c, i, y, v in totals[["community_id", "indicator_id", "year", "value"]].to_numpy()],
         "indicator_names": {i["id"]: i["name"] for i in inds if not i["local"]},
