@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 
-from ci_lib import plots, vocabulary
+from ci_lib import vocabulary
+from ci_lib.pages import plots
 from ci_lib.pages.report import CommunityPage, NetworkPage, narrative_html, network_counts
 
 GATEWAYS = [{"id": "exploring", "label": "Exploring"}, {"id": "emerging", "label": "Emerging"},
