@@ -30,8 +30,13 @@ class YearLayout:
 
     @classmethod
     def of(cls, report_dir: str | Path) -> YearLayout:
-        """The layout of an existing year folder (`reports/2025` → root `reports`, year 2025)."""
+        """The layout of an existing year folder (`reports/2025` → root `reports`, year 2025).
+
+        A notebook is given its year folder relative to where it runs (`..` from `communities/`): such a
+        path is resolved to find its year."""
         path = Path(report_dir)
+        if not path.name.isdigit():
+            path = path.resolve()
         if not path.name.isdigit():
             raise ValueError(f"{path}: not a year folder (expected reports/<year>)")
         return cls(path.parent, int(path.name))

@@ -34,7 +34,7 @@ def test_a_bad_community_id_never_becomes_a_path(tmp_path: Path) -> None:
         YearLayout(tmp_path, 2025).scores_file("../../etc/passwd")
 
 
-def test_sibling_years_and_earlier_published_years(tmp_path: Path) -> None:
+def test_sibling_years_and_earlier_published_years(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for y in (2022, 2023, 2025):
         (tmp_path / str(y)).mkdir()
     (tmp_path / "2023" / "_site").mkdir()
@@ -45,5 +45,8 @@ def test_sibling_years_and_earlier_published_years(tmp_path: Path) -> None:
     assert [y.year for y in year.earlier_years()] == [2022, 2023]
     assert [y.year for y in year.earlier_years() if y.published()] == [2023]
     assert YearLayout.of(tmp_path / "2023") == year.sibling(2023)
+    (tmp_path / "2025" / "communities").mkdir()
+    monkeypatch.chdir(tmp_path / "2025" / "communities")  # where a community notebook runs, given `..`
+    assert YearLayout.of("..").scores_file("alpha").resolve() == tmp_path.resolve() / "2025" / "scores" / "alpha.json"
     with pytest.raises(ValueError, match="not a year folder"):
         YearLayout.of(tmp_path / "notes")

@@ -24,7 +24,8 @@ from .conftest import REPO
 
 
 def test_what_prepare_writes_for_a_real_run_matches_the_schema_and_the_types(small_run):
-    project = small_run[0]
+    project, report = small_run[0], small_run[1]
+    assert not report.failed, [r.error for r in report.failed]  # the notebooks read their inputs (given `..`)
     layout = YearLayout.of(project.report_dir)
     schema = json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
