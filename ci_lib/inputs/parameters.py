@@ -41,7 +41,6 @@ LOCAL_KEYS = {"id", "name", "stage", "polarity", "unit", "indicator", "core", "m
 
 @dataclass
 class YearParams:
-    year: int
     framework: str
     data: str | None
     title: str
@@ -411,7 +410,6 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         check_min_cell_floor(folder / f"{cid}.yml", community["rules"], network["rules"], framework)
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
-        year=year,
         framework=framework,
         data=None if network.get("data") is None else str(network["data"]),
         title=str(network.get("title", f"Civic Infrastructure Assessment {year}")),
