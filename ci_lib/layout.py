@@ -10,11 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ci_lib.errors import KitError
 from ci_lib.ids import check_community_id
 
 YEAR_GLOB = "[0-9][0-9][0-9][0-9]"
 
 NETWORK_WORK = "_network"  # the network notebook's page input: `_work/_network.json`
+
+
+class NotAYearFolder(KitError, ValueError):
+    """A folder given as a year's outputs is not named by a year (`reports/<year>`)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class YearLayout:
         if not path.name.isdigit():
             path = path.resolve()
         if not path.name.isdigit():
-            raise ValueError(f"{path}: not a year folder (expected reports/<year>)")
+            raise NotAYearFolder(f"{path}: not a year folder (expected reports/<year>)")
         return cls(path.parent, int(path.name))
 
     # the year's folders
@@ -164,9 +169,15 @@ class YearLayout:
     def previous(self) -> YearLayout:
         return self.sibling(self.year - 1)
 
+    @staticmethod
+    def under(reports_root: str | Path) -> list[YearLayout]:
+        """Every year folder under a reports root, oldest first."""
+        root = Path(reports_root)
+        return [YearLayout(root, int(p.name)) for p in sorted(root.glob(YEAR_GLOB)) if p.is_dir()]
+
     def years(self) -> list[YearLayout]:
         """Every year folder under the reports root, oldest first (this year's included when it exists)."""
-        return [self.sibling(int(p.name)) for p in sorted(self.reports_root.glob(YEAR_GLOB)) if p.is_dir()]
+        return self.under(self.reports_root)
 
     def earlier_years(self) -> list[YearLayout]:
         """Year folders before this one, oldest first (published or not)."""

@@ -30,8 +30,9 @@ def test_what_prepare_writes_for_a_real_run_matches_the_schema_and_the_types(sma
     schema = json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
-    inputs = sorted(layout.work.glob("*.json"))
-    assert layout.network_input in inputs and len(inputs) >= 6
+    communities = json.loads(layout.manifest.read_text())["communities"]
+    inputs = [layout.network_input, *(layout.page_input(cid) for cid in communities)]
+    assert len(communities) == 5 and all(p.is_file() for p in inputs)
     for path in inputs:
         data = json.loads(path.read_text(encoding="utf-8"))
         errors = [e.message for e in validator.iter_errors(data)]

@@ -14,6 +14,7 @@ from typing import Any
 from ci_lib import vocabulary
 from ci_lib.escape import csv_cell, markdown_code, markdown_text
 from ci_lib.inputs.rubric import Rubric, load_rubric
+from ci_lib.layout import YearLayout
 
 NAV = [("index.html", "Overview"), ("communities.html", "Communities"), ("methods.html", "Methods"),
        ("downloads.html", "Downloads")]
@@ -33,7 +34,8 @@ class YearContent:
 
     @classmethod
     def load(cls, report_dir: Path) -> YearContent:
-        manifest_path = report_dir / "manifest.json"
+        layout = YearLayout.of(report_dir)
+        manifest_path = layout.manifest
         if not manifest_path.exists():
             from ci_lib.errors import KitError
 
@@ -42,16 +44,19 @@ class YearContent:
         ok = {name for name, n in manifest["notebooks"].items() if n["status"] in {"ok", "cached"}}
         scores = {}
         for cid in manifest["communities"]:
-            path = report_dir / "scores" / f"{cid}.json"
-            if cid in ok and path.exists() and (report_dir / "communities" / f"{cid}.ipynb").exists():
+            path = layout.scores_file(cid)
+            if cid in ok and path.exists() and layout.notebook(cid).exists():
                 scores[cid] = json.loads(path.read_text())
         return cls(report_dir, manifest, scores, load_rubric(manifest["framework"]))
 
     @property
     def years(self) -> list[int]:
         """Every year assessed under the same reports root (for the year switcher and the archive)."""
-        root = self.report_dir.parent
-        return sorted(int(p.parent.name) for p in root.glob("[0-9][0-9][0-9][0-9]/manifest.json"))
+        return [y.year for y in self.layout.years() if y.manifest.exists()]
+
+    @property
+    def layout(self) -> YearLayout:
+        return YearLayout.of(self.report_dir)
 
     @property
     def year(self) -> int:
