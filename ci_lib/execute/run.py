@@ -27,6 +27,7 @@ from ci_lib.ids import check_community_id
 from ci_lib.inputs.load import load_network
 from ci_lib.inputs.parameters import YearParams, data_dir_for, load_params
 from ci_lib.inputs.rubric import load_rubric, merge_rules
+from ci_lib.layout import YearLayout
 from ci_lib.scoring import NetworkScores, score_network
 
 PACKAGES = ("pandas", "numpy", "pandera", "papermill", "nbclient", "nbconvert", "nbformat", "ipykernel", "matplotlib",
@@ -135,13 +136,14 @@ def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], No
     started = time.perf_counter()
 
     def valid() -> None:  # the input is valid: workers start their kernels while the network is scored
-        check_writable(Path(opts.reports_root) / str(opts.year))
+        check_writable(YearLayout(Path(opts.reports_root), opts.year).report_dir)
         executor.start(warm=opts.warm)
 
     params, scores, data = score_year(opts, valid)  # invalid input stops here, before anything is written
     unchanged.forget(opts)
     scored = time.perf_counter()
-    report_dir = Path(opts.reports_root) / str(opts.year)
+    layout = YearLayout(Path(opts.reports_root), opts.year)
+    report_dir = layout.report_dir
     work = prepare(report_dir, data, scores, params)
     ids = opts.only or list(scores.scores)
     ids = shard_of(ids, opts.shard)
@@ -159,22 +161,22 @@ def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], No
     if run_network:
         parameters = {"year": opts.year, "report_dir": "."}
         keys["_network"] = cache.cache_key(network_template, parameters, work["_network"], lock)
-        tasks.append(NotebookTask("_network", network_template, str(report_dir / "index.ipynb"),
-                                  str(report_dir / "failed" / "network.ipynb"), parameters,
+        tasks.append(NotebookTask("_network", network_template, str(layout.network_notebook),
+                                  str(layout.failed_network_notebook), parameters,
                                   {"title": params.title, "description": f"Network overview, {opts.year}"},
                                   opts.timeout, opts.warm))
     for cid in ids:
         parameters = {"community_id": cid, "year": opts.year, "report_dir": ".."}
         keys[cid] = cache.cache_key(community_template, parameters, work[cid], lock)
-        tasks.append(NotebookTask(cid, community_template, str(report_dir / "communities" / f"{cid}.ipynb"),
-                                  str(report_dir / "failed" / f"{cid}.ipynb"), parameters,
+        tasks.append(NotebookTask(cid, community_template, str(layout.notebook(cid)),
+                                  str(layout.failed_notebook(cid)), parameters,
                                   front_matter(scores.scores[cid], gateway_labels, params.run_date),
                                   opts.timeout, opts.warm))
     pending, fresh = [], []
     for task in tasks:
         outputs = [Path(task.output)]
         if task.name != "_network":
-            outputs.append(report_dir / "scores" / f"{task.name}.json")
+            outputs.append(layout.scores_file(task.name))
         if not opts.force and cache.is_fresh(report_dir, task.name, keys[task.name], outputs):
             fresh.append(TaskResult(task.name, "cached", 0.0, "", task.output))
         else:
@@ -211,7 +213,7 @@ def execute_year(opts: RunOptions, progress: Callable[[TaskResult, int, int], No
         checked(result, len(results))
         main_name = result.name.removesuffix(":local")
         if result.status == "ok":
-            merge_local(report_dir / "communities" / f"{main_name}.ipynb", Path(result.output))
+            merge_local(layout.notebook(main_name), Path(result.output))
             cache.mark_done(report_dir, result.name, keys[result.name])
         report(result)
     with_local = {r.name.removesuffix(":local") for r in results if r.name.endswith(":local") and r.status != "failed"}
@@ -238,15 +240,15 @@ def local_section_tasks(report_dir: Path, params: YearParams, community_tasks: l
             continue
         name = f"{main.name}:local"
         keys[name] = cache.cache_key(str(path), main.parameters, keys[main.name].encode(), cache.lock_sha256())
-        task = NotebookTask(name, str(path), str(report_dir / "local" / f"{main.name}.ipynb"),
-                            str(report_dir / "failed" / f"{main.name}.local.ipynb"), main.parameters, {},
+        task = NotebookTask(name, str(path), str(YearLayout.of(report_dir).local_notebook(main.name)),
+                            str(YearLayout.of(report_dir).failed_local_notebook(main.name)), main.parameters, {},
                             opts.timeout, opts.warm)
         found.append((task, main.name))
     return found
 
 
 def timings_path(report_dir: Path, shard: tuple[int, int] | None) -> Path:
-    return report_dir / (f"timings.shard-{shard[0]}-of-{shard[1]}.json" if shard else "timings.json")
+    return YearLayout.of(report_dir).shard_timings(*shard) if shard else YearLayout.of(report_dir).timings
 
 
 def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
@@ -261,7 +263,7 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
     exactly the entries of this run, so a local section since removed leaves none behind and a fixed one is ok.
     Entries of communities outside the run (and of `decided`'s shard) are kept from the previous manifest.
     """
-    path = shard_manifest_path(report_dir, opts.shard) if opts.shard else report_dir / "manifest.json"
+    path = shard_manifest_path(report_dir, opts.shard) if opts.shard else YearLayout.of(report_dir).manifest
     previous: dict[str, Any] = {}
     if path.exists():
         try:
