@@ -26,6 +26,7 @@ from ci_lib.digest import file_sha256
 from ci_lib.execute import cache
 from ci_lib.execute.results import RunOptions, RunReport, TaskResult
 from ci_lib.inputs.parameters import data_dir_for, load_params, read_yaml
+from ci_lib.layout import YearLayout
 
 KEY_FILE = "inputs.key"
 STATE_FILE = "inputs.state.json"
@@ -108,14 +109,12 @@ def validated_settings(opts: RunOptions, params_dir: Path, digests: Digests) -> 
 def earlier_years(reports_root: Path, year: int) -> dict[str, Any]:
     """What a year reads from earlier years: which pages were published, and last year's scores."""
     state: dict[str, Any] = {}
-    for folder in sorted(reports_root.glob("[0-9][0-9][0-9][0-9]")):
-        if int(folder.name) >= year:
-            continue
-        site = folder / "_site"
-        state[folder.name] = {
-            "site": (site / "index.html").exists(),
+    for folder in YearLayout(reports_root, year).earlier_years():
+        site = folder.site
+        state[str(folder.year)] = {
+            "site": folder.published(),
             "pages": sorted(p.name for p in (site / "communities").glob("*.html")),
-            "scores": tree_sha256(folder / "scores") if int(folder.name) == year - 1 and (folder / "scores").is_dir()
+            "scores": tree_sha256(folder.scores) if folder.year == year - 1 and folder.scores.is_dir()
             else {},
         }
     return state
@@ -155,7 +154,7 @@ def inputs_key(opts: RunOptions) -> str | None:
 
 
 def key_path(opts: RunOptions) -> Path:
-    return Path(opts.reports_root) / str(opts.year) / "_work" / KEY_FILE
+    return YearLayout(Path(opts.reports_root), opts.year).work_file(KEY_FILE)
 
 
 def applies(opts: RunOptions) -> bool:
@@ -184,10 +183,11 @@ def unchanged_run(opts: RunOptions, key: str | None,
     """
     if not applies(opts) or key is None:
         return None
-    report_dir = Path(opts.reports_root) / str(opts.year)
+    layout = YearLayout(Path(opts.reports_root), opts.year)
+    report_dir = layout.report_dir
     try:
         stored = key_path(opts).read_text().strip()
-        manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads(layout.manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if key != stored:
@@ -199,7 +199,7 @@ def unchanged_run(opts: RunOptions, key: str | None,
             return None
         results.append(TaskResult(name, "cached", 0.0, "", str(output)))
     for cid in manifest.get("communities", []):
-        if not (report_dir / "scores" / f"{cid}.json").is_file() or not (report_dir / "data" / f"{cid}-outcomes.csv").is_file():
+        if not layout.scores_file(cid).is_file() or not layout.outcomes_csv(cid).is_file():
             return None
     results.sort(key=lambda r: r.name)
     digests = _DIGESTS.pop(key, None)
@@ -208,7 +208,7 @@ def unchanged_run(opts: RunOptions, key: str | None,
     for done, result in enumerate(results, 1):
         if progress:
             progress(result, done, len(results))
-    write_json(report_dir / "timings.json", {"year": opts.year, "score_s": 0.0, "execute_s": 0.0, "unchanged": True,
+    write_json(layout.timings, {"year": opts.year, "score_s": 0.0, "execute_s": 0.0, "unchanged": True,
                                              "notebooks": {r.name: {"status": "cached", "seconds": 0.0, "attempts": 1}
                                                            for r in results}})
     return RunReport(report_dir, results, manifest)
