@@ -40,7 +40,7 @@ def make(values: dict, indicator: str = "hs_graduation", percent: bool = False) 
 
 
 def params(**rules) -> YearParams:
-    return YearParams(year=2022, framework="toa-2019", data=None, title="t", run_date=None, rules=rules,
+    return YearParams(framework="toa-2019", data=None, title="t", run_date=None, rules=rules,
                       local_indicators=[{"id": "flipped", "name": "Flipped", "polarity": "lower_is_better"}])
 
 

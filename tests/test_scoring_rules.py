@@ -148,7 +148,7 @@ def network(cells: dict, indicators: list[str]) -> NetworkData:
 
 
 def year_params(local: list[dict] | None = None, **rules) -> YearParams:
-    return YearParams(year=2022, framework="toa-2019", data=None, title="t", run_date=None, rules=rules,
+    return YearParams(framework="toa-2019", data=None, title="t", run_date=None, rules=rules,
                       local_indicators=local or [])
 
 

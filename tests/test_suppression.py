@@ -275,7 +275,7 @@ def network(sizes: dict) -> NetworkData:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(network_cells, st.integers(1, 20), st.sampled_from(["baseline", "prior", "consecutive"]))
 def test_no_change_trend_or_gap_is_published_from_a_suppressed_cell(sizes, min_cell, method):
-    params = YearParams(year=2022, framework="toa-2019", data=None, title="t", run_date=None,
+    params = YearParams(framework="toa-2019", data=None, title="t", run_date=None,
                         rules={"min_cell": min_cell, "trend": {"method": method, "periods": 2}}, local_indicators=[])
     result = score_network(network(sizes), RUBRIC, params, 2022)
     public = result.public_outcomes

@@ -20,6 +20,7 @@ from typing import Any
 
 from ci_lib import __version__
 from ci_lib.atomic import write_json
+from ci_lib.layout import YearLayout
 
 LOCK_FILES = ("requirements.lock", "environment.yml")
 LEDGER_FILE = "ledger.json"
@@ -105,7 +106,7 @@ def cache_key(template: str, parameters: dict[str, Any], work: bytes | str, lock
 
 
 def ledger_path(report_dir: Path) -> Path:
-    return report_dir / "_work" / LEDGER_FILE
+    return YearLayout.of(report_dir).work_file(LEDGER_FILE)
 
 
 def read_ledger(report_dir: Path) -> dict[str, Any]:

@@ -8,12 +8,13 @@ from typing import Any
 
 from ci_lib.atomic import write_json
 from ci_lib.errors import KitError
+from ci_lib.layout import YearLayout
 
 KEEP_SAME = ("kit_version", "year", "framework", "rubric_sha256", "data_sha256", "params_sha256", "lock_sha256")
 
 
 def shard_manifest_path(report_dir: Path, shard: tuple[int, int]) -> Path:
-    return report_dir / f"manifest.shard-{shard[0]}-of-{shard[1]}.json"
+    return YearLayout.of(report_dir).shard_manifest(*shard)
 
 
 def merge_shards(report_dir: Path) -> dict[str, Any]:
@@ -37,8 +38,9 @@ def merge_shards(report_dir: Path) -> dict[str, Any]:
         merged["notebooks"].update(m["notebooks"])
     merged["notebooks"] = dict(sorted(merged["notebooks"].items()))
     merged.pop("timings", None)  # manifests of older kits carried their timings
-    write_json(report_dir / "manifest.json", merged)
-    write_json(report_dir / "timings.json", merge_timings(report_dir, manifests, count))
+    layout = YearLayout.of(report_dir)
+    write_json(layout.manifest, merged)
+    write_json(layout.timings, merge_timings(report_dir, manifests, count))
     return merged
 
 
@@ -47,7 +49,7 @@ def merge_timings(report_dir: Path, manifests: list[dict[str, Any]], count: int)
     parts = []
     for m in manifests:
         index, total = m["shard"]
-        path = report_dir / f"timings.shard-{index}-of-{total}.json"
+        path = YearLayout.of(report_dir).shard_timings(index, total)
         parts.append(json.loads(path.read_text()) if path.exists() else m.get("timings") or {})
     notebooks: dict[str, Any] = {}
     for part in parts:

@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from ci_lib import vocabulary
 from ci_lib.atomic import write_if_changed
+from ci_lib.execute.page_input import (
+    CommunityInfo,
+    CommunityInput,
+    Indicator,
+    Member,
+    NetworkInfo,
+    NetworkInput,
+    OutcomeRow,
+)
 from ci_lib.inputs.load import NetworkData
 from ci_lib.inputs.parameters import YearParams
+from ci_lib.layout import YearLayout
 from ci_lib.scoring import NetworkScores, clean, to_records
 
 
@@ -33,7 +43,7 @@ def proof_point_gateways(scores: NetworkScores) -> list[str]:
     return [g["id"] for g in scores.rubric.gateways if g.get("requires_proof_point")]
 
 
-def indicators(scores: NetworkScores) -> list[dict[str, Any]]:
+def indicators(scores: NetworkScores) -> list[Indicator]:
     return [{"id": o.id, "name": o.name, "polarity": o.polarity, "unit": o.unit, "local": o.local,
              "indicator": o.indicator, "core": bool(getattr(o, "core", False))} for o in scores.rubric.outcomes]
 
@@ -49,20 +59,16 @@ def dumps(data: Any) -> bytes:
 
 
 def public_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return to_records(frame, ["indicator_id", "group", "year", "value", "suppressed"])
+    return to_records(frame, list(OutcomeRow.__annotations__))
 
 
-def earlier_years(report_root: Path, year: int) -> list[int]:
-    """Years before `year` whose assessment was published (a built site) under the same reports root."""
-    found = []
-    for folder in report_root.glob("[0-9][0-9][0-9][0-9]"):
-        if int(folder.name) < year and (folder / "_site" / "index.html").exists():
-            found.append(int(folder.name))
-    return sorted(found, reverse=True)
+def earlier_years(layout: YearLayout) -> list[YearLayout]:
+    """Years before this one whose assessment was published (a built site), newest first."""
+    return [y for y in reversed(layout.earlier_years()) if y.published()]
 
 
-def community_pages(report_root: Path, years: list[int], cid: str) -> list[int]:
-    return [y for y in years if (report_root / str(y) / "_site" / "communities" / f"{cid}.html").exists()]
+def community_pages(years: list[YearLayout], cid: str) -> list[int]:
+    return [y.year for y in years if y.page(cid).exists()]
 
 
 def previous_year(params: YearParams | None, year: int) -> int:
@@ -70,31 +76,33 @@ def previous_year(params: YearParams | None, year: int) -> int:
     return params.previous_year if params is not None and params.previous_year else year - 1
 
 
-def previous_gateways(report_root: Path, previous: int) -> dict[str, Any]:
-    """The gateways published for `previous` (its `scores/*.json`), by community."""
-    folder = report_root / str(previous) / "scores"
+def previous_gateways(previous: YearLayout) -> dict[str, Any]:
+    """The gateways published for the `previous` year (its `scores/*.json`), by community."""
+    folder = previous.scores
     found = {}
     if folder.is_dir():
         for path in folder.glob("*.json"):
             try:
-                found[path.stem] = {"year": previous, "reached": json.loads(path.read_text())["gateway"]["reached"]}
+                found[path.stem] = {"year": previous.year,
+                                    "reached": json.loads(path.read_text())["gateway"]["reached"]}
             except (ValueError, KeyError):
                 continue
     return found
 
 
 def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: YearParams | None) -> dict[str, bytes]:
-    """Write `_work/<id>.json`, `_work/_network.json` and `data/<id>-outcomes.csv`; return work bytes by name."""
-    work_dir = report_dir / "_work"
+    """Write `_work/<id>.json`, `_work/_network.json` (`ci_lib.execute.page_input`) and `data/<id>-outcomes.csv`;
+    return the page inputs' bytes by name."""
+    layout = YearLayout.of(report_dir)
     lab, inds, pp_gateways = labels(scores), indicators(scores), proof_point_gateways(scores)
     titles = {b.id: b.title for b in scores.rubric.benchmarks}
-    network_info = {"title": params.title if params else f"Assessment {scores.year}", "year": scores.year,
+    network_info: NetworkInfo = {"title": params.title if params else f"Assessment {scores.year}", "year": scores.year,
                     "run_date": params.run_date if params else None, "framework": scores.rubric.framework,
                     "framework_title": scores.rubric.title}
     communities = data.communities.set_index("community_id")
     before = previous_year(params, scores.year)
-    previous = previous_gateways(report_dir.parent, before)
-    years = earlier_years(report_dir.parent, scores.year)
+    previous = previous_gateways(layout.sibling(before))
+    years = earlier_years(layout)
     public = scores.public_outcomes
     by_community = dict(tuple(public.groupby("community_id", sort=False)))
     empty = public.iloc[0:0]
@@ -106,12 +114,11 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         local_ids = {i["id"] for i in (params.local_indicators_for(cid) if params else [])}
         shown = [i for i in inds if not i["local"] or i["id"] in local_ids]
         narrative = params.community(cid).get("narrative") if params else None
-        work = {
-            "community": {k: clean(row.get(k)) for k in ("name", "state", "anchor_entity", "joined_year", "region",
-                                                        "website")},
+        work: CommunityInput = {
+            "community": cast(CommunityInfo, {k: clean(row.get(k)) for k in CommunityInfo.__annotations__}),
             "network": network_info,
             "scores": s,
-            "outcomes": public_rows(slice_),
+            "outcomes": cast(list[OutcomeRow], public_rows(slice_)),
             "indicators": shown,
             "labels": lab,
             "gateway_order": scores.rubric.gateway_ids,
@@ -119,28 +126,25 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
             "pillar_order": scores.rubric.pillar_ids,
             "benchmark_titles": titles,
             "rules": dict(effective),
-            "overrides": s["overrides"],
             "previous": previous.get(cid),
-            "earlier_pages": community_pages(report_dir.parent, years, cid),
+            "earlier_pages": community_pages(years, cid),
             "narrative": None if narrative is None else str(narrative),
             "narratives": narratives(params, cid, {i["id"] for i in shown}),
         }
         payload = dumps(work)
-        write_if_changed(work_dir / f"{cid}.json", payload)
+        write_if_changed(layout.page_input(cid), payload)
         written[cid] = payload
         csv = slice_[["indicator_id", "group", "year", "value"]].to_csv(index=False, lineterminator="\n")
-        write_if_changed(report_dir / "data" / f"{cid}-outcomes.csv", csv.encode())
+        write_if_changed(layout.outcomes_csv(cid), csv.encode())
     totals = public[(public["group"] == "all") & public["value"].notna()]
-    network = {
+    network: NetworkInput = {
         "year": scores.year,
         "framework_title": scores.rubric.title,
         "network": network_info,
         "rollup": scores.rollup,
         "labels": lab,
         "pillar_order": scores.rubric.pillar_ids,
-        "members": [{k: s[k] for k in ("community_id", "name", "state", "gateway", "pillars", "summary",
-                                       "missing_ratings")}
-                    for s in scores.scores.values()],
+        "members": [cast(Member, {k: s[k] for k in Member.__annotations__}) for s in scores.scores.values()],
         "outcomes_all": [{"community_id": c, "indicator_id": i, "year": int(y), "value": float(v)}
                          for c, i, y, v in totals[["community_id", "indicator_id", "year", "value"]].to_numpy()],
         "indicator_names": {i["id"]: i["name"] for i in inds if not i["local"]},
@@ -150,6 +154,6 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         "proof_point_gateways": pp_gateways,
     }
     payload = dumps(network)
-    write_if_changed(work_dir / "_network.json", payload)
+    write_if_changed(layout.network_input, payload)
     written["_network"] = payload
     return written

@@ -25,6 +25,7 @@ from ci_lib.ids import check_community_id
 from ci_lib.inputs.load import load_network
 from ci_lib.inputs.parameters import YearParams, data_dir_for, load_params
 from ci_lib.inputs.rubric import load_rubric
+from ci_lib.layout import YearLayout
 from ci_lib.scoring import NetworkScores, score_network
 
 
@@ -96,7 +97,7 @@ def checked(result: TaskResult, finished: int) -> TaskResult:
 def write_scores(report_dir: Path, community_id: str, scores: NetworkScores) -> None:
     """`scores/<id>.json` of a community whose notebook succeeded: written by the pipeline from the scoring pass
     (the notebook only shows them), so a template that shows less still publishes every score."""
-    write_if_changed(report_dir / "scores" / f"{community_id}.json",
+    write_if_changed(YearLayout.of(report_dir).scores_file(community_id),
                      (json.dumps(scores.scores[community_id], indent=1, ensure_ascii=False) + "\n").encode())
 
 
@@ -106,6 +107,7 @@ def execute_notebooks(opts: RunOptions, report_dir: Path, params: YearParams, sc
     """Execute the year's notebooks that have no valid output (each keyed by `cache.cache_key`), then the local
     sections; write each succeeded community's scores. Returns every result, the keys and what this run decided."""
     ids = shard_of(opts.only or list(scores.scores), opts.shard)
+    layout = YearLayout.of(report_dir)
     lock = cache.lock_sha256()
     community_template = str(Path(opts.notebooks) / "community.ipynb")
     network_template = str(Path(opts.notebooks) / "network.ipynb")
@@ -120,15 +122,15 @@ def execute_notebooks(opts: RunOptions, report_dir: Path, params: YearParams, sc
     if run_network:
         parameters = {"year": opts.year, "report_dir": "."}
         keys["_network"] = cache.cache_key(network_template, parameters, work["_network"], lock)
-        tasks.append(NotebookTask("_network", network_template, str(report_dir / "index.ipynb"),
-                                  str(report_dir / "failed" / "network.ipynb"), parameters,
+        tasks.append(NotebookTask("_network", network_template, str(layout.network_notebook),
+                                  str(layout.failed_network_notebook), parameters,
                                   {"title": params.title, "description": f"Network overview, {opts.year}"},
                                   opts.timeout, opts.warm))
     for cid in ids:
         parameters = {"community_id": cid, "year": opts.year, "report_dir": ".."}
         keys[cid] = cache.cache_key(community_template, parameters, work[cid], lock)
-        tasks.append(NotebookTask(cid, community_template, str(report_dir / "communities" / f"{cid}.ipynb"),
-                                  str(report_dir / "failed" / f"{cid}.ipynb"), parameters,
+        tasks.append(NotebookTask(cid, community_template, str(layout.notebook(cid)),
+                                  str(layout.failed_notebook(cid)), parameters,
                                   front_matter(scores.scores[cid], gateway_labels, params.run_date),
                                   opts.timeout, opts.warm))
     pending, fresh = [], []
@@ -136,7 +138,7 @@ def execute_notebooks(opts: RunOptions, report_dir: Path, params: YearParams, sc
     for task in tasks:
         outputs = [Path(task.output)]
         if task.name != "_network":
-            outputs.append(report_dir / "scores" / f"{task.name}.json")
+            outputs.append(layout.scores_file(task.name))
         if not opts.force and cache.is_fresh(done, task.name, keys[task.name], outputs):
             fresh.append(TaskResult(task.name, "cached", 0.0, "", task.output))
         else:
@@ -175,7 +177,7 @@ def execute_notebooks(opts: RunOptions, report_dir: Path, params: YearParams, sc
         checked(result, len(results))
         main_name = result.name.removesuffix(":local")
         if result.status == "ok":
-            merge_local(report_dir / "communities" / f"{main_name}.ipynb", Path(result.output))
+            merge_local(layout.notebook(main_name), Path(result.output))
             cache.mark_done(report_dir, result.name, keys[result.name])
         report(result)
     with_local = {r.name.removesuffix(":local") for r in results if r.name.endswith(":local") and r.status != "failed"}

@@ -27,6 +27,7 @@ from ci_lib.digest import file_sha256
 from ci_lib.execute import cache
 from ci_lib.execute.results import RunOptions, RunReport, TaskResult
 from ci_lib.inputs.parameters import data_dir_for, load_params, read_yaml
+from ci_lib.layout import YearLayout
 
 
 def file_state(path: Path) -> list[int]:
@@ -116,12 +117,10 @@ def previous_record(reports_root: Path, previous: int) -> dict[str, Any]:
 def earlier_years(reports_root: Path, year: int) -> dict[str, Any]:
     """Which pages of earlier years were published: a page links them."""
     state: dict[str, Any] = {}
-    for folder in sorted(reports_root.glob("[0-9][0-9][0-9][0-9]")):
-        if int(folder.name) >= year:
-            continue
-        site = folder / "_site"
-        state[folder.name] = {
-            "site": (site / "index.html").exists(),
+    for folder in YearLayout(reports_root, year).earlier_years():
+        site = folder.site
+        state[str(folder.year)] = {
+            "site": folder.published(),
             "pages": sorted(p.name for p in (site / "communities").glob("*.html")),
         }
     return state
@@ -193,12 +192,13 @@ def unchanged_run(opts: RunOptions, key: str | None,
     """
     if not applies(opts) or key is None:
         return None
-    folder = report_dir(opts)
+    layout = YearLayout(Path(opts.reports_root), opts.year)
+    folder = layout.report_dir
     ledger = cache.read_ledger(folder)
     if key != ledger["year"]:
         return None
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads(layout.manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     results = []
@@ -208,7 +208,7 @@ def unchanged_run(opts: RunOptions, key: str | None,
             return None
         results.append(TaskResult(name, "cached", 0.0, "", str(output)))
     for cid in manifest.get("communities", []):
-        if not (folder / "scores" / f"{cid}.json").is_file() or not (folder / "data" / f"{cid}-outcomes.csv").is_file():
+        if not layout.scores_file(cid).is_file() or not layout.outcomes_csv(cid).is_file():
             return None
     results.sort(key=lambda r: r.name)
     digests = _DIGESTS.pop(key, None)
@@ -218,7 +218,7 @@ def unchanged_run(opts: RunOptions, key: str | None,
     for done, result in enumerate(results, 1):
         if progress:
             progress(result, done, len(results))
-    write_json(folder / "timings.json", {"year": opts.year, "score_s": 0.0, "execute_s": 0.0, "unchanged": True,
+    write_json(layout.timings, {"year": opts.year, "score_s": 0.0, "execute_s": 0.0, "unchanged": True,
                                              "notebooks": {r.name: {"status": "cached", "seconds": 0.0, "attempts": 1}
                                                            for r in results}})
     return RunReport(folder, results, manifest)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,6 @@ import yaml
 from ci_lib.errors import KitError
 from ci_lib.ids import SNAKE_ID, is_community_id
 from ci_lib.inputs.rubric import (
-    DEFAULT_RULES,
     LOCAL_DEFAULTS,
     UNITS,
     Rubric,
@@ -28,6 +26,10 @@ from ci_lib.inputs.rubric import (
     load_rubric,
     merge_rules,
 )
+from ci_lib.inputs.rules import DEFAULT_RULES, RENAMED_RULES, rule_problem
+from ci_lib.inputs.rules import is_number as _is_number
+from ci_lib.inputs.rules import is_whole as _is_whole
+from ci_lib.inputs.rules import names as _names
 
 RULE_KEYS = set(DEFAULT_RULES)
 COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "narratives", "targets", "extra_notebook",
@@ -37,12 +39,10 @@ NETWORK_KEYS = {"year", "framework", "data", "title", "run_date", "rules", "loca
 # settings the kit never used: refused with what to write instead, not accepted and ignored
 RETIRED_NETWORK_KEYS = {"network_name": "the network's name on the site (its title, the Methods page) is `title:`"}
 LOCAL_KEYS = {"id", "name", "stage", "polarity", "unit", "indicator", "core", "min_change", "linked_outcome"}
-RENAMED_RULES = {"reference_group": "reference_groups: {race_ethnicity: GROUP} (a reference per comparison family)"}
 
 
 @dataclass
 class YearParams:
-    year: int
     framework: str
     data: str | None
     title: str
@@ -182,68 +182,6 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise KitError(f"{path}:1:: expected a mapping of settings")
     return data
-
-
-def _names(keys: Any) -> str:
-    return ", ".join(sorted(str(k) for k in keys))
-
-
-def _is_number(value: Any, low: float, high: float) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            and low <= value <= high)
-
-
-def _is_whole(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-GATEWAY_METHODS = ("all_met", "share")
-BASELINE_MODES = ("fallback", "strict")
-TREND_METHODS = ("baseline", "prior", "consecutive")
-
-
-def rule_problem(key: str, value: Any) -> str | None:
-    """Why a rule value cannot be used (None when it is fine); keys are the rubric's rule names."""
-    if key in ("in_progress_credit", "proof_point_share"):
-        return None if _is_number(value, 0, 1) else f"must be a number from 0 to 1, not {value!r}"
-    if key == "proof_point_gap_share":
-        return None if value is None or _is_number(value, 0, 1) else \
-            f"must be a number from 0 to 1, or null (gaps reported, not required), not {value!r}"
-    if key == "proof_point_min_indicators":
-        return None if _is_whole(value, 1, 100) else f"must be a whole number from 1 to 100, not {value!r}"
-    if key == "baseline":
-        return None if value in BASELINE_MODES else f"must be one of {', '.join(BASELINE_MODES)}, not {value!r}"
-    if key == "carry_forward_unrated":
-        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
-    if key == "reference_groups":
-        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-            return f"must be a mapping of family to group, such as {{race_ethnicity: white}}, not {value!r}"
-    if key == "min_cell":
-        return None if _is_whole(value, 0, 10**9) else f"must be a whole number >= 0, not {value!r}"
-    if key == "baseline_year":
-        return None if value is None or _is_whole(value, 1990, 2100) else f"must be a year (1990-2100), not {value!r}"
-    if key == "gateway_rule":
-        if not isinstance(value, dict):
-            return f"must be a mapping such as {{method: share, threshold: 0.8}}, not {value!r}"
-        if set(value) - {"method", "threshold"}:
-            return f"unknown key(s) {_names(set(value) - {'method', 'threshold'})}; known: method, threshold"
-        if value.get("method", "all_met") not in GATEWAY_METHODS:
-            return f"method must be one of {', '.join(GATEWAY_METHODS)}, not {value.get('method')!r}"
-        if "threshold" in value and not _is_number(value["threshold"], 0, 1):
-            return f"threshold must be a number from 0 to 1, not {value['threshold']!r}"
-    if key == "trend":
-        known = {"method", "min_change_pp", "periods"}
-        if not isinstance(value, dict):
-            return f"must be a mapping such as {{method: baseline, min_change_pp: 1.0}}, not {value!r}"
-        if set(value) - known:
-            return f"unknown key(s) {_names(set(value) - known)}; known: {_names(known)}"
-        if value.get("method", "baseline") not in TREND_METHODS:
-            return f"method must be one of {', '.join(TREND_METHODS)}, not {value.get('method')!r}"
-        if "min_change_pp" in value and not _is_number(value["min_change_pp"], 0, 100):
-            return f"min_change_pp must be a number from 0 to 100, not {value['min_change_pp']!r}"
-        if "periods" in value and not _is_whole(value["periods"], 1, 100):
-            return f"periods must be a whole number >= 1, not {value['periods']!r}"
-    return None
 
 
 def check_rules(path: Path, rules: Any) -> None:
@@ -488,7 +426,6 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         check_min_cell_floor(folder / f"{cid}.yml", community["rules"], network["rules"], framework)
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
-        year=year,
         previous_year=previous_year,
         framework=framework,
         data=None if network.get("data") is None else str(network["data"]),

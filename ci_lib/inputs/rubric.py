@@ -12,48 +12,10 @@ from typing import Any
 import yaml
 
 from ci_lib.errors import KitError
+from ci_lib.inputs.rules import DEFAULT_RULES, HIGHEST, rule_problem
 from ci_lib.vocabulary import NO_GATEWAY
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
-
-DEFAULT_RULES: dict[str, Any] = {
-    "in_progress_credit": 0.5,
-    "gateway_rule": {"method": "all_met", "threshold": 1.0},
-    "trend": {"method": "baseline", "min_change_pp": 1.0, "periods": 3},
-    "reference_groups": {},  # per family; the rubric's families give the defaults (`Rubric.rules`)
-    "proof_point_share": 0.60,
-    "proof_point_min_indicators": 4,
-    "proof_point_gap_share": None,  # reported, not required: a network may require a share of gaps closing
-    "min_cell": 10,
-    "baseline_year": None,
-    "baseline": "fallback",
-    "carry_forward_unrated": False,
-}
-HIGHEST = "highest"  # a race family's reference may be its best-performing group in the baseline year
-RULE_DOCS: dict[str, str] = {
-    "in_progress_credit": "Credit a benchmark in progress earns (0 to 1); met earns 1, not started and not rated 0.",
-    "gateway_rule": "`{method: all_met}`: a gateway is reached when every rated benchmark of it and of all earlier "
-                    "gateways is met; `{method: share, threshold: 0.8}`: when the mean credit of the rated "
-                    "benchmarks of each is at least the threshold. Unrated benchmarks neither help nor block; the "
-                    "gateway then carries `incomplete: true`.",
-    "trend": "`method: baseline` (latest vs baseline), `prior` (vs the previous reported year) or `consecutive` "
-             "(the last `periods` moves all the same way); a change smaller than `min_change_pp` is flat.",
-    "reference_groups": "The reference group of each comparison family (`{race_ethnicity: white}`); a gap is the "
-                        "reference minus the group, within the family only. A race family may take `highest` "
-                        "(its best group in the baseline year); any family may take `all`.",
-    "proof_point_share": "Share of core indicators (all students, known trend) that must be improving for the "
-                         "outcomes proof point.",
-    "proof_point_min_indicators": "Core indicators with a known trend needed before the share means anything.",
-    "proof_point_gap_share": "Share of core indicators' disparity gaps that must be closing; null (the default): "
-                             "reported, not required.",
-    "min_cell": "Values from fewer students are suppressed; a community may raise it, never lower it.",
-    "baseline_year": "The baseline year of every trend (default: the first year with data).",
-    "baseline": "`fallback` (default): when the baseline year has no publishable value, the earliest later year "
-                "serves and the row says `baseline_fallback`; `strict`: no trend instead.",
-    "carry_forward_unrated": "When true, a benchmark without a rating this year takes last year's rating, flagged "
-                             "`carried_forward`.",
-}
-
 
 @dataclass(frozen=True)
 class Benchmark:
@@ -222,6 +184,17 @@ def merge_rules(rules: dict[str, Any], override: dict[str, Any] | None) -> dict[
     return _merge(rules, override or {})
 
 
+def checked_rules(path: Path, rules: Any) -> dict[str, Any]:
+    """A rubric's own `rules:`, checked like params' (`ci_lib.inputs.rules`)."""
+    if not isinstance(rules or {}, dict):
+        raise KitError(f"{path}::rules: expected a mapping")
+    for key, value in (rules or {}).items():
+        problem = rule_problem(key, value) if key in DEFAULT_RULES else f"unknown rule; known: {', '.join(DEFAULT_RULES)}"
+        if problem:
+            raise KitError(f"{path}::rules.{key}: {problem}")
+    return dict(rules or {})
+
+
 def available_frameworks() -> list[str]:
     return sorted(p.stem for p in RUBRIC_DIR.glob("*.yml"))
 
@@ -318,7 +291,7 @@ def load_rubric(framework: str = "toa-2019") -> Rubric:
         groups=groups,
         families=families,
         rules=merge_rules(merge_rules(DEFAULT_RULES, {"reference_groups": {f.id: f.reference for f in families.values()}}),
-                          raw.get("rules")),
+                          checked_rules(path, raw.get("rules"))),
         label_map=label_map,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
         changes=[str(c) for c in raw.get("changes") or []],

@@ -21,6 +21,8 @@ import pandas as pd
 
 from ci_lib import vocabulary as words
 from ci_lib.errors import KitError
+from ci_lib.execute.page_input import load_community_input, load_network_input
+from ci_lib.layout import YearLayout
 from ci_lib.pages import markup as html
 from ci_lib.pages import plots
 
@@ -224,12 +226,13 @@ def load_or_prepare_year(report_dir: str | Path, year: int) -> Explorer:
     folder = _year_folder(year_dir(report_dir, year), year)
     if any((folder / "scores").glob("*.json")):
         return load_year(folder, year)
-    folder = prepared_dir(folder, year, "_work/_network.json")
-    network = json.loads((folder / "_work" / "_network.json").read_text(encoding="utf-8"))
+    folder = prepared_dir(folder, year, lambda layout: layout.network_input)
+    layout = YearLayout.of(folder)
+    network = load_network_input(layout.network_input)
     scores = {}
     for member in network["members"]:
         cid = member["community_id"]
-        scores[cid] = json.loads((folder / "_work" / f"{cid}.json").read_text(encoding="utf-8"))["scores"]
+        scores[cid] = load_community_input(layout.page_input(cid), year)["scores"]
     return _explorer(folder, scores, year)
 
 
@@ -255,15 +258,16 @@ def labels_for(folder: Path, framework: str, community_ids: list[str]) -> tuple[
     info: dict[str, dict[str, Any]] = {}
     groups: dict[str, str] = {}
     gateways: dict[str, str] = {}
-    for cid in community_ids:
-        path = folder / "_work" / f"{cid}.json"
-        if not path.exists():
+    layout = YearLayout.of(folder) if folder.name.isdigit() else None  # a published copy has no page inputs
+    paths = [layout.page_input(cid) for cid in community_ids] if layout else []
+    for path in paths:
+        if layout is None or not path.exists():
             continue
-        work = json.loads(path.read_text(encoding="utf-8"))
-        for item in work.get("indicators", []):
-            info.setdefault(item["id"], item)
-        groups.update({k: v for k, v in work.get("labels", {}).get("groups", {}).items() if k not in groups})
-        gateways.update(work.get("labels", {}).get("gateways", {}))
+        work = load_community_input(path, layout.year)
+        for item in work["indicators"]:
+            info.setdefault(item["id"], dict(item))
+        groups.update({k: v for k, v in work["labels"].get("groups", {}).items() if k not in groups})
+        gateways.update(work["labels"].get("gateways", {}))
     if not groups:
         from ci_lib.inputs.rubric import load_rubric
 

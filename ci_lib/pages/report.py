@@ -21,7 +21,9 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ci_lib import vocabulary as words
+from ci_lib.execute.page_input import CommunityInput, NetworkInput, load_community_input, load_network_input
 from ci_lib.ids import check_community_id
+from ci_lib.layout import YearLayout
 from ci_lib.pages import markup as html
 from ci_lib.pages import plots
 
@@ -30,7 +32,7 @@ LINK_SCHEMES = re.compile(r"(?i)^(https?|mailto):")
 
 
 def work_path(report_dir: str | Path, community_id: str) -> Path:
-    return Path(report_dir) / "_work" / f"{check_community_id(community_id)}.json"
+    return YearLayout.of(report_dir).page_input(community_id)
 
 
 def _image_as_text(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
@@ -66,15 +68,11 @@ class CommunityPage:
     """One community's page content, built from its prepared work file."""
 
     report_dir: Path
-    work: dict[str, Any]
+    work: CommunityInput
 
     @classmethod
     def load(cls, report_dir: str | Path, community_id: str, year: int) -> CommunityPage:
-        path = work_path(report_dir, community_id)
-        work = json.loads(path.read_text(encoding="utf-8"))
-        if work["scores"]["year"] != year:
-            raise ValueError(f"{path}: prepared for {work['scores']['year']}, not {year}")
-        return cls(Path(report_dir), work)
+        return cls(Path(report_dir), load_community_input(work_path(report_dir, community_id), year))
 
     @classmethod
     def load_or_prepare(cls, report_dir: str | Path, community_id: str, year: int) -> CommunityPage:
@@ -84,10 +82,11 @@ class CommunityPage:
             return cls.load(report_dir, community_id, year)
         from ci_lib.pages.standalone import NotebookError, prepared_dir
 
-        folder = prepared_dir(report_dir, year, f"_work/{check_community_id(community_id)}.json")
+        check_community_id(community_id)
+        folder = prepared_dir(report_dir, year, lambda layout: layout.page_input(community_id))
         if not work_path(folder, community_id).exists():
             raise NotebookError(f"{community_id!r} is not a community of {year} (see communities.csv of the "
-                                f"year's data); prepared slices are in {folder / '_work'}")
+                                f"year's data); prepared slices are in {YearLayout.of(folder).work}")
         return cls.load(folder, community_id, year)
 
     # -- shortcuts ---------------------------------------------------------------------------
@@ -401,12 +400,11 @@ class NetworkPage:
     """The network overview, from every member's scores and the roll-up."""
 
     report_dir: Path
-    work: dict[str, Any]
+    work: NetworkInput
 
     @classmethod
     def load(cls, report_dir: str | Path, year: int) -> NetworkPage:
-        path = Path(report_dir) / "_work" / "_network.json"
-        return cls(Path(report_dir), json.loads(path.read_text(encoding="utf-8")))
+        return cls(Path(report_dir), load_network_input(YearLayout.of(report_dir).network_input))
 
     @property
     def gateway_labels(self) -> dict[str, str]:

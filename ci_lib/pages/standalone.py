@@ -12,9 +12,11 @@ notebook's load stays a file read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ci_lib.errors import KitError
+from ci_lib.layout import YearLayout
 
 DEMO_DATA = Path("data/demo")
 
@@ -42,7 +44,7 @@ def year_dir(report_dir: str | Path | None, year: int) -> Path:
     """`report_dir` as given; empty: `reports/<year>` of the project found from here."""
     if report_dir:
         return Path(report_dir)
-    return find_project() / "reports" / str(int(year))
+    return YearLayout(find_project() / "reports", year).report_dir
 
 
 def prepare_year(year: int, report_dir: Path) -> Path:
@@ -73,9 +75,9 @@ def prepare_year(year: int, report_dir: Path) -> Path:
     return report_dir
 
 
-def prepared_dir(report_dir: str | Path | None, year: int, needed: str) -> Path:
-    """The year's folder, prepared first when `needed` (a path inside it) is missing."""
+def prepared_dir(report_dir: str | Path | None, year: int, needed: Callable[[YearLayout], Path]) -> Path:
+    """The year's folder, prepared first when `needed` (a path of its layout) is missing."""
     folder = year_dir(report_dir, year)
-    if not (folder / needed).exists():
+    if not needed(YearLayout.of(folder)).exists():
         prepare_year(year, folder)
     return folder

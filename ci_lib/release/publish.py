@@ -23,6 +23,7 @@ from typing import Any
 
 from ci_lib.atomic import write_bytes
 from ci_lib.errors import KitError
+from ci_lib.layout import YearLayout
 
 SITE_SKIP = {".build.json"}  # the renderer's incremental-build keys: not part of the published site
 
@@ -87,7 +88,7 @@ def data_dictionary(manifest: dict[str, Any]) -> str:
 
 def bundle_files(report_dir: Path, manifest_bytes: bytes) -> dict[str, bytes]:
     """Bundle-relative path -> bytes, SHA256SUMS last."""
-    site = report_dir / "_site"
+    site = YearLayout.of(report_dir).site
     manifest = json.loads(manifest_bytes)
     files: dict[str, bytes] = {}
     for path in sorted(site.rglob("*")):
@@ -135,11 +136,12 @@ def tar_bytes(prefix: str, files: dict[str, bytes], mtime: int) -> bytes:
 def publish(report_dir: str | Path, out_dir: str | Path) -> tuple[Path, dict[str, bytes]]:
     """Write `<out_dir>/ci-assessment-<year>.tar.gz`; returns its path and the bundled files."""
     report_dir = Path(report_dir)
-    manifest_path = report_dir / "manifest.json"
+    layout = YearLayout.of(report_dir)
+    manifest_path = layout.manifest
     if not manifest_path.is_file():
-        raise KitError(f"{manifest_path}: not found; run the year first (`ci-assess assess --year {report_dir.name}`)")
-    if not (report_dir / "_site" / "index.html").is_file():
-        raise KitError(f"{report_dir / '_site'}: no built site; run `ci-assess render --year {report_dir.name}` first")
+        raise KitError(f"{manifest_path}: not found; run the year first (`ci-assess assess --year {layout.year}`)")
+    if not layout.site_index.is_file():
+        raise KitError(f"{layout.site}: no built site; run `ci-assess render --year {layout.year}` first")
     manifest_bytes = manifest_path.read_bytes()
     manifest = json.loads(manifest_bytes)
     if manifest.get("shard"):

@@ -24,6 +24,7 @@ from typing import Any
 from ci_lib import __version__
 from ci_lib.digest import file_sha256
 from ci_lib.errors import KitError
+from ci_lib.layout import YearLayout
 
 ARTIFACTS = ("manifest.json", "index.ipynb", "scores/*.json", "communities/*.ipynb", "data/*.csv", "_site/**/*")
 
@@ -170,9 +171,9 @@ def manifest_detail(published: Path, derived: Path, rel: str) -> str:
 
 def link_other_years(published_root: Path, scratch_root: Path, year: int) -> None:
     """Earlier (and later) published years beside the re-derived one: pages link and compare to them."""
-    for other in sorted(published_root.glob("[0-9][0-9][0-9][0-9]")):
-        if other.is_dir() and other.name != str(year):
-            (scratch_root / other.name).symlink_to(other.resolve(), target_is_directory=True)
+    for other in YearLayout.under(published_root):
+        if other.year != year:
+            YearLayout(scratch_root, other.year).report_dir.symlink_to(other.report_dir.resolve(), target_is_directory=True)
 
 
 def verify_year(report_dir: str | Path, notebooks: str | Path | None = None, params_root: str | Path | None = None,
@@ -202,10 +203,10 @@ def verify_year(report_dir: str | Path, notebooks: str | Path | None = None, par
         report = assess_year(options, progress=progress)
         for failed in report.failed:
             result.problems.append(f"re-run: notebook {failed.name} failed: {failed.error}")
-        result.differing, result.compared = compare(report_dir, scratch_reports / str(year))
+        result.differing, result.compared = compare(report_dir, YearLayout(scratch_reports, year).report_dir)
     finally:
         if keep:
-            result.kept = scratch / "reports" / str(year)
+            result.kept = YearLayout(scratch / "reports", year).report_dir
         else:
             shutil.rmtree(scratch, ignore_errors=True)
     return result

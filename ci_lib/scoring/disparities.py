@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ci_lib.inputs.rubric import HIGHEST
+from ci_lib.inputs.rules import HIGHEST
 from ci_lib.scoring.outcomes import SERIES, TOLERANCE
 from ci_lib.scoring.rules import reference_column
 

@@ -1,4 +1,6 @@
-"""Effective rules per community as one table, so scoring stays vectorised when params differ."""
+"""Effective rules per community as one table, so scoring stays vectorised when params differ.
+
+The rules themselves (defaults, checks, words) are defined once in `ci_lib.inputs.rules`."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import pandas as pd
 
 from ci_lib.inputs.parameters import YearParams
 from ci_lib.inputs.rubric import Rubric
+from ci_lib.inputs.rules import default_of
 
 
 def reference_column(family_id: str) -> str:
@@ -17,23 +20,24 @@ def reference_column(family_id: str) -> str:
 def rules_row(rules: dict[str, Any], families: list[str]) -> dict[str, Any]:
     gateway_rule = rules.get("gateway_rule") or {}
     trend = rules.get("trend") or {}
-    method = str(gateway_rule.get("method", "all_met"))
+    method = str(gateway_rule.get("method", default_of("gateway_rule", "method")))
     gap_share = rules.get("proof_point_gap_share")
     references = rules.get("reference_groups") or {}
     return {
         "in_progress_credit": float(rules["in_progress_credit"]),
         "gateway_method": method,
-        "gateway_threshold": 1.0 if method == "all_met" else float(gateway_rule.get("threshold", 1.0)),
-        "trend_method": str(trend.get("method", "baseline")),
-        "min_change_pp": float(trend.get("min_change_pp", 1.0)),
-        "periods": int(trend.get("periods", 3)),
+        "gateway_threshold": 1.0 if method == "all_met"
+        else float(gateway_rule.get("threshold", default_of("gateway_rule", "threshold"))),
+        "trend_method": str(trend.get("method", default_of("trend", "method"))),
+        "min_change_pp": float(trend.get("min_change_pp", default_of("trend", "min_change_pp"))),
+        "periods": int(trend.get("periods", default_of("trend", "periods"))),
         "proof_point_share": float(rules["proof_point_share"]),
         "proof_point_min_indicators": int(rules["proof_point_min_indicators"]),
         "proof_point_gap_share": None if gap_share is None else float(gap_share),
         "min_cell": int(rules["min_cell"]),
         "baseline_year": None if rules.get("baseline_year") in (None, "") else int(rules["baseline_year"]),
-        "baseline_strict": rules.get("baseline", "fallback") == "strict",
-        "carry_forward_unrated": bool(rules.get("carry_forward_unrated", False)),
+        "baseline_strict": rules.get("baseline", default_of("baseline")) == "strict",
+        "carry_forward_unrated": bool(rules.get("carry_forward_unrated", default_of("carry_forward_unrated"))),
         **{reference_column(f): str(references[f]) if f in references else None for f in families},
     }
 

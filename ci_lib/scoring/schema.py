@@ -65,11 +65,11 @@ def rules_markdown() -> str:
     """The scoring rules with their defaults (rubric defaults; params override per year and per community)."""
     import json
 
-    from ci_lib.inputs.rubric import DEFAULT_RULES, RULE_DOCS
+    from ci_lib.inputs.rules import RULES
 
     lines = ["## Scoring rules (`rules:` in the rubric, `params/<year>/network.yml` and `<community>.yml`)", "",
              "| rule | default | meaning |", "|---|---|---|"]
-    lines += [f"| `{key}` | `{json.dumps(DEFAULT_RULES[key])}` | {RULE_DOCS[key]} |" for key in DEFAULT_RULES]
+    lines += [f"| `{r.name}` | `{json.dumps(r.default)}` | {r.doc} |" for r in RULES.values()]
     lines += ["", "`reference_groups` defaults to each family's `reference` in the rubric (race/ethnicity `white`, "
               "income `not_low_income`, English learner status `not_english_learner`, disability `no_disability`, "
               "gender `male`, the female and male x race intersections `female_white` and `male_white`). Params "

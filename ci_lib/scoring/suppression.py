@@ -18,19 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ci_lib.inputs.rules import suppression_sentence
+
 KEY = ["community_id", "indicator_id", "year"]
 
 
 def suppression_rule_text(min_cell: int) -> str:
-    """The rule in readers' words, for the Methods page: the one place it is worded."""
-    return (f"a value from fewer than {min_cell} students is not shown, not downloadable and not used in any "
-            "change, trend or gap. Where groups add up to a total (all students by race/ethnicity, income or "
-            "gender, for instance), the total minus the shown groups gives the blank groups' combined result, so "
-            "further groups are blanked, smallest first, until no blank group stands alone beside its total and "
-            f"the students behind the blanks number none or at least {min_cell}; a blanked total keeps at least "
-            f"{min_cell} of its own students blank too (where none of this can be done, the total is blanked). "
-            "No result of "
-            f"fewer than {min_cell} students, alone or combined, can be worked out from what is published.")
+    """The rule in readers' words (worded once, with the other rules, in `ci_lib.inputs.rules`)."""
+    return suppression_sentence(min_cell)
 
 
 def cell_values(outcomes: pd.DataFrame) -> pd.Series:

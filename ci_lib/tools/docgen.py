@@ -1,4 +1,5 @@
-"""`ci-assess docs`: regenerate the generated parts of the documentation (docs/data-contract.md).
+"""`ci-assess docs`: regenerate the generated parts of the documentation (docs/data-contract.md, and
+docs/page-input.schema.json from the page input's types in `ci_lib.execute.page_input`).
 
 The data contract page is written from the pandera schemas (`ci_lib.inputs.contract.describe_contract`), so the
 documentation can never disagree with what `ci-assess validate` checks. A test compares the committed file
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 DATA_CONTRACT = Path("docs") / "data-contract.md"
+PAGE_INPUT_SCHEMA = Path("docs") / "page-input.schema.json"
 NOTICE = ("<!-- Generated from the schemas in ci_lib/inputs/contract.py by `ci-assess docs` (or `make docs`): "
           "do not edit by hand. -->")
 
@@ -59,7 +61,9 @@ def data_contract_markdown() -> str:
 
 def generated() -> dict[Path, str]:
     """Relative path (from the project root) -> the text it must hold."""
-    return {DATA_CONTRACT: data_contract_markdown()}
+    from ci_lib.execute.page_input import schema_text
+
+    return {DATA_CONTRACT: data_contract_markdown(), PAGE_INPUT_SCHEMA: schema_text()}
 
 
 def kit_root() -> Path:

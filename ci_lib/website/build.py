@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ci_lib import __version__
 from ci_lib.atomic import write_if_changed, write_text
 from ci_lib.errors import KitError
+from ci_lib.layout import YearLayout
 from ci_lib.website.content import YearContent
 from ci_lib.website.quarto import quarto_available, render_quarto, write_project
 
@@ -99,17 +100,18 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False,
     started = time.perf_counter()
     content = YearContent.load(report_dir)
     chosen = choose_engine(engine)
-    site = report_dir / "_site"
+    layout = YearLayout.of(report_dir)
+    site = layout.site
     keys = page_keys(content, chosen)
     old = {} if force else previous_keys(site)
     info: dict[str, Any] = {"engine": chosen, "site": str(site), "communities": len(content.scores),
                             "failed": content.failed()}
-    if old == keys and (site / "index.html").exists():
+    if old == keys and layout.site_index.exists():
         info.update(seconds=round(time.perf_counter() - started, 3), pages=len(keys), rendered=0)
         return info
     from ci_lib.website.builtin import render_builtin, write_archive  # nbconvert and Jinja: only when a page is built
 
-    write_if_changed(report_dir / "downloads" / "scores.csv", content.scores_csv().encode())
+    write_if_changed(layout.scores_csv, content.scores_csv().encode())
     write_project(content)
     build = report_dir / f".site-build-{os.getpid()}"
     shutil.rmtree(build, ignore_errors=True)
@@ -131,19 +133,18 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False,
         shutil.rmtree(build, ignore_errors=True)
         raise
     swap_in(build, site)
-    write_archive(report_dir.parent)
+    write_archive(layout.reports_root)
     info.update(seconds=round(time.perf_counter() - started, 3))
     return info
 
 
 def refresh_other_years(report_dir: str | Path) -> list[int]:
     """Re-render the other years' built-in sites so their year switchers list every published year."""
-    report_dir = Path(report_dir)
+    layout = YearLayout.of(report_dir)
     refreshed = []
-    for other in sorted(report_dir.parent.glob("[0-9][0-9][0-9][0-9]")):
-        build_file = other / "_site" / BUILD_FILE
-        if other == report_dir or not build_file.exists() or not (other / "manifest.json").exists():
+    for other in layout.years():
+        if other.year == layout.year or not (other.site / BUILD_FILE).exists() or not other.manifest.exists():
             continue
-        if render(other, "builtin").get("rendered", 0):
-            refreshed.append(int(other.name))
+        if render(other.report_dir, "builtin").get("rendered", 0):
+            refreshed.append(other.year)
     return refreshed

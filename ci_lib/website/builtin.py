@@ -20,6 +20,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from ci_lib import vocabulary
 from ci_lib.atomic import write_text
+from ci_lib.layout import YearLayout
 from ci_lib.website.content import NAV, YearContent
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class BuiltinSite:
     def build(self, stale: set[str] | None = None) -> list[str]:
         """Write every page, or only the `stale` ones when the build starts from a copy of the old site."""
         c = self.content
-        rd = c.report_dir
+        year = c.layout
         (self.out / "assets").mkdir(parents=True, exist_ok=True)
         for asset in (HERE / "assets").iterdir():
             shutil.copyfile(asset, self.out / "assets" / asset.name)
@@ -114,7 +115,7 @@ class BuiltinSite:
             return stale is None or path in stale
 
         if due("index.html"):
-            self.page("index.html", c.title, self.notebook_body(rd / "index.ipynb") if (rd / "index.ipynb").exists()
+            self.page("index.html", c.title, self.notebook_body(year.network_notebook) if year.network_notebook.exists()
                       else Markup("<p class='notice'>The network overview failed to run.</p>"))
         if due("communities.html"):
             self.page("communities.html", "Communities", self.listing_html(), scripts=("listing.js",))
@@ -125,20 +126,19 @@ class BuiltinSite:
         for cid, s in c.scores.items():
             path = f"communities/{cid}.html"
             if due(path):
-                self.page(path, s["name"], self.notebook_body(rd / "communities" / f"{cid}.ipynb"))
+                self.page(path, s["name"], self.notebook_body(year.notebook(cid)))
             pages.append(path)
         published = {f"{cid}.html" for cid in c.scores}
         for old in (self.out / "communities").glob("*.html"):
             if old.name not in published:
                 old.unlink()
-        for folder in ("data", "scores"):
+        for folder, source in (("data", year.outcomes_csv), ("scores", year.scores_file)):
             target = self.out / folder
             target.mkdir(exist_ok=True)
             for cid in c.scores:
-                name = f"{cid}-outcomes.csv" if folder == "data" else f"{cid}.json"
-                shutil.copyfile(rd / folder / name, target / name)
+                shutil.copyfile(source(cid), target / source(cid).name)
         write_text(self.out / "downloads" / "scores.csv", c.scores_csv())
-        shutil.copyfile(rd / "manifest.json", self.out / "manifest.json")
+        shutil.copyfile(year.manifest, self.out / "manifest.json")
         return pages
 
     def listing_html(self) -> Markup:
@@ -177,10 +177,10 @@ def write_archive(reports_root: Path) -> Path | None:
     import json
 
     years = []
-    for manifest_path in sorted(reports_root.glob("[0-9][0-9][0-9][0-9]/manifest.json"), reverse=True):
-        if not (manifest_path.parent / "_site" / "index.html").exists():
+    for year in reversed(YearLayout.under(reports_root)):
+        if not year.manifest.exists() or not year.published():
             continue
-        m = json.loads(manifest_path.read_text())
+        m = json.loads(year.manifest.read_text())
         per = m.get("rollup", {}).get("members_per_gateway", {})
         labels = gateway_labels_of(m["framework"])
         years.append({"year": m["year"], "members": m.get("rollup", {}).get("members", len(m["communities"])),
@@ -195,7 +195,7 @@ def write_archive(reports_root: Path) -> Path | None:
     html = env.get_template("page.html.j2").render(
         title="Archive of assessments", site_title="Assessment archive", root=f"{latest}/_site/", nav=nav,
         current="", body=body, footer=Markup("Civic Infrastructure Assessment Kit"), scripts=(), years=[])
-    return write_text(reports_root / "index.html", html)
+    return write_text(YearLayout(reports_root, latest).archive, html)
 
 
 LISTING = """

@@ -14,6 +14,7 @@ from typing import Any
 from ci_lib import vocabulary
 from ci_lib.escape import csv_cell, markdown_code, markdown_text
 from ci_lib.inputs.rubric import Rubric, load_rubric
+from ci_lib.layout import YearLayout
 
 NAV = [("index.html", "Overview"), ("communities.html", "Communities"), ("methods.html", "Methods"),
        ("downloads.html", "Downloads")]
@@ -33,7 +34,8 @@ class YearContent:
 
     @classmethod
     def load(cls, report_dir: Path) -> YearContent:
-        manifest_path = report_dir / "manifest.json"
+        layout = YearLayout.of(report_dir)
+        manifest_path = layout.manifest
         if not manifest_path.exists():
             from ci_lib.errors import KitError
 
@@ -42,16 +44,19 @@ class YearContent:
         ok = {name for name, n in manifest["notebooks"].items() if n["status"] in {"ok", "cached"}}
         scores = {}
         for cid in manifest["communities"]:
-            path = report_dir / "scores" / f"{cid}.json"
-            if cid in ok and path.exists() and (report_dir / "communities" / f"{cid}.ipynb").exists():
+            path = layout.scores_file(cid)
+            if cid in ok and path.exists() and layout.notebook(cid).exists():
                 scores[cid] = json.loads(path.read_text())
         return cls(report_dir, manifest, scores, load_rubric(manifest["framework"]))
 
     @property
     def years(self) -> list[int]:
         """Every year assessed under the same reports root (for the year switcher and the archive)."""
-        root = self.report_dir.parent
-        return sorted(int(p.parent.name) for p in root.glob("[0-9][0-9][0-9][0-9]/manifest.json"))
+        return [y.year for y in self.layout.years() if y.manifest.exists()]
+
+    @property
+    def layout(self) -> YearLayout:
+        return YearLayout.of(self.report_dir)
 
     @property
     def year(self) -> int:
@@ -112,29 +117,22 @@ class YearContent:
             return dict(self.rubric.rules)
 
     def methods_markdown(self) -> str:
-        from ci_lib.scoring.suppression import suppression_rule_text  # here, not at the top: scoring imports pandas
+        """Methods in words, from the effective rules this year recorded (each rule worded once, in
+        `ci_lib.inputs.rules`), so the page says what the community pages applied."""
+        from ci_lib.inputs.rules import sentence
 
         r = self.rubric
         rules = self.effective_rules()
-        trend = rules["trend"]
-        gap_share = rules.get("proof_point_gap_share")
-        min_indicators = rules.get("proof_point_min_indicators")
-        carry = rules.get("carry_forward_unrated")
         lines = [
             f"This assessment uses the **{md(r.title)}** framework ({code(r.framework)}, rubric sha256 "
             f"`{r.sha256[:12]}`). The rules below are the ones this network applied in {self.year}: the rubric's, "
             "with the network's params over them; a community's own overrides are listed at the end.", "",
             "## Gateways and benchmarks", "",
-            "A community reaches a gateway when " + (
-                "every rated benchmark of that gateway and of all earlier gateways is met"
-                if rules["gateway_rule"].get("method", "all_met") == "all_met"
-                else f"the share of benchmark credit of that gateway and every earlier one is at least "
-                     f"{rules['gateway_rule'].get('threshold')}")
-            + f". A benchmark in progress earns {rules['in_progress_credit']} credit. A benchmark without a rating is "
+            "A community reaches a gateway when " + sentence("gateway_rule", rules)
+            + ". " + sentence("in_progress_credit", rules) + " A benchmark without a rating is "
             "*not rated*: it earns no credit and neither helps nor blocks a gateway; the gateway is computed from the "
             "rated benchmarks and the community page says *assessment incomplete*"
-            + (" (this network carries last year's rating forward instead, flagged *carried forward* on the page)"
-               if carry else "")
+            + sentence("carry_forward_unrated", rules)
             + ". Gateways marked *proof point* also need the outcomes proof point below.", "",
         ]
         for g in r.gateways:
@@ -146,25 +144,13 @@ class YearContent:
                     lines.append(f"| {code(b.id)} | {md(r.pillar_label(b.pillar))} | {md(b.title)} | "
                                  f"{md(b.evidence_expected)} |")
             lines.append("")
-        baseline = (f"baseline year {rules['baseline_year']}" if rules.get("baseline_year")
-                    else "baseline year (the earliest year with data unless params set one)")
         lines += [
             "## Outcomes and trends", "",
             "| indicator | core | stage | polarity | definition |", "|---|---|---|---|---|",
             *[f"| {md(o.name)} | {'yes' if getattr(o, 'core', False) else 'no'} | {md(o.stage)} | "
               f"{md(o.polarity.replace('_', ' '))} | {md(o.indicator)} |" for o in r.outcomes], "",
-            f"- **Trend** (method {code(trend['method'])}): the latest year is compared with the "
-            + {"baseline": baseline,
-               "prior": "previous reported year",
-               "consecutive": f"{trend['periods']} previous reported years, every move in the same direction"}.get(
-                   trend["method"], trend["method"])
-            + f"; a change smaller than {trend['min_change_pp']} percentage points (or the indicator's own minimum "
-            "change) is *flat*; with fewer than two usable years the trend is *insufficient data*. Polarity decides "
-            "whether a rise is good.",
-            "- **Baseline**: " + ("when the baseline year has no publishable value, the trend is *insufficient data* "
-                                  "(`baseline: strict`)." if rules.get("baseline") == "strict" else
-                                  "when the baseline year has no publishable value, the earliest later year with one "
-                                  "serves, and the page says *baseline fallback* (`baseline: fallback`)."),
+            "- " + sentence("trend", rules),
+            "- " + sentence("baseline", rules),
             "- **Change** is shown in percentage points (latest minus baseline) and relative to the baseline (%); the "
             "*streak* is how many years in a row the latest direction has lasted. Where params set a **target** "
             "(value by a year), the chart draws it with a dotted path from the baseline, and a community is *on track* "
@@ -180,13 +166,8 @@ class YearContent:
             "close.",
             "",
             "## Proof point", "",
-            f"- **Proof point** (the rule applied): at least {rules['proof_point_share']:.0%} of the core indicators "
-            "(all students) improving"
-            + (f", over at least {min_indicators} core indicators with a known trend" if min_indicators else "")
-            + ("; the share of gaps closing is reported, not required." if gap_share is None else
-               f", and at least {gap_share:.0%} of the core indicators' gaps closing.")
-            + " Each community page says which of these decided.",
-            f"- **Suppression**: {suppression_rule_text(rules['min_cell'])}", "",
+            "- " + sentence("proof_point_share", rules),
+            "- " + sentence("min_cell", rules), "",
             "## Overrides in force", "",
             *self.override_lines(),
         ]

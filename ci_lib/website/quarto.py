@@ -23,11 +23,11 @@ import yaml
 from ci_lib.atomic import write_if_changed
 from ci_lib.errors import KitError
 from ci_lib.escape import markdown_text, yaml_scalar
+from ci_lib.layout import YearLayout
 from ci_lib.website.content import YearContent
 
 DEFAULT_PROJECT = Path(__file__).resolve().parents[2] / "_quarto.yml"
 ASSETS = Path(__file__).parent / "assets"
-PROJECT_DIR = "_quarto"
 THEME_FILE = "quarto-theme.scss"
 # What a page notebook may not carry: Quarto adds RequireJS and jQuery (cdnjs) for text/html and JavaScript
 # outputs, and the widget manager (unpkg) for widget views.
@@ -56,7 +56,7 @@ listing:
 
 
 def project_dir(report_dir: Path) -> Path:
-    return report_dir / PROJECT_DIR
+    return YearLayout.of(report_dir).quarto
 
 
 def years_menu(content: YearContent) -> dict[str, Any] | None:
@@ -84,7 +84,7 @@ def project_config(content: YearContent, template: Path | None = None) -> dict[s
 
 
 def page_sources(content: YearContent) -> list[str]:
-    index = ["index.ipynb"] if (content.report_dir / "index.ipynb").exists() else []
+    index = ["index.ipynb"] if content.layout.network_notebook.exists() else []
     return [*index, "communities.qmd", *[f"communities/{cid}.ipynb" for cid in sorted(content.scores)],
             "methods.qmd", "downloads.qmd"]
 
