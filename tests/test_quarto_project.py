@@ -103,7 +103,7 @@ def test_repository_project_anchors_resources_and_loads_nothing_from_outside():
 
 def test_theme_has_the_badge_colours_of_the_builtin_site_and_no_web_fonts():
     theme = theme_scss()
-    css = (REPO / "ci_lib" / "site" / "assets" / "site.css").read_text()
+    css = (REPO / "ci_lib" / "website" / "assets" / "site.css").read_text()
     badge = next(line for line in css.splitlines() if line.startswith(".badge "))
     assert "background: #13294b; color: #fff" in badge and badge in theme
     assert theme.index("/*-- scss:defaults --*/") < theme.index("/*-- scss:rules --*/") < theme.index(badge)
