@@ -39,31 +39,14 @@ PACKAGES = ("pandas", "numpy", "pandera", "papermill", "nbclient", "nbconvert", 
 
 
 @dataclass(frozen=True)
-class AssessOptions:
-    """What to assess and how: the `run`/`assess` options, plus which steps run (`execute`, `render`)."""
+class AssessOptions(RunOptions):
+    """What to assess and how: the `run`/`assess` options (`RunOptions`), plus which steps run (`execute`, `render`)."""
 
-    year: int
-    data: str | None = None
-    params_root: str = "params"
-    reports_root: str = "reports"
-    notebooks: str = "notebooks"
-    jobs: int | None = None
-    only: tuple[str, ...] = ()
-    executor: str = "local"
-    scheduler: str | None = None
-    shard: tuple[int, int] | None = None
-    force: bool = False
-    timeout: float | None = None
-    warm: bool = True
-    project_root: str | None = None
     execute: bool = True  # off: `render` alone, over what an earlier run executed
     render: bool = False  # on: `assess`; off: `run`
     engine: str = "auto"
     force_render: bool = False  # rebuild every page (verify: nothing carried over from a previous site)
     refresh_other_years: bool = True  # other years' built-in sites list this one in their year switcher
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "only", tuple(self.only))
 
     @property
     def report_dir(self) -> Path:
@@ -72,7 +55,7 @@ class AssessOptions:
     def run_options(self) -> RunOptions:
         names = {f.name for f in fields(RunOptions)}
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name in names}
-        return RunOptions(**{**values, "only": list(self.only)})
+        return RunOptions(**values)
 
 
 @dataclass

@@ -81,13 +81,13 @@ def test_parsed_options_bind_to_the_function_and_no_option_is_dropped(command):
 
 
 def test_run_options_arrive_as_one_frozen_value():
-    from ci_lib.cli.pipeline_commands import RunArguments
+    from ci_lib.pipeline import AssessOptions
 
     run = next(c for c in COMMANDS if c.name == "run")
     keywords = run.keyword_arguments(build_parser().parse_args(SAMPLE_ARGV["run"]))
-    assert keywords["args"] == RunArguments(year=2025, only=["a", "b"], shard=(0, 2), cold=True)
+    assert keywords["options"] == AssessOptions(year=2025, only=("a", "b"), shard=(0, 2), timeout=600, warm=False)
     with pytest.raises(AttributeError):
-        keywords["args"].year = 2024  # type: ignore[misc]
+        keywords["options"].year = 2024  # type: ignore[misc]
 
 
 def test_the_library_modules_have_no_namespace_command_left():

@@ -76,12 +76,12 @@ def test_a_rubric_with_an_invalid_rule_is_an_error_naming_the_file_and_rule(tmp_
 
 def test_methods_and_every_community_page_say_the_min_cell_of_network_yml(project):
     """With `min_cell: 20` in network.yml, Methods (from the manifest's effective rules) and each page say 20."""
+    import yaml
+
     from ci_lib.execute.prepare import prepare
     from ci_lib.execute.run import score_year
     from ci_lib.pages.report import CommunityPage
     from ci_lib.website.content import YearContent
-
-    import yaml
 
     network = project.params / "2025" / "network.yml"
     settings = yaml.safe_load(network.read_text(encoding="utf-8"))

@@ -6,38 +6,27 @@ import argparse
 import json
 import signal
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ci_lib.cli.interrupts import Interrupted, sigterm_as_interrupt
 
-
-@dataclass(frozen=True)
-class RunArguments:
-    """The options of `run` (and `assess`, `demo`): what `add_run_options` parses, typed."""
-
-    year: int
-    data: str | None = None
-    params: str = "params"
-    reports: str = "reports"
-    notebooks: str = "notebooks"
-    jobs: int | None = None
-    only: list[str] = field(default_factory=list)
-    executor: str = "local"
-    scheduler: str | None = None
-    shard: tuple[int, int] | None = None
-    force: bool = False
-    timeout: float = 600
-    cold: bool = False
-    quiet: bool = False
-    log_json: str | None = None
+if TYPE_CHECKING:
+    from ci_lib.pipeline import AssessOptions
 
 
 def run_arguments(args: argparse.Namespace) -> dict[str, Any]:
-    """The CLI's conversion for `run` and `assess`: the parsed run options as one `RunArguments`."""
-    fields = {name: getattr(args, name) for name in RunArguments.__dataclass_fields__}
-    return {"args": RunArguments(**fields), **({"engine": args.engine} if "engine" in args else {})}
+    """The CLI's conversion for `run` and `assess`: the parsed options as one `AssessOptions` (the pipeline's own
+    typed record), plus how to report progress."""
+    from ci_lib.pipeline import AssessOptions
+
+    options = AssessOptions(year=args.year, data=args.data, params_root=args.params, reports_root=args.reports,
+                            notebooks=args.notebooks, jobs=args.jobs, only=tuple(args.only), executor=args.executor,
+                            scheduler=args.scheduler, shard=args.shard, force=args.force, timeout=args.timeout,
+                            warm=not args.cold)
+    return {"options": options, "quiet": args.quiet, "log_json": args.log_json,
+            **({"engine": args.engine} if "engine" in args else {})}
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -148,20 +137,11 @@ def print_summary(report: Any) -> None:
     console.print(table)
 
 
-def assess_options(args: RunArguments, render: bool = False, engine: str = "auto"):
-    from ci_lib.pipeline import AssessOptions
-
-    return AssessOptions(year=args.year, data=args.data, params_root=args.params, reports_root=args.reports,
-                         notebooks=args.notebooks, jobs=args.jobs, only=tuple(args.only), executor=args.executor,
-                         scheduler=args.scheduler, shard=args.shard, force=args.force, timeout=args.timeout,
-                         warm=not args.cold, render=render, engine=engine)
-
-
-def do_run(args: RunArguments, render: bool = False, engine: str = "auto") -> int:
-    """`run` (and `assess`, with `render`): `pipeline.assess_year`, with a progress bar and a summary."""
+def do_run(options: AssessOptions, quiet: bool = False, log_json: str | None = None) -> int:
+    """`run` (and `assess`, with `options.render`): `pipeline.assess_year`, with a progress bar and a summary."""
     from ci_lib.pipeline import assess_year
 
-    printer = progress_printer(args.quiet, args.log_json)
+    printer = progress_printer(quiet, log_json)
     finished: Counter[str] = Counter()
 
     def callback(result: Any, done: int, total: int) -> None:
@@ -175,7 +155,7 @@ def do_run(args: RunArguments, render: bool = False, engine: str = "auto") -> in
 
     try:
         with sigterm_as_interrupt():
-            report = assess_year(assess_options(args, render, engine), callback, executed)
+            report = assess_year(options, callback, executed)
     except KeyboardInterrupt as exc:  # (the run has stopped its workers and kernels)
         raise Interrupted(finished["ok"] + finished["cached"], getattr(exc, "signum", signal.SIGINT)) from None
     finally:
@@ -185,9 +165,9 @@ def do_run(args: RunArguments, render: bool = False, engine: str = "auto") -> in
     return 1 if report.failed else 0
 
 
-def do_assess(args: RunArguments, engine: str) -> int:
+def do_assess(options: AssessOptions, engine: str = "auto", quiet: bool = False, log_json: str | None = None) -> int:
     """`assess`: `run` with the render on (one `pipeline.assess_year`)."""
-    return do_run(args, render=True, engine=engine)
+    return do_run(replace(options, render=True, engine=engine), quiet, log_json)
 
 
 def do_render(year: int, reports: str, engine: str) -> None:

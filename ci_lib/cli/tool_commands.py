@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ci_lib.cli.pipeline_commands import RunArguments, add_engine_option, do_assess
+from ci_lib.cli.pipeline_commands import add_engine_option, do_assess
 from ci_lib.errors import KitError
 
 
@@ -37,8 +37,9 @@ def demo(year: int = 2025, out: str = "data/demo", seed: int = 2025, communities
     code = 0
     for assessed in years:  # the earlier year first: the later one shows the movement since it
         print(f"— assessment {assessed}")
-        run = RunArguments(year=assessed, data=out, jobs=jobs, quiet=quiet)
-        code = max(code, do_assess(run, engine))
+        from ci_lib.pipeline import AssessOptions
+
+        code = max(code, do_assess(AssessOptions(year=assessed, data=out, jobs=jobs), engine, quiet=quiet))
     return code
 
 

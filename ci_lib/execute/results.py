@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunOptions:
+    """What to execute: the year, where its inputs and outputs are, which communities, how (typed, never a Namespace)."""
+
     year: int
     data: str | None = None
     params_root: str = "params"
     reports_root: str = "reports"
     notebooks: str = "notebooks"
     jobs: int | None = None
-    only: list[str] = field(default_factory=list)
+    only: tuple[str, ...] = ()
     executor: str = "local"
     scheduler: str | None = None
     shard: tuple[int, int] | None = None
@@ -24,6 +26,9 @@ class RunOptions:
     timeout: float | None = None
     warm: bool = True
     project_root: str | None = None  # paths in the manifest are relative to it (default: the reports root's parent)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "only", tuple(self.only))  # a list given by a caller is kept as a tuple
 
     def relative(self, path: str | Path) -> str:
         """`path` relative to the project (POSIX separators): manifests name no machine-specific absolute path."""

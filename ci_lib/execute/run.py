@@ -106,7 +106,7 @@ def execute_notebooks(opts: RunOptions, report_dir: Path, params: YearParams, sc
                       progress: Callable[[TaskResult, int, int], None] | None) -> Executed:
     """Execute the year's notebooks that have no valid output (each keyed by `cache.cache_key`), then the local
     sections; write each succeeded community's scores. Returns every result, the keys and what this run decided."""
-    ids = shard_of(opts.only or list(scores.scores), opts.shard)
+    ids = shard_of(list(opts.only) or list(scores.scores), opts.shard)
     layout = YearLayout.of(report_dir)
     lock = cache.lock_sha256()
     community_template = str(Path(opts.notebooks) / "community.ipynb")
