@@ -71,6 +71,16 @@ def test_doctor_is_quiet_when_the_environment_matches(tmp_path, capsys):
     assert main(["doctor", "--lock", str(lock)]) == 0
     out = capsys.readouterr().out
     assert "in sync" in out and f"python: {PYTHON} (lock: {PYTHON})" in out
+    assert "speed tricks on (CI_ASSESS_NO_COMPAT=1 turns them off): skip_validation_on_write" in out
+
+
+def test_doctor_says_when_the_kill_switch_turned_the_speed_tricks_off(tmp_path, capsys, monkeypatch):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(f"# pinned for Python {PYTHON}\npandas=={installed_version('pandas')}\n")
+    monkeypatch.setenv("CI_ASSESS_NO_COMPAT", "1")
+    assert main(["doctor", "--lock", str(lock)]) == 0
+    out = capsys.readouterr().out
+    assert "speed tricks on (CI_ASSESS_NO_COMPAT=1 turns them off): none; off" in out and "fast_svg_text" in out
 
 
 def test_doctor_lists_missing_and_different_packages_and_exits_1(tmp_path, capsys):

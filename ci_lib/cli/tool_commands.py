@@ -51,10 +51,16 @@ def doctor(lock: str | None = None) -> int:
     """`doctor`: exit 0 in sync, 1 on drift (the differences on stderr)."""
     from ci_lib.tools import environment
 
+    from ci_lib import compat
+
     drift = environment.doctor(lock)
     for line in environment.report(drift):
         print(line, file=sys.stdout if drift.in_sync or not line.startswith(("missing", "different", "DRIFT"))
               else sys.stderr)
+    tricks = compat.active()
+    off = [name for name in compat.TRICKS if name not in tricks]
+    print(f"speed tricks on ({compat.KILL_SWITCH}=1 turns them off): {', '.join(tricks) or 'none'}"
+          + (f"; off (kill switch or a library outside the checked versions): {', '.join(off)}" if off else ""))
     return 0 if drift.in_sync else 1
 
 
