@@ -36,7 +36,6 @@ The wide table (one indicator per sheet or CSV file) looks like::
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import numbers
@@ -50,16 +49,16 @@ from pathlib import Path
 import pandas as pd
 
 from ci_lib.atomic import write_bytes
+from ci_lib.errors import ImportFormatError
 from ci_lib.ids import check_community_id
-from ci_lib.inputs.importers.errors import ImportFormatError
 from ci_lib.inputs.importers.school_year import parse_year
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
+from ci_lib.inputs.tables import read_rows
 
 OUTCOME_COLUMNS = ("community_id", "indicator_id", "year", "group", "numerator", "denominator", "value")
 OUTCOME_KEY = ("community_id", "indicator_id", "year", "group")
 OUTCOME_DTYPES = {"community_id": "str", "indicator_id": "str", "year": "Int64", "group": "str",
                   "numerator": "Int64", "denominator": "Int64", "value": "Float64"}
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 _INDICATOR_ID = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _HEADER_CELL = re.compile(r"N\s*(?:SY\s*)?\d", re.IGNORECASE)  # a cell that marks the header row
@@ -109,63 +108,19 @@ def _cell_text(value: object) -> str | None:
 
 # ---------------------------------------------------------------------------------------------- reading
 def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[object]]]:
-    """Every row of the sheet as (spreadsheet row number, cells); cells are None when empty."""
-    suffix = path.suffix.lower()
+    """Every row of the file or sheet as (line or sheet row number, cells); cells are None when empty.
+
+    Read by `ci_lib.inputs.tables`, as the loader reads a data directory: an Excel error cell (`#VALUE!`)
+    stays the text it shows and is reported as not a count; the first problem reading the file is raised.
+    """
     if not path.is_file():
         raise ImportFormatError(path, None, None, "file not found")
-    if suffix == ".xls":
+    if path.suffix.lower() == ".xls":
         raise ImportFormatError(path, None, None, "old .xls workbooks are not read: save as .xlsx or .csv")
-    if suffix in EXCEL_SUFFIXES:
-        return _read_sheet(path, sheet)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    try:
-        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    grid: list[tuple[int, list[object]]] = []
-    start = 1
-    try:
-        for cells in reader:
-            grid.append((start, [c.strip() or None for c in cells]))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise ImportFormatError(path, reader.line_num, None, f"malformed CSV: {exc}") from exc
-    return grid
-
-
-def _read_sheet(path: Path, sheet: str | int | None) -> list[tuple[int, list[object]]]:
-    """A worksheet's rows with their sheet row numbers (blank rows kept), read with openpyxl itself.
-
-    pandas would turn an Excel error cell (`#VALUE!`, `#DIV/0!`) into an empty cell, i.e. "no data"; read
-    directly, it stays the text it shows and is reported as not a count.
-    """
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl/zipfile raise many types for corrupt workbooks
-        raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
-    try:
-        try:
-            chosen = book.worksheets[sheet or 0] if not isinstance(sheet, str) else book[sheet]
-        except (IndexError, KeyError) as exc:
-            what = "the workbook" if sheet is None else f"sheet {sheet!r}"
-            raise ImportFormatError(path, None, None, f"cannot read {what}: {exc}") from exc
-        if hasattr(chosen, "reset_dimensions"):
-            chosen.reset_dimensions()  # a stale <dimension> would pad every row
-        return [(number, [None if _cell_text(v) is None else v for v in row])
-                for number, row in enumerate(chosen.iter_rows(values_only=True), start=1)]
-    except ImportFormatError:
-        raise
-    except Exception as exc:  # a truncated or corrupt sheet fails while iterating
-        raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
-    finally:
-        book.close()
+    grid, problems = read_rows(path, [], sheet)
+    if grid is None:
+        raise ImportFormatError.of(problems[0])
+    return [(number, [c.strip() or None for c in cells]) for number, cells in grid.rows]
 
 
 @dataclass
