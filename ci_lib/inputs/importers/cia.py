@@ -37,8 +37,6 @@ The wide table (one indicator per sheet or CSV file) looks like::
 from __future__ import annotations
 
 import io
-import math
-import numbers
 import os
 import re
 from collections import Counter
@@ -70,6 +68,7 @@ ALL_GENDER_LABELS = frozenset({"all", "all genders", "all gender", "both", "both
 ALL_POPULATION_LABELS = frozenset({"all", "all students", "total", "overall", "all student groups",
                                    "total population"})
 GENDER_LABELS = {"female": "female", "male": "male"}
+Grid = list[tuple[int, list[str | None]]]  # (line or sheet row, cells: stripped text, None when blank)
 
 
 @dataclass
@@ -96,18 +95,13 @@ def _norm(label: str) -> str:
     return " ".join(label.split()).casefold()
 
 
-def _cell_text(value: object) -> str | None:
-    """A label/header cell as stripped text; None when empty."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
+def _cell_text(value: str | None) -> str | None:
+    """A cell as stripped text; None when empty."""
+    return (value.strip() or None) if value is not None else None
 
 
 # ---------------------------------------------------------------------------------------------- reading
-def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[object]]]:
+def _read_grid(path: Path, sheet: str | int | None) -> Grid:
     """Every row of the file or sheet as (line or sheet row number, cells); cells are None when empty.
 
     Read by `ci_lib.inputs.tables`, as the loader reads a data directory: an Excel error cell (`#VALUE!`)
@@ -133,7 +127,7 @@ class _Layout:
     years: dict[int, tuple[int, str, int, str]]  # year -> (N index, N header, D index, D header)
 
 
-def _layout(path: Path, grid: list[tuple[int, list[object]]]) -> tuple[_Layout, int]:
+def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
     header_at = next((i for i, (_, cells) in enumerate(grid)
                       if any(isinstance(c, str) and _HEADER_CELL.match(c.strip()) for c in cells)), None)
     if header_at is None:
@@ -179,26 +173,14 @@ def _layout(path: Path, grid: list[tuple[int, list[object]]]) -> tuple[_Layout, 
     return _Layout(header_row, gender_col, label_col, label_name, gender_name, years), header_at
 
 
-def _count(path: Path, row: int, column: str, value: object) -> int | None:
+def _count(path: Path, row: int, column: str, value: str | None) -> int | None:
     """A count cell -> int (None when empty); anything else is an ImportFormatError."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    number: float | int | None = None
     shown = _cell_text(value)
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, numbers.Real):
-        number = value  # type: ignore[assignment]
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        if re.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+", text):
-            text = text.replace(",", "")
-        try:  # [0-9], not \d: float() would read '４１２' silently (see ci_lib.inputs.load.convert_numbers)
-            number = float(text) if re.fullmatch(r"-?[0-9]+(\.[0-9]*)?", text) else None
-        except ValueError:  # pragma: no cover - the pattern admits only numbers
-            number = None
+    if shown is None:
+        return None
+    text = shown.replace(",", "") if re.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+", shown) else shown
+    # [0-9], not \d: float() would read '４１２' silently (see ci_lib.inputs.load.convert_numbers)
+    number = float(text) if re.fullmatch(r"-?[0-9]+(\.[0-9]*)?", text) else None
     if number is None:
         ascii_hint = " written with digits 0-9" if any(c.isdigit() and not c.isascii() for c in str(shown)) else ""
         raise ImportFormatError(path, row, column, f"'{shown}' is not a count: expected a whole number{ascii_hint} "
@@ -210,7 +192,7 @@ def _count(path: Path, row: int, column: str, value: object) -> int | None:
     return int(number)
 
 
-def _cell(path: Path, row: int, column: str, value: object) -> tuple[int | None, str | None]:
+def _cell(path: Path, row: int, column: str, value: str | None) -> tuple[int | None, str | None]:
     """A count cell -> (count, None), or (None, status) for a source's marker."""
     status = cell_status(value.strip()) if isinstance(value, str) else None
     if status is not None:
