@@ -66,3 +66,20 @@ def test_the_cli_prints_an_import_problem_as_it_prints_the_loaders(tmp_path, cap
     assert err.splitlines() == [f"{path}:3:N 2019: 'lots' is not a count: expected a whole number (0 or empty means "
                                 "no data)", "1 problem(s); nothing was written."]
     assert not (tmp_path / "outcomes.csv").exists()
+
+
+def test_an_unsaved_formula_in_a_count_cell_of_a_wide_table_is_an_error_not_no_data(tmp_path):
+    """openpyxl saves a formula without its result: read with saved values it is a blank, i.e. "no data"."""
+    import openpyxl
+
+    path = tmp_path / "wide.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Readiness"
+    for row in (["Kindergarten Readiness"], ["Population", "N 2019", "D 2019"], ["All Students", "=C3/2", 980]):
+        sheet.append(row)
+    book.save(path)
+    with pytest.raises(ImportFormatError) as info:
+        cia(path)
+    assert str(info.value) == (f"{path}:3:N 2019: sheet 'Readiness' cell B3: formula without a saved value: open and "
+                               "save the workbook in Excel/LibreOffice, or enter the value")

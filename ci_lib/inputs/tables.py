@@ -255,10 +255,13 @@ def formula_problems(path: Path, rows: Rows, sheet: str, formulas: list[Formula]
     header = [c.strip() for c in rows[0][1]] if rows and rows[0][0] == 1 else []
     width = max([len(header), *(column for row, column, _ in formulas if row == 1)])
     header += [""] * (width - len(header))
-    return [Problem(str(path), row, header[column - 1] or f"column {column}",
-                    f"sheet {sheet!r} cell {reference}: formula without a saved value: open and save the workbook "
-                    "in Excel/LibreOffice, or enter the value")
+    return [Problem(str(path), row, header[column - 1] or f"column {column}", unsaved_message(sheet, reference))
             for row, column, reference in formulas if column <= width]
+
+
+def unsaved_message(sheet: str, reference: str) -> str:
+    return (f"sheet {sheet!r} cell {reference}: formula without a saved value: open and save the workbook in "
+            "Excel/LibreOffice, or enter the value")
 
 
 def excel_rows(path: Path, notes: list[str],

@@ -51,7 +51,7 @@ from ci_lib.errors import ImportFormatError
 from ci_lib.ids import check_community_id
 from ci_lib.inputs.importers.school_year import parse_year
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
-from ci_lib.inputs.tables import read_rows
+from ci_lib.inputs.tables import read_rows, unsaved_message
 
 OUTCOME_COLUMNS = ("community_id", "indicator_id", "year", "group", "numerator", "denominator", "value")
 OUTCOME_KEY = ("community_id", "indicator_id", "year", "group")
@@ -101,11 +101,13 @@ def _cell_text(value: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- reading
-def _read_grid(path: Path, sheet: str | int | None) -> Grid:
-    """Every row of the file or sheet as (line or sheet row number, cells); cells are None when empty.
+def _read_grid(path: Path, sheet: str | int | None) -> tuple[Grid, dict[tuple[int, int], str]]:
+    """Every row of the file or sheet as (line or sheet row number, cells), cells None when empty, and the
+    cells (row, 0-based column) holding a formula without a saved value, with the message that says so.
 
     Read by `ci_lib.inputs.tables`, as the loader reads a data directory: an Excel error cell (`#VALUE!`)
-    stays the text it shows and is reported as not a count; the first problem reading the file is raised.
+    stays the text it shows and is reported as not a count, and an unsaved formula (which reads as blank)
+    is not taken for "no data"; the first problem reading the file is raised.
     """
     if not path.is_file():
         raise ImportFormatError(path, None, None, "file not found")
@@ -114,7 +116,9 @@ def _read_grid(path: Path, sheet: str | int | None) -> Grid:
     grid, problems = read_rows(path, [], sheet)
     if grid is None:
         raise ImportFormatError.of(problems[0])
-    return [(number, [c.strip() or None for c in cells]) for number, cells in grid.rows]
+    unsaved = {(row, column - 1): unsaved_message(grid.sheet or "", reference)
+               for row, column, reference in grid.formulas}
+    return [(number, [c.strip() or None for c in cells]) for number, cells in grid.rows], unsaved
 
 
 @dataclass
@@ -285,7 +289,7 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
         raise ImportFormatError(path, None, None,
                                 f"invalid indicator id {indicator_id!r}: expected snake_case")
     labels = _Labels(label_map)
-    grid = _read_grid(path, sheet)
+    grid, unsaved = _read_grid(path, sheet)
     layout, header_at = _layout(path, grid)
     result = CiaImport(rows=empty_outcomes())
     out: dict[str, list[object]] = {c: [] for c in OUTCOME_COLUMNS}
@@ -321,6 +325,9 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
             result.skipped_intersections += 1
             continue
         for year, (n_col, n_name, d_col, d_name) in layout.years.items():
+            for position, name in ((n_col, n_name), (d_col, d_name)):
+                if (row, position) in unsaved:
+                    raise ImportFormatError(path, row, name, unsaved[row, position])
             numerator, n_status = _cell(path, row, n_name, cells[n_col])
             denominator, d_status = _cell(path, row, d_name, cells[d_col])
             status = ""
