@@ -106,7 +106,7 @@ def test_on_means_the_tricks_apply_only_for_the_length_of_the_block():
 def test_formula_cells_are_found_with_the_trick_and_without(tmp_path, monkeypatch):
     import openpyxl
 
-    from ci_lib.inputs.load import excel_rows
+    from ci_lib.inputs.tables import excel_rows
 
     book = openpyxl.Workbook()
     sheet = book.active

@@ -49,9 +49,8 @@ def add_doctor_options(p: argparse.ArgumentParser) -> None:
 
 def doctor(lock: str | None = None) -> int:
     """`doctor`: exit 0 in sync, 1 on drift (the differences on stderr)."""
-    from ci_lib.tools import environment
-
     from ci_lib import compat
+    from ci_lib.tools import environment
 
     drift = environment.doctor(lock)
     for line in environment.report(drift):

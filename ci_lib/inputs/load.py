@@ -1,6 +1,8 @@
 """Read a data directory (CSV or Excel), convert types and validate it against the contract.
 
 Every problem is collected and reported as `file:row:column: message`; nothing is raised on the first.
+The file itself (encoding, delimiter, NUL bytes, field counts, workbooks, size) is read by
+`ci_lib.inputs.tables`, the reader the importers use too; this module gives the cells their meaning.
 Bad input never escapes as anything but `InvalidInput`:
 
 - rows are numbered as the user sees them: the line in the CSV file where the record starts (quoted
@@ -14,31 +16,32 @@ Bad input never escapes as anything but `InvalidInput`:
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import datetime
 import difflib
 import hashlib
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 
-from ci_lib import compat
 from ci_lib.digest import file_sha256
 from ci_lib.errors import InvalidInput, KitError, Problem
 from ci_lib.inputs.contract import TABLES, TableSpec
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
 from ci_lib.inputs.rubric import Rubric
+from ci_lib.inputs.tables import (
+    EXCEL_SUFFIXES,
+    Rows,
+    formula_problems,
+    grouped,
+    read_rows,
+    width_problems,
+)
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 OTHER_SUFFIXES = (".xls", ".ods", ".tsv", ".txt", ".CSV", ".XLSX")
-MAX_BYTES = 512 * 1024 * 1024
 HEADER_SEARCH_ROWS = 20
 KNOWN_COLUMNS = {str(c) for spec in TABLES.values() for c in spec.schema.columns}
 # [0-9], not \d: \d also matches other scripts' digits ('２０２５', '٢٠٢٥'), which pandas cannot parse
@@ -46,7 +49,6 @@ INTEGER_TEXT = r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0*)?"
 NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?"
 SCHOOL_YEAR = re.compile(r"([0-9]{4})\s*[-/\u2013]\s*([0-9]{2}|[0-9]{4})")
 LARGEST_NUMBER = 10**15
-SHOWN_PER_COLUMN = 5  # bad cells listed one by one per column and kind; the rest are counted on one line
 SHOWN_ROWS = 3  # rows named on the one line reporting an unknown id
 MARKED_COLUMNS = ("numerator", "denominator", "value")  # where a source's marker (ci_lib.inputs.markers) is a status
 DATA_SETTINGS = "data.yml"  # optional, beside the tables: `scale: fraction` (see read_scale)
@@ -90,234 +92,6 @@ def find_table(data_dir: Path, name: str) -> tuple[Path | None, list[Problem]]:
     return found[0], []
 
 
-def decode(raw: bytes, path: Path, notes: list[str]) -> str:
-    """UTF-8 (with or without BOM); UTF-16 with a BOM and Latin-1/cp1252 files are accepted with a note."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-        else:
-            notes.append(f"{path}: read as UTF-16. Save as UTF-8 to silence this note.")
-            return text
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        notes.append(f"{path}: not UTF-8; read as Windows-1252 (Latin-1). Save as UTF-8 to silence this note.")
-        return raw.decode("cp1252", errors="replace")
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter of the first non-blank line: comma, semicolon or tab (comma when none appears)."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
-    best = max(counts, key=lambda s: counts[s])
-    return best if counts[best] > 0 else ","
-
-
-def binary_problem(path: Path, raw: bytes) -> Problem | None:
-    """A CSV must be text: a workbook or other binary data saved under a .csv name is reported, not parsed."""
-    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
-        return Problem(str(path), None, None, "is a spreadsheet workbook, not CSV text: export it as CSV (UTF-8) "
-                                              "or give it the .xlsx suffix")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None  # UTF-16 text holds NUL bytes
-    head = raw[: 64 * 1024]  # a sample for the control-character ratio; NUL bytes are looked for in every cell
-    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13))
-    if controls > len(head) // 100:
-        line = head[: head.find(b"\x00")].count(b"\n") + 1 if b"\x00" in head else None
-        return Problem(str(path), line, None, "is not a text file (binary data): expected CSV text")
-    return None
-
-
-def grouped(problems: list[Problem], what: str) -> list[Problem]:
-    """The first `SHOWN_PER_COLUMN` problems of each column, then one line counting the rest of that column.
-
-    A column of text where numbers belong (or a damaged file) would otherwise bury the report under one
-    identical line per row; `what` completes "N more cells in column C ...".
-    """
-    by_column: dict[tuple[str, str | None], list[Problem]] = {}
-    for problem in sorted(problems, key=lambda p: (p.file, p.row or 0)):
-        by_column.setdefault((problem.file, problem.column), []).append(problem)
-    out: list[Problem] = []
-    for (file, column), found in by_column.items():
-        out += found[:SHOWN_PER_COLUMN]
-        rest = found[SHOWN_PER_COLUMN:]
-        if rest:
-            rows = f"rows {rest[0].row}-{rest[-1].row}" if len(rest) > 1 else f"row {rest[0].row}"
-            out.append(Problem(file, rest[0].row, column, f"{len(rest)} more cells in column {column} {what} "
-                                                          f"({rows}; only the first {SHOWN_PER_COLUMN} are listed)"))
-    return out
-
-
-def nul_problems(path: Path, rows: Rows) -> list[Problem]:
-    """Every cell holding a NUL byte: a sign of a damaged file or a binary format, never data to keep."""
-    header = rows[0][1] if rows else []
-    found = []
-    for number, cells in rows:
-        for position, cell in enumerate(cells):
-            if "\x00" in cell:
-                name = header[position].strip() if position < len(header) and "\x00" not in header[position] else ""
-                found.append(Problem(str(path), number, name or f"column {position + 1}",
-                                     "NUL byte (\\x00) in the cell: the file is damaged or not plain text; "
-                                     "remove it or export the file again"))
-    return grouped(found, "hold a NUL byte")
-
-
-def cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a user sees (2015.0 -> '2015', dates ISO, blank -> '')."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
-        return value.date().isoformat()
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return str(value)
-
-
-Rows = list[tuple[int, list[str]]]  # (line in the file or sheet row, cells)
-
-
-FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
-Formula = tuple[int, int, str]  # (sheet row, column number, cell reference) of a formula with no saved value
-
-
-def unsaved_formulas(sheet: Any, path: Path | None = None) -> list[Formula]:
-    """Formula cells of a read-only worksheet that hold no saved result.
-
-    Read with `data_only`, such a cell looks blank (openpyxl gives None), so an unsaved formula in a
-    count column would pass for an empty count. A workbook written by a program that does not calculate
-    (a script, openpyxl) has them until it is opened and saved in Excel or LibreOffice. A formula whose
-    saved result is the empty string (`t="str"` with an empty value) is a blank on purpose, not one of these.
-    The sheet XML is parsed only when it holds a formula element at all.
-    """
-    from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
-
-    source = compat.worksheet_xml(sheet)
-    if source is None:
-        return formulas_from_cells(sheet, path) if path is not None else []
-    with source() as stream:
-        tail = b""
-        while chunk := stream.read(1 << 20):
-            if FORMULA_ELEMENT.search(tail + chunk):
-                break
-            tail = chunk[-64:]
-        else:
-            return []
-    cell_tag, row_tag = f"{{{SHEET_MAIN_NS}}}c", f"{{{SHEET_MAIN_NS}}}row"
-    formula_tag, value_tag = f"{{{SHEET_MAIN_NS}}}f", f"{{{SHEET_MAIN_NS}}}v"
-    found: list[Formula] = []
-    row_number, column_number = 0, 0
-    with source() as stream:
-        for event, element in iterparse(stream, events=("start", "end")):
-            if element.tag == row_tag and event == "start":
-                row_number = int(element.get("r") or row_number + 1)
-                column_number = 0
-            elif element.tag == cell_tag and event == "end":
-                reference = element.get("r")
-                row, column_number = (coordinate_to_tuple(reference) if reference
-                                      else (row_number, column_number + 1))
-                saved = element.find(value_tag)
-                if element.find(formula_tag) is not None and (
-                        saved is None or (not saved.text and element.get("t") != "str")):
-                    found.append((row, column_number, reference or f"{get_column_letter(column_number)}{row}"))
-                element.clear()
-            elif element.tag == row_tag:
-                element.clear()
-    return found
-
-
-def formulas_from_cells(sheet: Any, path: Path) -> list[Formula]:
-    """`unsaved_formulas` through openpyxl's public cells: the sheet read again with formulas, not values.
-
-    The fallback where the sheet's XML is not at hand (`compat.worksheet_xml`): a formula cell whose saved
-    value reads as blank. Slower (every cell is read again), and a formula saved as an empty string counts.
-    """
-    import openpyxl
-    from openpyxl.utils.cell import get_column_letter
-
-    values = {(cell.row, cell.column): cell.value for row in sheet.iter_rows() for cell in row
-              if getattr(cell, "row", None) is not None}
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    try:
-        found: list[Formula] = []
-        for row in workbook[sheet.title].iter_rows():
-            for cell in row:
-                if getattr(cell, "data_type", None) == "f" and values.get((cell.row, cell.column)) is None:
-                    found.append((cell.row, cell.column, f"{get_column_letter(cell.column)}{cell.row}"))
-        return found
-    finally:
-        workbook.close()
-
-
-def formula_problems(path: Path, rows: Rows, sheet: str, formulas: list[Formula]) -> list[Problem]:
-    """An unsaved formula in the header row or under a header cell, at its row and column."""
-    header = [c.strip() for c in rows[0][1]] if rows and rows[0][0] == 1 else []
-    width = max([len(header), *(column for row, column, _ in formulas if row == 1)])
-    header += [""] * (width - len(header))
-    return [Problem(str(path), row, header[column - 1] or f"column {column}",
-                    f"sheet {sheet!r} cell {reference}: formula without a saved value: open and save the workbook "
-                    "in Excel/LibreOffice, or enter the value")
-            for row, column, reference in formulas if column <= width]
-
-
-def excel_rows(path: Path, notes: list[str]) -> tuple[Rows, str, list[Formula], list[Problem]]:
-    """Every row of the first worksheet with its sheet row number (blank rows included), and its unsaved formulas."""
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl/zipfile raise many types for corrupt workbooks
-        return [], "", [], [Problem(str(path), None, None,
-                                    f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]
-    try:
-        sheets = workbook.worksheets
-        if not sheets:
-            return [], "", [], [Problem(str(path), None, None, "the workbook has no worksheet")]
-        sheet = sheets[0]
-        if len(sheets) > 1:
-            notes.append(f"{path}: read the first sheet {sheet.title!r} only ({len(sheets)} sheets; the data must be "
-                         "on the first)")
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()  # a stale <dimension> (e.g. A1:XFD1048576) would pad every row to 16384 cells
-        rows: Rows = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [cell_text(v) for v in values]
-            while cells and not cells[-1].strip():
-                cells.pop()
-            rows.append((number, cells))
-        return rows, sheet.title, unsaved_formulas(sheet, path), []
-    except Exception as exc:  # a truncated or corrupt sheet fails while iterating
-        return [], "", [], [Problem(str(path), None, None,
-                                    f"cannot read Excel workbook: {type(exc).__name__}: {exc}")]
-    finally:
-        workbook.close()
-
-
-def csv_rows(path: Path, text: str, sep: str) -> tuple[Rows, list[Problem]]:
-    """Parse CSV text into rows tagged with the line they start on (quoted fields may span lines)."""
-    rows: Rows = []
-    reader = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
-    start = 1
-    try:
-        for row in reader:
-            rows.append((start, row))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        message = str(exc)
-        if "field larger than field limit" in message:
-            message = (f"a field is longer than {csv.field_size_limit()} characters "
-                       "(a quote opened here and never closed?)")
-        return rows, [Problem(str(path), start, None, f"cannot parse CSV: {message}")]
-    return rows, []
-
-
 def find_header(rows: Rows) -> int | None:
     """Position in `rows` of the first row that names at least two contract columns (None: not found)."""
     for position, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -342,20 +116,8 @@ def frame_from_rows(path: Path, rows: Rows, sheet: str | None) -> tuple[pd.DataF
                               f"or merged cells): delete the row(s) above it")]
     header = [c.strip().lstrip("\ufeff").strip() for c in header]
     data = rows[1:]
-    problems: list[Problem] = []
     width = len(header)
-    if sheet is None:
-        for number, cells in data:
-            if len(cells) != width:
-                hint = ""
-                if len(cells) < width and any("\n" in c for c in cells):
-                    hint = " (a quote opened on this row is never closed?)"
-                problems.append(Problem(str(path), number, None, f"expected {width} fields, found {len(cells)}{hint}"))
-    else:
-        for number, cells in data:
-            if len(cells) > width:
-                problems.append(Problem(str(path), number, None, f"{where}a value in column {len(cells)} lies "
-                                                                  f"outside the header's {width} columns"))
+    problems = width_problems(path, width, data, sheet)
     if problems:
         return None, problems
     data = [(number, cells if len(cells) == width else cells + [""] * (width - len(cells))) for number, cells in data]
@@ -387,43 +149,11 @@ def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, 
 
     With a frame, the problems are cells that read as blank but are not (formulas without a saved value).
     """
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return None, [Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")]
-    if size > MAX_BYTES:
-        return None, [Problem(str(path), None, None, f"file is larger than {MAX_BYTES // 2**20} MiB")]
-    sheet: str | None = None
-    sep = ","
-    formulas: list[Formula] = []
-    if path.suffix.lower() in EXCEL_SUFFIXES:
-        rows, sheet, formulas, problems = excel_rows(path, notes)
-        if problems:
-            return None, problems
-        has_nul = any("\x00" in cell for _, cells in rows for cell in cells)
-    else:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            return None, [Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")]
-        binary = binary_problem(path, raw)
-        if binary is not None:
-            return None, [binary]
-        text = decode(raw, path, notes)
-        if not text.strip():
-            return None, [Problem(str(path), 1, None, "file is empty (expected a header row)")]
-        sep = sniff_delimiter(text)
-        if sep != ",":
-            decimal = " (a comma in a decimal number is read as the decimal mark)" if sep == ";" else ""
-            notes.append(f"{path}: read with delimiter {sep!r}{decimal}")
-        rows, problems = csv_rows(path, text, sep)
-        if problems:
-            return None, problems
-        has_nul = "\x00" in text  # the whole file: one C-level scan
-    nul = nul_problems(path, rows) if has_nul else []
-    if nul:
-        return None, nul
-    unsaved = formula_problems(path, rows, sheet, formulas) if sheet is not None else []
+    grid, problems = read_rows(path, notes)
+    if grid is None:
+        return None, problems
+    rows, sheet = grid.rows, grid.sheet
+    unsaved = formula_problems(path, rows, sheet, grid.formulas) if sheet is not None else []
     shown = grouped(unsaved, "hold a formula without a saved value")
     if any(p.row == 1 for p in unsaved):
         return None, shown  # the header itself is not known
@@ -432,21 +162,9 @@ def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, 
     frame, problems = frame_from_rows(path, rows, sheet)
     if frame is None:
         return None, problems + shown
-    frame.attrs["delimiter"] = sep
+    frame.attrs["delimiter"] = grid.delimiter
     frame.attrs["unsaved"] = sorted({(p.row, str(p.column)) for p in unsaved if p.row is not None})
     return frame, shown
-
-
-def field_count_problems(path: Path, text: str, sep: str) -> list[Problem]:
-    rows, problems = csv_rows(path, text, sep)
-    if problems or not rows:
-        return problems
-    width = len(rows[0][1])
-    return [
-        Problem(str(path), number, None, f"expected {width} fields, found {len(row)}")
-        for number, row in rows[1:]
-        if row and len(row) != width
-    ]
 
 
 def column_problems(path: Path, frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
@@ -821,7 +539,7 @@ def with_student_rows(data_dir: Path, tables: dict[str, pd.DataFrame], rubric: R
     try:
         rows = aggregate_students(path)
     except ImportFormatError as exc:
-        problems.append(Problem(str(exc.file or path), exc.row, exc.column, exc.message))
+        problems.extend(exc.problems)
         return outcomes
     known = set(tables["communities"]["community_id"]) if "communities" in tables else set()
     for cid in sorted(set(rows["community_id"]) - known):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import mistune
 import nbformat
@@ -23,10 +23,13 @@ from ci_lib.atomic import write_text
 from ci_lib.layout import YearLayout
 from ci_lib.website.content import NAV, YearContent
 
-if TYPE_CHECKING:
-    from ci_lib.website.ahead import PagesAhead
-
 HERE = Path(__file__).parent
+
+
+class BodiesAhead(Protocol):
+    """Page bodies exported before the render (`ci_lib.website.ahead.PagesAhead`, which builds on this module)."""
+
+    def take(self, data: bytes) -> Markup | None: ...
 
 
 class PageExporter(HTMLExporter):
@@ -76,7 +79,7 @@ def environment() -> Environment:
 
 
 class BuiltinSite:
-    def __init__(self, content: YearContent, out: Path, ahead: PagesAhead | None = None):
+    def __init__(self, content: YearContent, out: Path, ahead: BodiesAhead | None = None):
         self.content = content
         self.out = out
         self.ahead = ahead
@@ -220,6 +223,6 @@ LISTING = """
 
 
 def render_builtin(content: YearContent, out: Path, stale: set[str] | None = None,
-                   ahead: PagesAhead | None = None) -> dict[str, Any]:
+                   ahead: BodiesAhead | None = None) -> dict[str, Any]:
     pages = BuiltinSite(content, out, ahead).build(stale)
     return {"engine": "builtin", "pages": len(pages), "rendered": len(pages) if stale is None else len(stale)}

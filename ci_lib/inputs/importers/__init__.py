@@ -8,8 +8,8 @@
 Every format problem is an `ImportFormatError` printed as `file:row:column: message`.
 """
 
+from ci_lib.errors import ImportFormatError
 from ci_lib.inputs.importers.cia import CiaImport, read_cia, write_rows
-from ci_lib.inputs.importers.errors import ImportFormatError
 from ci_lib.inputs.importers.school_year import parse_year
 from ci_lib.inputs.importers.students import aggregate_students
 

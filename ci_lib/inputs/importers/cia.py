@@ -36,10 +36,7 @@ The wide table (one indicator per sheet or CSV file) looks like::
 
 from __future__ import annotations
 
-import csv
 import io
-import math
-import numbers
 import os
 import re
 from collections import Counter
@@ -50,16 +47,16 @@ from pathlib import Path
 import pandas as pd
 
 from ci_lib.atomic import write_bytes
+from ci_lib.errors import ImportFormatError
 from ci_lib.ids import check_community_id
-from ci_lib.inputs.importers.errors import ImportFormatError
 from ci_lib.inputs.importers.school_year import parse_year
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
+from ci_lib.inputs.tables import read_rows, unsaved_message
 
 OUTCOME_COLUMNS = ("community_id", "indicator_id", "year", "group", "numerator", "denominator", "value")
 OUTCOME_KEY = ("community_id", "indicator_id", "year", "group")
 OUTCOME_DTYPES = {"community_id": "str", "indicator_id": "str", "year": "Int64", "group": "str",
                   "numerator": "Int64", "denominator": "Int64", "value": "Float64"}
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 _INDICATOR_ID = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _HEADER_CELL = re.compile(r"N\s*(?:SY\s*)?\d", re.IGNORECASE)  # a cell that marks the header row
@@ -71,6 +68,7 @@ ALL_GENDER_LABELS = frozenset({"all", "all genders", "all gender", "both", "both
 ALL_POPULATION_LABELS = frozenset({"all", "all students", "total", "overall", "all student groups",
                                    "total population"})
 GENDER_LABELS = {"female": "female", "male": "male"}
+Grid = list[tuple[int, list[str | None]]]  # (line or sheet row, cells: stripped text, None when blank)
 
 
 @dataclass
@@ -97,75 +95,30 @@ def _norm(label: str) -> str:
     return " ".join(label.split()).casefold()
 
 
-def _cell_text(value: object) -> str | None:
-    """A label/header cell as stripped text; None when empty."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
+def _cell_text(value: str | None) -> str | None:
+    """A cell as stripped text; None when empty."""
+    return (value.strip() or None) if value is not None else None
 
 
 # ---------------------------------------------------------------------------------------------- reading
-def _read_grid(path: Path, sheet: str | int | None) -> list[tuple[int, list[object]]]:
-    """Every row of the sheet as (spreadsheet row number, cells); cells are None when empty."""
-    suffix = path.suffix.lower()
+def _read_grid(path: Path, sheet: str | int | None) -> tuple[Grid, dict[tuple[int, int], str]]:
+    """Every row of the file or sheet as (line or sheet row number, cells), cells None when empty, and the
+    cells (row, 0-based column) holding a formula without a saved value, with the message that says so.
+
+    Read by `ci_lib.inputs.tables`, as the loader reads a data directory: an Excel error cell (`#VALUE!`)
+    stays the text it shows and is reported as not a count, and an unsaved formula (which reads as blank)
+    is not taken for "no data"; the first problem reading the file is raised.
+    """
     if not path.is_file():
         raise ImportFormatError(path, None, None, "file not found")
-    if suffix == ".xls":
+    if path.suffix.lower() == ".xls":
         raise ImportFormatError(path, None, None, "old .xls workbooks are not read: save as .xlsx or .csv")
-    if suffix in EXCEL_SUFFIXES:
-        return _read_sheet(path, sheet)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    try:
-        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    grid: list[tuple[int, list[object]]] = []
-    start = 1
-    try:
-        for cells in reader:
-            grid.append((start, [c.strip() or None for c in cells]))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise ImportFormatError(path, reader.line_num, None, f"malformed CSV: {exc}") from exc
-    return grid
-
-
-def _read_sheet(path: Path, sheet: str | int | None) -> list[tuple[int, list[object]]]:
-    """A worksheet's rows with their sheet row numbers (blank rows kept), read with openpyxl itself.
-
-    pandas would turn an Excel error cell (`#VALUE!`, `#DIV/0!`) into an empty cell, i.e. "no data"; read
-    directly, it stays the text it shows and is reported as not a count.
-    """
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl/zipfile raise many types for corrupt workbooks
-        raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
-    try:
-        try:
-            chosen = book.worksheets[sheet or 0] if not isinstance(sheet, str) else book[sheet]
-        except (IndexError, KeyError) as exc:
-            what = "the workbook" if sheet is None else f"sheet {sheet!r}"
-            raise ImportFormatError(path, None, None, f"cannot read {what}: {exc}") from exc
-        if hasattr(chosen, "reset_dimensions"):
-            chosen.reset_dimensions()  # a stale <dimension> would pad every row
-        return [(number, [None if _cell_text(v) is None else v for v in row])
-                for number, row in enumerate(chosen.iter_rows(values_only=True), start=1)]
-    except ImportFormatError:
-        raise
-    except Exception as exc:  # a truncated or corrupt sheet fails while iterating
-        raise ImportFormatError(path, None, None, f"cannot read the workbook: {exc}") from exc
-    finally:
-        book.close()
+    grid, problems = read_rows(path, [], sheet)
+    if grid is None:
+        raise ImportFormatError.of(problems[0])
+    unsaved = {(row, column - 1): unsaved_message(grid.sheet or "", reference)
+               for row, column, reference in grid.formulas}
+    return [(number, [c.strip() or None for c in cells]) for number, cells in grid.rows], unsaved
 
 
 @dataclass
@@ -178,7 +131,7 @@ class _Layout:
     years: dict[int, tuple[int, str, int, str]]  # year -> (N index, N header, D index, D header)
 
 
-def _layout(path: Path, grid: list[tuple[int, list[object]]]) -> tuple[_Layout, int]:
+def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
     header_at = next((i for i, (_, cells) in enumerate(grid)
                       if any(isinstance(c, str) and _HEADER_CELL.match(c.strip()) for c in cells)), None)
     if header_at is None:
@@ -224,26 +177,14 @@ def _layout(path: Path, grid: list[tuple[int, list[object]]]) -> tuple[_Layout, 
     return _Layout(header_row, gender_col, label_col, label_name, gender_name, years), header_at
 
 
-def _count(path: Path, row: int, column: str, value: object) -> int | None:
+def _count(path: Path, row: int, column: str, value: str | None) -> int | None:
     """A count cell -> int (None when empty); anything else is an ImportFormatError."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    number: float | int | None = None
     shown = _cell_text(value)
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, numbers.Real):
-        number = value  # type: ignore[assignment]
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        if re.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+", text):
-            text = text.replace(",", "")
-        try:  # [0-9], not \d: float() would read '４１２' silently (see ci_lib.inputs.load.convert_numbers)
-            number = float(text) if re.fullmatch(r"-?[0-9]+(\.[0-9]*)?", text) else None
-        except ValueError:  # pragma: no cover - the pattern admits only numbers
-            number = None
+    if shown is None:
+        return None
+    text = shown.replace(",", "") if re.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+", shown) else shown
+    # [0-9], not \d: float() would read '４１２' silently (see ci_lib.inputs.load.convert_numbers)
+    number = float(text) if re.fullmatch(r"-?[0-9]+(\.[0-9]*)?", text) else None
     if number is None:
         ascii_hint = " written with digits 0-9" if any(c.isdigit() and not c.isascii() for c in str(shown)) else ""
         raise ImportFormatError(path, row, column, f"'{shown}' is not a count: expected a whole number{ascii_hint} "
@@ -255,7 +196,7 @@ def _count(path: Path, row: int, column: str, value: object) -> int | None:
     return int(number)
 
 
-def _cell(path: Path, row: int, column: str, value: object) -> tuple[int | None, str | None]:
+def _cell(path: Path, row: int, column: str, value: str | None) -> tuple[int | None, str | None]:
     """A count cell -> (count, None), or (None, status) for a source's marker."""
     status = cell_status(value.strip()) if isinstance(value, str) else None
     if status is not None:
@@ -348,7 +289,7 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
         raise ImportFormatError(path, None, None,
                                 f"invalid indicator id {indicator_id!r}: expected snake_case")
     labels = _Labels(label_map)
-    grid = _read_grid(path, sheet)
+    grid, unsaved = _read_grid(path, sheet)
     layout, header_at = _layout(path, grid)
     result = CiaImport(rows=empty_outcomes())
     out: dict[str, list[object]] = {c: [] for c in OUTCOME_COLUMNS}
@@ -384,6 +325,9 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
             result.skipped_intersections += 1
             continue
         for year, (n_col, n_name, d_col, d_name) in layout.years.items():
+            for position, name in ((n_col, n_name), (d_col, d_name)):
+                if (row, position) in unsaved:
+                    raise ImportFormatError(path, row, name, unsaved[row, position])
             numerator, n_status = _cell(path, row, n_name, cells[n_col])
             denominator, d_status = _cell(path, row, d_name, cells[d_col])
             status = ""

@@ -33,9 +33,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ci_lib.errors import ImportFormatError
 from ci_lib.ids import COMMUNITY_ID
 from ci_lib.inputs.importers.cia import OUTCOME_COLUMNS, OUTCOME_DTYPES
-from ci_lib.inputs.importers.errors import ImportFormatError
 
 REQUIRED = ("student_id", "community_id", "year")
 # group column -> SQL mapping its (raw) value to a group id; NULL = no group, '!invalid' = a bad value
