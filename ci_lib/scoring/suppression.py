@@ -8,7 +8,7 @@ is public) can compute the blank groups' combined result as the total minus the 
 `min_cell` students; `exposures` is the independent check the audit and the tests run.
 
 Published values are percents (no counts), and a change or a gap is published only when every cell it is
-computed from is shown, so a year's blank cannot be derived from other years (tests/test_suppression.py).
+computed from is shown, so a year's blank cannot be derived from other years (tests/unit/scoring/test_suppression.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,293 @@
+"""The built-in site in a real browser: Debian chromium driven by Playwright over a local HTTP server.
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium. The site is the full demo
+(`demo_site`: 70 communities, built-in renderer), served from 127.0.0.1 on an ephemeral port; nothing else
+may be requested. Full-page screenshots land in test-artifacts/screenshots/ (an artifact, not an assertion).
+Accessibility is checked with axe-core from node_modules (`npm install` at the repository root).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ci_lib.inputs.rubric import load_rubric
+from tests.paths import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} not found: the browser tests drive Debian's chromium (apt-get install chromium)",
+                allow_module_level=True)
+playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+expect = playwright_sync.expect
+
+pytestmark = pytest.mark.browser
+
+REPO = REPO_ROOT
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync"]
+NAV = ["Overview", "Communities", "Methods", "Downloads"]
+CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json"}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(demo_site) -> Iterator[dict[str, Any]]:
+    """The demo site over HTTP, plus what the tests compare it with (scores JSON, manifest)."""
+    project = demo_site
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler,
+                                                                              directory=str(project.site)))
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    scores = {p.stem: json.loads(p.read_text()) for p in sorted((project.report_dir / "scores").glob("*.json"))}
+    manifest = json.loads((project.report_dir / "manifest.json").read_text())
+    try:
+        yield {"base": f"http://127.0.0.1:{server.server_address[1]}/", "scores": scores, "manifest": manifest}
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Tab:
+    """A page in a fresh browser context, recording every console error and failed or foreign request."""
+
+    page: Any
+    base: str
+    errors: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.set_default_timeout(10_000)
+        self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text} ({m.location})")
+                     if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught exception: {e}"))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"))
+        self.page.on("response", lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        self.page.on("request", lambda r: None if r.url.startswith((self.base, "data:"))
+                     else self.errors.append(f"external request: {r.url}"))
+
+    def open(self, path: str) -> Any:
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+        return self.page
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture()
+def tab(browser, site) -> Iterator[Tab]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield Tab(context.new_page(), site["base"])
+    finally:
+        context.close()
+
+
+def first_community(site: dict[str, Any]) -> str:
+    return sorted(site["scores"])[0]
+
+
+# -- 1. home and navigation --------------------------------------------------------------------------------------
+def test_home_page_loads_and_every_navbar_link_is_followed_to_a_200(tab, site):
+    title = site["manifest"].get("title") or f"Assessment {site['manifest']['year']}"
+    page = tab.open("index.html")
+    assert page.title() == f"{title} · {title}"
+    expect(page.locator("main h1")).to_have_text(title)
+    nav = page.get_by_role("navigation", name="Main")
+    assert [label for label in NAV if nav.get_by_role("link", name=label, exact=True).count() == 1] == NAV
+    for label in NAV:
+        tab.open("index.html")
+        with page.expect_navigation() as navigation:
+            nav.get_by_role("link", name=label, exact=True).click()
+        assert navigation.value.status == 200, label
+        expect(page.locator("main h1")).to_have_text(title if label == "Overview" else label)
+        expect(nav.get_by_role("link", name=label, exact=True)).to_have_attribute("aria-current", "page")
+    assert tab.errors == []
+
+
+# -- 2. listing search and filters ---------------------------------------------------------------------------------
+def unique_fragment(site: dict[str, Any]) -> tuple[str, str]:
+    """Part of one community's name found in no other community's searchable text (name, state, id, gateway)."""
+    labels = [g["label"] for g in load_rubric(site["manifest"]["framework"]).gateways] + ["Not yet Exploring"]
+    text = {cid: f"{s['name']} {s['state']} {cid}".lower() for cid, s in site["scores"].items()}
+    for cid, s in sorted(site["scores"].items()):
+        for word in s["name"].split():
+            fragment = word[:5]
+            others = [t for other, t in text.items() if other != cid] + [label.lower() for label in labels]
+            if len(fragment) >= 3 and not any(fragment.lower() in t for t in others):
+                return cid, fragment
+    pytest.fail("no community name has a part that is unique to it")
+
+
+def test_listing_search_and_gateway_filter_narrow_the_list(tab, site):
+    scores = site["scores"]
+    page = tab.open("communities.html")
+    visible = page.locator("#community-list li:not([hidden])")
+    expect(visible).to_have_count(len(scores))
+
+    cid, fragment = unique_fragment(site)
+    page.locator("#search").press_sequentially(fragment)
+    expect(visible).to_have_count(1)
+    expect(visible.get_by_role("link")).to_have_text(scores[cid]["name"])
+    expect(visible.get_by_role("link")).to_have_attribute("href", f"communities/{cid}.html")
+    expect(page.locator("#count")).to_have_text(f"1 of {len(scores)} communities")
+    tab.screenshot("communities-search")
+    page.locator("#search").fill("")
+    expect(visible).to_have_count(len(scores))
+
+    gateway_of = {cid: s["gateway"]["reached"] or "none" for cid, s in scores.items()}
+    options = page.locator("#filter-gateway option").evaluate_all("os => os.map(o => o.value).filter(Boolean)")
+    assert set(gateway_of.values()) <= set(options)
+    for value in options:
+        page.locator("#filter-gateway").select_option(value)
+        expected = sorted(scores[c]["name"] for c, g in gateway_of.items() if g == value)
+        expect(visible).to_have_count(len(expected))
+        assert sorted(visible.get_by_role("link").all_inner_texts()) == expected, value
+    page.locator("#filter-gateway").select_option("")
+
+    state = scores[cid]["state"]
+    page.locator("#filter-state").select_option(state)
+    expected = sorted(s["name"] for s in scores.values() if s["state"] == state)
+    expect(visible).to_have_count(len(expected))
+    assert sorted(visible.get_by_role("link").all_inner_texts()) == expected
+    assert tab.errors == []
+
+
+# -- 3. figures: alt text and data tables --------------------------------------------------------------------------
+def test_community_figures_have_alt_text_and_a_data_table_that_opens(tab, site):
+    cid = first_community(site)
+    page = tab.open(f"communities/{cid}.html")
+    figures = page.locator("figure.chart")
+    n_outcomes = len({o["indicator_id"] for o in site["scores"][cid]["outcomes"]})
+    assert figures.count() >= 1 + n_outcomes  # the pillar matrix and one chart per indicator
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        img = figure.locator("img")
+        expect(img).to_have_count(1)
+        alt = img.get_attribute("alt") or ""
+        assert len(alt.strip()) > 40, f"figure {figure.get_attribute('id')}: alt {alt!r}"
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0"), f"figure {figure.get_attribute('id')}: no image"
+        details = figure.locator("details.data-table")
+        expect(details).to_have_count(1)
+        table = details.locator("table")
+        expect(table).to_be_hidden()
+        details.locator("summary").click()
+        expect(details).to_have_attribute("open", "")
+        expect(table).to_be_visible()
+        assert table.locator("tbody tr").count() > 0
+    assert tab.errors == []
+
+
+# -- 4. downloads ------------------------------------------------------------------------------------------------
+def check_download(page: Any, href: str) -> bytes:
+    response = page.request.get(href)
+    assert response.status == 200, href
+    body = response.body()
+    assert body, f"{href}: empty body"
+    suffix = Path(href.split("?")[0]).suffix
+    if suffix in CONTENT_TYPES:
+        assert response.headers["content-type"].startswith(CONTENT_TYPES[suffix]), (href, response.headers)
+    if suffix == ".json":
+        json.loads(body)
+    return body
+
+
+def test_download_links_return_the_files(tab, site):
+    cid = first_community(site)
+    page = tab.open(f"communities/{cid}.html")
+    links = page.locator("ul.downloads a")
+    hrefs = links.evaluate_all("as => as.map(a => a.href)")
+    assert any(h.endswith(f"data/{cid}-outcomes.csv") for h in hrefs) and any(
+        h.endswith(f"scores/{cid}.json") for h in hrefs), hrefs
+    for href in hrefs:
+        body = check_download(page, href)
+        if href.endswith(".csv"):
+            assert body.decode().splitlines()[0] == "indicator_id,group,year,value"
+        else:
+            assert json.loads(body)["community_id"] == cid
+
+    page = tab.open("downloads.html")
+    hrefs = page.locator("main a").evaluate_all("as => as.map(a => a.href)")
+    assert len(hrefs) == 2 + 2 * len(site["scores"]), hrefs
+    for href in hrefs:
+        body = check_download(page, href)
+        if href.endswith("downloads/scores.csv"):
+            assert len(body.decode().strip().splitlines()) == 1 + len(site["scores"])
+        if href.endswith("manifest.json"):
+            assert json.loads(body)["data_sha256"] == site["manifest"]["data_sha256"]
+    tab.screenshot("downloads")
+    assert tab.errors == []
+
+
+# -- 5. console errors and failed requests; 7. screenshots ---------------------------------------------------------
+def test_no_console_errors_or_failed_requests(tab, site):
+    cid = first_community(site)
+    for path, name in [("index.html", "home"), ("communities.html", "communities"), ("methods.html", "methods"),
+                       (f"communities/{cid}.html", f"community-{cid}")]:
+        tab.open(path)
+        tab.screenshot(name)
+        assert tab.errors == [], path
+
+
+def test_pages_reflow_at_phone_width(browser, site):
+    """At 375 px nothing widens the page: wide tables scroll inside their own region."""
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    try:
+        tab = Tab(context.new_page(), site["base"])
+        for path in ["index.html", "communities.html", "methods.html", f"communities/{first_community(site)}.html"]:
+            page = tab.open(path)
+            page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+            width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert width[0] <= width[1], (path, width)
+        tab.screenshot(f"community-{first_community(site)}-phone")
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
+# -- 6. axe-core -------------------------------------------------------------------------------------------------
+AXE_PAGES = ["index.html", "communities.html", "methods.html", "downloads.html", "COMMUNITY"]
+
+
+@pytest.mark.parametrize("path", AXE_PAGES)
+def test_axe_finds_no_serious_or_critical_violations(tab, site, path):
+    if not AXE.exists():
+        pytest.skip(f"{AXE.relative_to(REPO)} missing: run `npm install` (or `npm ci`) at the repository root")
+    if path == "COMMUNITY":
+        path = f"communities/{first_community(site)}.html"
+    page = tab.open(path)
+    # Check the collapsed data tables too, not only what is visible on arrival.
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    bad = [f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+           for v in result["violations"] if v["impact"] in {"serious", "critical"}]
+    assert bad == [], f"{path}:\n" + "\n".join(bad)
+    assert tab.errors == []
