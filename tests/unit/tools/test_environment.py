@@ -63,22 +63,24 @@ def installed_version(name: str) -> str:
     return metadata.version(name)
 
 
-def test_doctor_is_quiet_when_the_environment_matches(tmp_path, capsys):
+def doctor_output_in_sync(tmp_path, capsys) -> str:
+    """What `ci-assess doctor` prints against a lock that pins what is installed (it must exit 0)."""
     lock = tmp_path / "requirements.lock"
     lock.write_text(f"# pinned for Python {PYTHON}\npyyaml=={installed_version('PyYAML')}\n"
                     f"pandas=={installed_version('pandas')}\n    # via ci-assess (pyproject.toml)\n")
     assert main(["doctor", "--lock", str(lock)]) == 0
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_doctor_is_quiet_when_the_environment_matches(tmp_path, capsys):
+    out = doctor_output_in_sync(tmp_path, capsys)
     assert "in sync" in out and f"python: {PYTHON} (lock: {PYTHON})" in out
     assert "speed tricks on (CI_ASSESS_NO_COMPAT=1 turns them off): skip_validation_on_write" in out
 
 
 def test_doctor_says_when_the_kill_switch_turned_the_speed_tricks_off(tmp_path, capsys, monkeypatch):
-    lock = tmp_path / "requirements.lock"
-    lock.write_text(f"# pinned for Python {PYTHON}\npandas=={installed_version('pandas')}\n")
     monkeypatch.setenv("CI_ASSESS_NO_COMPAT", "1")
-    assert main(["doctor", "--lock", str(lock)]) == 0
-    out = capsys.readouterr().out
+    out = doctor_output_in_sync(tmp_path, capsys)
     assert "speed tricks on (CI_ASSESS_NO_COMPAT=1 turns them off): none; off" in out and "fast_svg_text" in out
 
 
