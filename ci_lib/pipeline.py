@@ -25,6 +25,7 @@ from ci_lib.errors import KitError
 from ci_lib.execute import cache, unchanged
 from ci_lib.execute.merge import shard_manifest_path
 from ci_lib.execute.results import RunOptions, RunReport, TaskResult
+from ci_lib.layout import YearLayout
 
 if TYPE_CHECKING:
     from ci_lib.execute.executors import Executor
@@ -50,7 +51,7 @@ class AssessOptions(RunOptions):
 
     @property
     def report_dir(self) -> Path:
-        return Path(self.reports_root) / str(self.year)
+        return YearLayout(Path(self.reports_root), self.year).report_dir
 
     def run_options(self) -> RunOptions:
         names = {f.name for f in fields(RunOptions)}

@@ -186,8 +186,10 @@ def print_site(info: Any) -> None:
 def merge(year: int, reports: str) -> int:
     """`merge`: the shard manifests of `reports/<year>` joined into its manifest.json."""
     from ci_lib.execute.merge import merge_shards
+    from ci_lib.layout import YearLayout
 
-    merged = merge_shards(Path(reports) / str(year))
-    shards = json.loads((Path(reports) / str(year) / "timings.json").read_text())["shards"]
+    layout = YearLayout(Path(reports), year)
+    merged = merge_shards(layout.report_dir)
+    shards = json.loads(layout.timings.read_text())["shards"]
     print(f"merged {shards} shards: {len(merged['notebooks'])} notebooks")
     return 0

@@ -16,9 +16,10 @@ def add_publish_options(p: argparse.ArgumentParser) -> None:
 def publish_year(year: int, reports: str = "reports", out: str | None = None) -> int:
     """`publish`: ci-assessment-<year>.tar.gz in `out` (default: the reports root), with its size and sha256."""
     from ci_lib.digest import file_sha256
+    from ci_lib.layout import YearLayout
     from ci_lib.release.publish import publish
 
-    target, files = publish(Path(reports) / str(year), out or reports)
+    target, files = publish(YearLayout(Path(reports), year).report_dir, out or reports)
     print(f"{target}: {len(files)} files ({sum(len(b) for b in files.values()) / 1e6:.1f} MB unpacked), "
           f"sha256 {file_sha256(target)}")
     return 0

@@ -103,7 +103,7 @@ def validated_settings(opts: RunOptions, params_dir: Path, digests: Digests) -> 
 
 def previous_scores(reports_root: Path, previous: int) -> dict[str, str]:
     """The previous year's published scores by file, which movement reads: an input of the year like its data."""
-    folder = reports_root / str(previous) / "scores"
+    folder = YearLayout(reports_root, previous).scores
     return tree_sha256(folder) if folder.is_dir() else {}
 
 
@@ -161,7 +161,7 @@ def inputs_key(opts: RunOptions) -> str | None:
 
 
 def report_dir(opts: RunOptions) -> Path:
-    return Path(opts.reports_root) / str(opts.year)
+    return YearLayout(Path(opts.reports_root), opts.year).report_dir
 
 
 def applies(opts: RunOptions) -> bool:

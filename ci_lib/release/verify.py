@@ -43,7 +43,7 @@ class Verification:
 
 
 def read_manifest(report_dir: Path) -> dict[str, Any]:
-    path = report_dir / "manifest.json"
+    path = YearLayout.of(report_dir).manifest
     if not path.is_file():
         raise KitError(f"{path}: not found; `ci-assess verify` takes a published year, e.g. reports/2025")
     try:
@@ -132,7 +132,7 @@ def check_previous(recorded: dict[str, Any], reports_root: Path) -> list[str]:
 
     now = previous_record(reports_root, int(recorded["year"]))
     if now != recorded:
-        return [f"previous year changed: {reports_root / str(recorded['year']) / 'scores'} (scores sha256 "
+        return [f"previous year changed: {YearLayout(reports_root, int(recorded['year'])).scores} (scores sha256 "
                 f"{str(recorded['scores_sha256'])[:12]} recorded, {str(now['scores_sha256'])[:12]} now)"]
     return []
 
