@@ -205,6 +205,14 @@ class PoolExecutor:
             for worker in self.workers:
                 with contextlib.suppress(ValueError):
                     worker.join(max(0.0, deadline - time.monotonic()))
+            # Let the pool's manager thread see its workers gone and close its wake-up pipe before this process
+            # exits: else concurrent.futures' exit hook may write to that pipe while the thread closes it, and
+            # print "Exception ignored ... Bad file descriptor" with a traceback (CPython 3.11's _ThreadWakeup
+            # checks `_closed` and writes without a lock). Bounded: a stuck pool is left to the exit hook.
+            joined = threading.Thread(target=self.pool.shutdown, kwargs={"wait": True, "cancel_futures": True},
+                                      daemon=True)
+            joined.start()
+            joined.join(max(0.5, deadline - time.monotonic()))
         self.pool = None
         self.workers = []
 
