@@ -77,7 +77,7 @@ class YearLayout:
 
     @property
     def work(self) -> Path:
-        """Private working files: page inputs, cache stamps, the inputs key."""
+        """Private working files: page inputs and the year's ledger (`execute.cache`)."""
         return self.report_dir / "_work"
 
     @property
@@ -154,7 +154,7 @@ class YearLayout:
         return self.work / f"{check_community_id(community_id)}.json"
 
     def work_file(self, name: str) -> Path:
-        """Any file in `_work/` (cache stamps `<task>.done`, the inputs key)."""
+        """Any file in `_work/` (the ledger and its lock)."""
         return self.work / name
 
     def page(self, community_id: str) -> Path:
@@ -164,10 +164,6 @@ class YearLayout:
     # sibling years
     def sibling(self, year: int) -> YearLayout:
         return YearLayout(self.reports_root, year)
-
-    @property
-    def previous(self) -> YearLayout:
-        return self.sibling(self.year - 1)
 
     @staticmethod
     def under(reports_root: str | Path) -> list[YearLayout]:

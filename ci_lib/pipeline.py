@@ -23,7 +23,6 @@ from ci_lib import __version__
 from ci_lib.atomic import write_json
 from ci_lib.errors import KitError
 from ci_lib.execute import cache, unchanged
-from ci_lib.execute.merge import shard_manifest_path
 from ci_lib.execute.results import RunOptions, RunReport, TaskResult
 from ci_lib.layout import YearLayout
 
@@ -54,9 +53,8 @@ class AssessOptions(RunOptions):
         return YearLayout(Path(self.reports_root), self.year).report_dir
 
     def run_options(self) -> RunOptions:
-        names = {f.name for f in fields(RunOptions)}
-        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name in names}
-        return RunOptions(**values)
+        """The execution's part of these options (what the cache and the manifest see)."""
+        return RunOptions(**{f.name: getattr(self, f.name) for f in fields(RunOptions)})
 
 
 @dataclass
@@ -138,10 +136,10 @@ def execute_year(options: AssessOptions, progress: Progress | None) -> YearResul
 
 def full_run(opts: RunOptions, progress: Progress | None, executor: Executor, key: str | None) -> YearResult:
     from ci_lib.execute.prepare import prepare
-    from ci_lib.execute.run import execute_notebooks
+    from ci_lib.execute.run import execute_notebooks, score_year
 
     started = time.perf_counter()
-    report_dir = Path(opts.reports_root) / str(opts.year)
+    report_dir = YearLayout(Path(opts.reports_root), opts.year).report_dir
 
     def valid() -> None:  # the input is valid: workers start their kernels while the network is scored
         check_writable(report_dir)
@@ -159,13 +157,6 @@ def full_run(opts: RunOptions, progress: Progress | None, executor: Executor, ke
     report = YearResult(report_dir, sorted(done.results, key=lambda r: r.name), manifest)
     unchanged.remember(opts, key, report)
     return report
-
-
-def score_year(opts: RunOptions, valid: Callable[[], None] | None = None) -> tuple[YearParams, NetworkScores, Any]:
-    """Load, validate and score the year (see `execute.run.score_year`)."""
-    from ci_lib.execute.run import score_year as load_and_score
-
-    return load_and_score(opts, valid)
 
 
 def check_writable(report_dir: Path) -> None:
@@ -192,10 +183,6 @@ def package_versions() -> dict[str, str]:
     return found
 
 
-def timings_path(report_dir: Path, shard: tuple[int, int] | None) -> Path:
-    return report_dir / (f"timings.shard-{shard[0]}-of-{shard[1]}.json" if shard else "timings.json")
-
-
 def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
                    results: list[TaskResult], keys: dict[str, str], timings: dict[str, float],
                    decided: set[str] | None = None) -> dict[str, Any]:
@@ -208,7 +195,8 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
     exactly the entries of this run, so a local section since removed leaves none behind and a fixed one is ok.
     Entries of communities outside the run (and of `decided`'s shard) are kept from the previous manifest.
     """
-    path = shard_manifest_path(report_dir, opts.shard) if opts.shard else report_dir / "manifest.json"
+    layout = YearLayout.of(report_dir)
+    path = layout.shard_manifest(*opts.shard) if opts.shard else layout.manifest
     previous: dict[str, Any] = {}
     if path.exists():
         try:
@@ -216,7 +204,7 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         except ValueError:
             previous = {}
     from ci_lib.execute.run import shard_of
-    from ci_lib.inputs.parameters import data_dir_for
+    from ci_lib.inputs.parameters import data_dir_for, movement_year
     from ci_lib.inputs.rubric import merge_rules
 
     in_scope = set(shard_of(sorted(scores.scores), opts.shard))
@@ -248,7 +236,7 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
                   "communities": {cid: params.rules_for(scores.rubric, cid)[0] for cid in sorted(scores.scores)}},
         "lock_sha256": cache.lock_sha256(),
         # the earlier year movement compares with, and its published scores as they were read
-        "previous_year": unchanged.previous_record(Path(opts.reports_root), params.previous_year or opts.year - 1),
+        "previous_year": unchanged.previous_record(Path(opts.reports_root), movement_year(params.previous_year, opts.year)),
         "packages": package_versions(),
         "shard": list(opts.shard) if opts.shard else None,
         "communities": sorted(scores.scores),
@@ -256,7 +244,7 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         "rollup": scores.rollup,
     }
     write_json(path, manifest)
-    write_json(timings_path(report_dir, opts.shard), {
+    write_json(layout.shard_timings(*opts.shard) if opts.shard else layout.timings, {
         "year": opts.year, **timings,
         "notebooks": {r.name: {"status": r.status, "seconds": r.seconds, "attempts": r.attempts}
                       for r in sorted(results, key=lambda r: r.name)}})

@@ -24,7 +24,7 @@ from ci_lib.execute.page_input import (
     OutcomeRow,
 )
 from ci_lib.inputs.load import NetworkData
-from ci_lib.inputs.parameters import YearParams
+from ci_lib.inputs.parameters import YearParams, movement_year
 from ci_lib.layout import YearLayout
 from ci_lib.scoring import NetworkScores, clean, to_records
 
@@ -71,11 +71,6 @@ def community_pages(years: list[YearLayout], cid: str) -> list[int]:
     return [y.year for y in years if y.page(cid).exists()]
 
 
-def previous_year(params: YearParams | None, year: int) -> int:
-    """The earlier year movement compares with: `previous_year:` of network.yml, else the year before."""
-    return params.previous_year if params is not None and params.previous_year else year - 1
-
-
 def previous_gateways(previous: YearLayout) -> dict[str, Any]:
     """The gateways published for the `previous` year (its `scores/*.json`), by community."""
     folder = previous.scores
@@ -100,7 +95,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
                     "run_date": params.run_date if params else None, "framework": scores.rubric.framework,
                     "framework_title": scores.rubric.title}
     communities = data.communities.set_index("community_id")
-    before = previous_year(params, scores.year)
+    before = movement_year(params.previous_year if params is not None else None, scores.year)
     previous = previous_gateways(layout.sibling(before))
     years = earlier_years(layout)
     public = scores.public_outcomes

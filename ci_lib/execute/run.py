@@ -27,6 +27,7 @@ from ci_lib.inputs.parameters import YearParams, data_dir_for, load_params
 from ci_lib.inputs.rubric import load_rubric
 from ci_lib.layout import YearLayout
 from ci_lib.scoring import NetworkScores, score_network
+from ci_lib.vocabulary import NO_GATEWAY
 
 
 @dataclass
@@ -49,7 +50,7 @@ def shard_of(ids: list[str], shard: tuple[int, int] | None) -> list[str]:
 def front_matter(s: dict[str, Any], labels: dict[str, str], run_date: str | None) -> dict[str, Any]:
     """The notebook's Quarto front matter. Pandoc and Quarto's listing read these values as Markdown, so
     partner text is escaped as Markdown text (the YAML itself is written by `yaml.safe_dump`)."""
-    reached = markdown_text(labels.get(s["gateway"]["reached"] or "", "Not yet Exploring"))
+    reached = markdown_text(labels.get(s["gateway"]["reached"] or "", NO_GATEWAY))
     state = markdown_text(s["state"])
     matter: dict[str, Any] = {"title": markdown_text(s["name"]), "description": f"{reached} · {state}",
                               "categories": [reached, state]}
@@ -144,7 +145,7 @@ def execute_notebooks(opts: RunOptions, report_dir: Path, params: YearParams, sc
         else:
             pending.append(task)
     cache.clear(report_dir, [t.name for t in pending])
-    local = local_section_tasks(report_dir, params, [t for t in tasks if t.name != "_network"], keys, opts)
+    local = local_section_tasks(layout, params, [t for t in tasks if t.name != "_network"], keys, lock, opts)
     total = len(tasks) + len(local)  # every result below advances the progress once: it never passes its total
 
     def report(result: TaskResult) -> None:
@@ -188,8 +189,8 @@ def execute_notebooks(opts: RunOptions, report_dir: Path, params: YearParams, sc
     return Executed(results, keys, decided)
 
 
-def local_section_tasks(report_dir: Path, params: YearParams, community_tasks: list[NotebookTask],
-                        keys: dict[str, str], opts: RunOptions) -> list[tuple[NotebookTask, str]]:
+def local_section_tasks(layout: YearLayout, params: YearParams, community_tasks: list[NotebookTask],
+                        keys: dict[str, str], lock: str, opts: RunOptions) -> list[tuple[NotebookTask, str]]:
     """One task per community whose params name an `extra_notebook`, keyed on it and its main notebook."""
     found = []
     for main in community_tasks:
@@ -197,9 +198,8 @@ def local_section_tasks(report_dir: Path, params: YearParams, community_tasks: l
         if path is None:
             continue
         name = f"{main.name}:local"
-        keys[name] = cache.cache_key(str(path), main.parameters, keys[main.name], cache.lock_sha256(), kind="local")
-        task = NotebookTask(name, str(path), str(report_dir / "local" / f"{main.name}.ipynb"),
-                            str(report_dir / "failed" / f"{main.name}.local.ipynb"), main.parameters, {},
-                            opts.timeout, opts.warm)
+        keys[name] = cache.cache_key(str(path), main.parameters, keys[main.name], lock, kind="local")
+        task = NotebookTask(name, str(path), str(layout.local_notebook(main.name)),
+                            str(layout.failed_local_notebook(main.name)), main.parameters, {}, opts.timeout, opts.warm)
         found.append((task, main.name))
     return found

@@ -26,7 +26,7 @@ from ci_lib.atomic import write_json
 from ci_lib.digest import file_sha256
 from ci_lib.execute import cache
 from ci_lib.execute.results import RunOptions, RunReport, TaskResult
-from ci_lib.inputs.parameters import data_dir_for, load_params, read_yaml
+from ci_lib.inputs.parameters import data_dir_for, load_params, movement_year, read_yaml
 from ci_lib.layout import YearLayout
 
 
@@ -97,7 +97,7 @@ def validated_settings(opts: RunOptions, params_dir: Path, digests: Digests) -> 
         params = load_params(opts.year, opts.params_root)
         network, entries = {"data": params.data, "previous_year": params.previous_year}, list(params.communities.values())
     data = None if network.get("data") is None else str(network["data"])
-    previous = int(network.get("previous_year") or opts.year - 1)
+    previous = movement_year(network.get("previous_year"), opts.year)
     return data, sorted(str(e["extra_notebook"]) for e in entries if e.get("extra_notebook")), previous
 
 

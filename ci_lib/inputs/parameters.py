@@ -333,10 +333,15 @@ def text_and_sha256(path: Path) -> tuple[str, str]:
     return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig").read(), hashlib.sha256(raw).hexdigest()
 
 
+def movement_year(previous_year: Any, year: int) -> int:
+    """The earlier year movement compares with: `previous_year:` of network.yml when given, else the year before."""
+    return int(previous_year) if previous_year else year - 1
+
+
 def check_previous_year(path: Path, value: Any, year: int) -> int:
     """`previous_year:` (the earlier year whose published gateways movement compares with): before `year`."""
     if value is None:
-        return year - 1
+        return movement_year(None, year)
     if not _is_whole(value, 1990, 2100):
         raise KitError(f"{path}::previous_year: must be a year, not {value!r}")
     if int(value) >= year:

@@ -45,7 +45,7 @@ def test_rerun_is_cached_and_one_changed_community_reexecutes_alone(tmp_path):
 
 
 def test_a_no_change_rerun_is_answered_from_the_inputs_key_without_scoring(tmp_path, monkeypatch):
-    import ci_lib.pipeline as run_module
+    import ci_lib.execute.run as run_module  # the pipeline imports score_year from here when it scores
 
     project = make_project(tmp_path, n=2)
     first = assess_year(project.options())

@@ -13,8 +13,9 @@ import pytest
 
 from ci_lib.cli import main
 from ci_lib.errors import KitError
+from ci_lib.execute.run import score_year
 from ci_lib.inputs.parameters import load_params
-from ci_lib.pipeline import AssessOptions, assess_year, score_year
+from ci_lib.pipeline import AssessOptions, assess_year
 from tests.conftest import NOTEBOOKS, YEAR, make_project
 
 

@@ -41,7 +41,7 @@ def test_sibling_years_and_earlier_published_years(tmp_path: Path, monkeypatch: 
     (tmp_path / "2023" / "_site" / "index.html").write_text("x")
     (tmp_path / "notes").mkdir()
     year = YearLayout(tmp_path, 2025)
-    assert year.previous == YearLayout(tmp_path, 2024)
+    assert year.sibling(2024) == YearLayout(tmp_path, 2024)
     assert [y.year for y in year.earlier_years()] == [2022, 2023]
     assert [y.year for y in year.earlier_years() if y.published()] == [2023]
     assert YearLayout.of(tmp_path / "2023") == year.sibling(2023)
