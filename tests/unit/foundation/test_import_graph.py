@@ -16,7 +16,7 @@ from tests.paths import REPO_ROOT
 ROOT = REPO_ROOT
 PACKAGE = ROOT / "ci_lib"
 # pipeline order: a module may import from its own layer or a lower one only
-LAYERS = ("foundation", "inputs", "scoring", "execute", "pages", "website", "pipeline", "release", "tools", "cli")
+LAYERS = ("foundation", "inputs", "scoring", "execute", "pages", "website", "pipeline", "release", "cycle", "tools", "cli")
 
 
 def module_names() -> dict[str, Path]:

@@ -1,0 +1,1 @@
+"""The yearly cycle around the assessment: starting a year, forms for members, collecting them, review, status."""
