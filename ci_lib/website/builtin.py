@@ -164,15 +164,16 @@ ARCHIVE = """
 """
 
 
-def gateway_labels_of(framework: str) -> dict[str, str]:
-    """A framework's gateway labels (ids where the framework is not known to this kit)."""
+def framework_words(framework: str) -> tuple[str, dict[str, str]]:
+    """A framework's title and gateway labels, for readers (its id and no labels where this kit does not know it)."""
     from ci_lib.errors import KitError
     from ci_lib.inputs.rubric import load_rubric
 
     try:
-        return vocabulary.gateway_labels(load_rubric(framework).gateways)
+        rubric = load_rubric(framework)
     except KitError:
-        return {}
+        return framework, {}
+    return rubric.title, vocabulary.gateway_labels(rubric.gateways)
 
 
 def write_archive(reports_root: Path) -> Path | None:
@@ -185,9 +186,9 @@ def write_archive(reports_root: Path) -> Path | None:
             continue
         m = json.loads(year.manifest.read_text())
         per = m.get("rollup", {}).get("members_per_gateway", {})
-        labels = gateway_labels_of(m["framework"])
+        title, labels = framework_words(m["framework"])
         years.append({"year": m["year"], "members": m.get("rollup", {}).get("members", len(m["communities"])),
-                      "framework": m["framework"],
+                      "framework": title,
                       "gateways": ", ".join(f"{vocabulary.gateway_label(k, labels)} {v}" for k, v in per.items() if v)})
     if not years:
         return None

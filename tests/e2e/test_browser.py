@@ -272,6 +272,39 @@ def test_pages_reflow_at_phone_width(browser, site):
         context.close()
 
 
+WORDS_SPLIT_ACROSS_LINES = """() => {
+  const split = [];
+  for (const cell of document.querySelectorAll('table.benchmarks td:last-child')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.textContent.matchAll(/(?<!\\S)\\S{2,24}(?!\\S)/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (tops.size > 1) split.push(m[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_evidence_text_wraps_between_words(browser, site, width):
+    """Evidence reads as words: no word of ordinary length is broken across two lines ("signed c / ommitment")."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        tab = Tab(context.new_page(), site["base"])
+        page = tab.open(f"communities/{first_community(site)}.html")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        assert page.locator("table.benchmarks td").count() > 0
+        assert page.evaluate(WORDS_SPLIT_ACROSS_LINES) == []
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
 # -- 6. axe-core -------------------------------------------------------------------------------------------------
 AXE_PAGES = ["index.html", "communities.html", "methods.html", "downloads.html", "COMMUNITY"]
 

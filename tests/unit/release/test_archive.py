@@ -36,6 +36,8 @@ def test_archive_page_lists_every_year(two_years):
     archive = BeautifulSoup((two_years.reports / "index.html").read_text(), "html.parser")
     links = {a.get_text(): a["href"] for a in archive.select("table.archive a")}
     assert links == {"2025": "2025/_site/index.html", "2024": "2024/_site/index.html"}
+    cells = [td.get_text() for td in archive.select("table.archive td")]
+    assert "toa-2024" not in cells and any("Theory of Action" in text for text in cells)  # words, not slugs
 
 
 def test_year_switcher_on_both_years_after_the_later_one_is_published(two_years):
