@@ -80,6 +80,8 @@ def add_merge_options(p: argparse.ArgumentParser) -> None:
 def progress_printer(quiet: bool, log_json: str | None):
     """A rich progress bar with live ok/cached/failed counts and ETA, plus optional JSON lines."""
     counts: Counter[str] = Counter()
+    if log_json:  # a scheduler's job names a log in a folder the run has not made yet (reports/ on a first run)
+        Path(log_json).parent.mkdir(parents=True, exist_ok=True)
     log = open(log_json, "a", encoding="utf-8") if log_json else None  # noqa: SIM115 - closed by caller
     bar: dict[str, Any] = {}
     if not quiet:
