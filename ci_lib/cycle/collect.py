@@ -19,19 +19,26 @@ What a form merges, for its community and the year only:
 
 Records of other members and other years keep their bytes; each file is written atomically and only when it
 changes, so collecting the same forms twice changes nothing. `DATA/collected.json` records, per year and
-community, the workbook collected last (file name, sha256, problems, whether it merged, the sha256 of the
-last one that merged) and the member's comments by benchmark id: no time, so it is reproducible.
-`ci-assess status` reads it to tell which forms came back.
+community, the workbook collected last, and no time, so it is reproducible; `ci-assess status` reads it to
+tell which forms came back::
+
+    {"years": {"2026": {"alder-bay": {
+        "file": "alder-bay.xlsx", "sha256": "<of that file>", "problems": 0, "merged": true,
+        "merged_sha256": "<of the last workbook of this member that merged, or null>",
+        "benchmarks_rated": 33, "benchmarks_blank": 0, "outcome_rows": 98,
+        "comments": {"<benchmark id>": "<the member's comment>"}}}}}
+
+A member is in it once its form was collected, merged or not; members of communities.csv missing from it
+have not returned one.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -127,12 +134,12 @@ class Sheet:
         return found
 
 
-def benchmarks_header(cells: list[str], year: int) -> bool:
+def benchmarks_header(cells: list[str]) -> bool:
     keys = {_key(c) for c in cells}
     return _key(ID_HEADER) in keys and _key(STATUS_HEADER) in keys
 
 
-def outcomes_header(cells: list[str], year: int) -> bool:
+def outcomes_header(cells: list[str]) -> bool:
     keys = {_key(c) for c in cells}
     return {_key(GENDER_HEADER), _key(POPULATION_HEADER)} <= keys and any(k.startswith("n ") for k in keys)
 
@@ -154,13 +161,13 @@ def read_sheets(path: Path) -> tuple[dict[str, tuple[Rows, set[tuple[int, int]]]
     return sheets, []
 
 
-def find_sheet(form: Form, sheets: dict[str, tuple[Rows, set[tuple[int, int]]]], name: str, year: int,
-               is_header: Any) -> Sheet | None:
+def find_sheet(form: Form, sheets: dict[str, tuple[Rows, set[tuple[int, int]]]], name: str,
+               is_header: Callable[[list[str]], bool]) -> Sheet | None:
     """The sheet called `name`, else the first one whose header says it is that sheet (with a warning)."""
     ordered = sorted(sheets, key=lambda title: title != name)
     for title in ordered:
         rows, formulas = sheets[title]
-        header_at = next((i for i, (_, cells) in enumerate(rows) if is_header(cells, year)), None)
+        header_at = next((i for i, (_, cells) in enumerate(rows) if is_header(cells)), None)
         if header_at is None:
             continue
         if title != name:
@@ -178,7 +185,7 @@ def read_form(path: Path, inputs: CycleInputs) -> Form:
     if problems:
         form.problems += problems
         return form
-    found = [find_sheet(form, sheets, name, inputs.year, test)
+    found = [find_sheet(form, sheets, name, test)
              for name, test in ((BENCHMARKS_SHEET, benchmarks_header), (OUTCOMES_SHEET, outcomes_header))]
     benchmarks, outcomes = found
     form.community_id = form_community(form, [s for s in found if s is not None], inputs)
@@ -291,7 +298,7 @@ def read_outcomes(form: Form, sheet: Sheet, inputs: CycleInputs) -> None:
                                                               f"{form.community_id} in {inputs.year}"))
                 indicator = None
             continue
-        if outcomes_header(cells, inputs.year):
+        if outcomes_header(cells):
             names = (GENDER_HEADER, POPULATION_HEADER, f"N {inputs.year}", f"D {inputs.year}")
             layout = columns_of(sheet, cells, names, form) if indicator is not None else None
             continue

@@ -209,3 +209,28 @@ def test_two_forms_of_one_member_and_a_form_of_another_year(project, capsys):
 def test_a_missing_folder_is_one_clear_line(project, capsys):
     assert collect(project, project.root / "nowhere") == 2
     assert "no such folder of returned forms" in capsys.readouterr().err
+
+
+def test_a_hand_kept_table_keeps_its_bytes_and_line_ends(project):
+    """A benchmarks.csv saved by Excel (BOM, CRLF, every field quoted, a self_status column): rows are only added."""
+    import csv
+    import io
+
+    path = project.data / "benchmarks.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow([*rows[0], "self_status"])
+    writer.writerows(row + [""] for row in rows[1:])
+    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    before = path.read_bytes()
+    folder = copy_forms(project, ["ashford"])
+    fill(folder / "ashford.xlsx", benchmarks={"sv-ex-1": {"Status": "In progress"}})
+    assert collect(project, folder) == 0
+    after = path.read_bytes()
+    assert after.startswith(before)
+    added = after[len(before):].decode("utf-8").split("\r\n")
+    assert added[-1] == "" and all(line.startswith(f"ashford,{YEAR},") for line in added[:-1])
+    assert f"ashford,{YEAR},sv-ex-1,in_progress," in after.decode("utf-8")
+    assert b"\n" not in after.replace(b"\r\n", b"")
+    assert main(["validate", str(project.data), "--year", str(YEAR), "--params", str(project.params)]) == 0
