@@ -39,6 +39,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -455,8 +456,10 @@ def merge_outcomes(inputs: CycleInputs, forms: list[Form], merged: Merged) -> No
         scratch.unlink(missing_ok=True)
 
 
-def record_collected(inputs: CycleInputs, forms: list[Form]) -> Path:
-    """DATA/collected.json: the workbook last collected per year and community (see the module docstring)."""
+def record_collected(inputs: CycleInputs, forms: list[Form]) -> dict[str, Any]:
+    """DATA/collected.json: the workbook last collected per year and community (see the module docstring).
+
+    Returns the year's record: every member whose form was ever collected for the year."""
     path = inputs.data_dir / COLLECTED
     try:
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -477,7 +480,7 @@ def record_collected(inputs: CycleInputs, forms: list[Form]) -> Path:
     years[str(inputs.year)] = dict(sorted(year.items()))
     data["years"] = dict(sorted(years.items()))
     write_if_changed(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
-    return path
+    return years[str(inputs.year)]
 
 
 # ---------------------------------------------------------------------------------------------- the command
@@ -487,7 +490,7 @@ class Collected:
 
     forms: list[Form]
     merged: Merged
-    not_returned: list[str]
+    not_returned: list[str]  # members with no workbook in the folder and none collected before for the year
     problems: list[Problem]  # files that are not forms at all (a .ods, two forms of one community)
 
     @property
@@ -528,8 +531,7 @@ def collect_forms(folder: str | os.PathLike[str], inputs: CycleInputs) -> Collec
     if good:
         merge_benchmarks(inputs, good, merged)
         merge_outcomes(inputs, good, merged)
-    record_collected(inputs, forms)
-    returned = set(by_community)
+    returned = set(by_community) | set(record_collected(inputs, forms))  # this folder, or collected before
     return Collected(forms, merged, [c for c in inputs.community_ids if c not in returned], problems)
 
 

@@ -234,3 +234,10 @@ def test_a_hand_kept_table_keeps_its_bytes_and_line_ends(project):
     assert f"ashford,{YEAR},sv-ex-1,in_progress," in after.decode("utf-8")
     assert b"\n" not in after.replace(b"\r\n", b"")
     assert main(["validate", str(project.data), "--year", str(YEAR), "--params", str(project.params)]) == 0
+
+
+def test_forms_may_come_back_in_batches(project, capsys):
+    assert collect(project, copy_forms(project, ["alder-bay"], "first")) == 0
+    assert "not returned (3): ashford, bell-prairie, birch-falls" in capsys.readouterr().out
+    assert collect(project, copy_forms(project, ["ashford"], "second")) == 0
+    assert "not returned (2): bell-prairie, birch-falls" in capsys.readouterr().out
