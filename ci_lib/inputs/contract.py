@@ -61,6 +61,9 @@ BENCHMARKS = pa.DataFrameSchema(
         "evidence": pa.Column(str, pa.Check(lambda s: s.str.len() <= 2000, error="longer than 2000 characters"),
                               nullable=True),
         "reviewer": _text(nullable=True, required=False),
+        # the partnership's own rating from its form (`ci-assess collect`); `status` is the one that scores
+        "self_status": pa.Column(str, pa.Check.isin(STATUSES, error="must be empty or one of " + ", ".join(STATUSES)),
+                                 nullable=True, required=False),
     },
     unique=["community_id", "year", "benchmark_id"],
     name="benchmarks",
@@ -103,7 +106,7 @@ class TableSpec:
 
 TABLES = {
     "communities": TableSpec("communities", COMMUNITIES, integers=("joined_year",), optional=("region", "website")),
-    "benchmarks": TableSpec("benchmarks", BENCHMARKS, integers=("year",), optional=("reviewer", "evidence")),
+    "benchmarks": TableSpec("benchmarks", BENCHMARKS, integers=("year",), optional=("reviewer", "evidence", "self_status")),
     "outcomes": TableSpec("outcomes", OUTCOMES, integers=("year", "numerator", "denominator"),
                           floats=("value",), optional=("value", "numerator", "denominator", "source_status")),
 }

@@ -38,12 +38,14 @@ SAMPLE_ARGV = {
     "lab": ["lab", "--", "--no-browser"],
     "check-notebooks": ["check-notebooks"],
     "docs": ["docs", "--check"],
+    "forms": ["forms", "--year", "2026", "--out", "forms/2026", "--community", "a", "--community", "b"],
+    "collect": ["collect", "returned", "--year", "2026", "--data", "data/demo"],
 }
 
 
 def test_the_old_command_set_is_all_there_in_pipeline_order():
     names = [command.name for command in COMMANDS]
-    assert set(names) == OLD_COMMANDS and len(names) == len(OLD_COMMANDS)
+    assert OLD_COMMANDS <= set(names) and len(names) == len(set(names))  # new ones (the yearly cycle) may join
     order = names.index
     assert order("validate") < order("score") < order("run") < order("render") < order("audit-site") < order("publish")
 
