@@ -46,6 +46,7 @@ from ci_lib.inputs.importers.table import (
     scale_values,
     scaled_notes,
 )
+from ci_lib.inputs.markers import SUPPRESSED_AT_SOURCE
 
 KIDSCOUNT_KEYS = ("indicator", "locations", "group", "labels", "filters", "scale", "number", "formats",
                   "excel_errors", "markers")
@@ -63,9 +64,8 @@ def read_kidscount(path: str | os.PathLike[str], table: TableMap) -> tuple[pd.Da
     if missing:
         raise ImportFormatError(path, 1, missing[0], "not a KIDS COUNT export: no such column (expected "
                                 f"{', '.join(STANDARD_COLUMNS)}, LocationType optional)")
-    for key in ("number", "formats"):
-        if key == "number" and table.settings.get(key) not in (None, "value", "skip"):
-            raise table.error(key, "expected `value` (write a Number without a Percent as the value) or `skip`")
+    if table.settings.get("number") not in (None, "value", "skip"):
+        raise table.error("number", "expected `value` (write a Number without a Percent as the value) or `skip`")
     formats = table.settings.get("formats") or []
     if not isinstance(formats, list):
         raise table.error("formats", "expected a list of DataFormat names, such as [Currency]")
@@ -81,7 +81,8 @@ def read_kidscount(path: str | os.PathLike[str], table: TableMap) -> tuple[pd.Da
             summary.skip("blank row")
             continue
         cells = Cells(path, row, raw, {**where, **{c: header.index(c) for c in REQUIRED}}, table)
-        key = resolver.key(cells)
+        marked = resolver.markers(cells, ["Data", *([str(table.column("group"))] if table.column("group") else [])])
+        key = resolver.key(cells, withheld=SUPPRESSED_AT_SOURCE in marked)
         if key is None:
             continue
         kind = accepted.get(norm(cells.text("DataFormat")))

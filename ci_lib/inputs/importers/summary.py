@@ -27,7 +27,8 @@ class ImportSummary:
     skipped: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     distinct: dict[str, set[str]] = field(default_factory=dict)  # every label behind a reason, to count them
-    statuses: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)  # markers of the rows kept (and of group labels)
+    file_markers: Counter[str] = field(default_factory=Counter)  # markers in the columns read, every row of the file
     notes: list[str] = field(default_factory=list)
     unit: str = "rows"  # what `read` counts: rows of the file, or cells (N/D pairs of a wide table)
 
@@ -54,6 +55,9 @@ class ImportSummary:
             rest = len(self.distinct.get(reason, ())) - len(shown or ())
             more = (f": {', '.join(repr(e) for e in shown)}" + (f" and {rest} more" if rest else "")) if shown else ""
             lines.append(f"  skipped {count}: {reason}{more}")
+        if self.file_markers:
+            lines.append("  the file's cells marked by the source (every row, in the columns read): " + ", ".join(
+                f"{n} {status.replace('_', ' ')}" for status, n in sorted(self.file_markers.items())))
         lines += [f"  note: {note}" for note in self.notes]
         if not self.accounted():  # a bug in an importer, never the user's input: say so rather than hide it
             lines.append(f"  (internal: {self.read} read != {self.written} used + {sum(self.skipped.values())} "

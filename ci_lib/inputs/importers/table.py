@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,10 +264,22 @@ class Resolver:
         self.table, self.summary = table, summary
         self.location, self.year_column, self.group, self.group_by = location, year, group, group_by
 
-    def key(self, cells: Cells) -> Key | None:
-        """The row's key, or None after counting why the row is skipped."""
+    def markers(self, cells: Cells, columns: Iterable[str]) -> set[str]:
+        """The statuses of the source's markers in the row's group and number `columns`, counted for the file."""
+        found = [status for column in columns if (status := self.table.status(cells.text(column)) if
+                                                  cells.text(column) else None)]
+        self.summary.file_markers.update(found)
+        return set(found)
+
+    def key(self, cells: Cells, withheld: bool = False) -> Key | None:
+        """The row's key, or None after counting why the row is skipped.
+
+        A `withheld` row (a marker suppressed at the source in its group or numbers) passes a filter whose
+        cell is blank: a source that withholds a cell blanks its breakdown too (WISEdash writes no
+        TEST_RESULT on a `[Data Suppressed]` row), and the cell is still the filtered one.
+        """
         for column, allowed in self.table.filters.items():
-            if cells.text(column) not in allowed:
+            if cells.text(column) not in allowed and not (withheld and not cells.text(column)):
                 self.summary.skip(f"filtered out: {column} is not {' or '.join(map(repr, allowed))}")
                 return None
         place = cells.text(self.location)
@@ -440,7 +452,9 @@ def read_table(path: str | os.PathLike[str], table: TableMap) -> tuple[pd.DataFr
             summary.skip("blank row")
             continue
         cells = Cells(path, row, raw, where, table)
-        key = resolver.key(cells)
+        marked = resolver.markers(cells, [*([str(table.column("group"))] if table.column("group") else []),
+                                          *number_columns])
+        key = resolver.key(cells, withheld=SUPPRESSED_AT_SOURCE in marked)
         if key is None:
             continue
         skipped = cells.excel_error(number_columns)
