@@ -24,6 +24,7 @@ does not account for (``Score``: Math/Reading/Writing) is refused with the keys 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -62,8 +63,11 @@ def read_kidscount(path: str | os.PathLike[str], table: TableMap) -> tuple[pd.Da
     header, rows, notes = read_grid(path)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
+        wide = sum(bool(re.fullmatch(r"(?:SY\s*)?[0-9]{4}(?:\s*[-/]\s*[0-9]{2,4})?", h)) for h in header) >= 3
+        hint = (": this table has years as columns (a wide table reshaped by hand); import the long export it "
+                "came from, or reshape it to one row per place and year" if wide else "")
         raise ImportFormatError(path, 1, missing[0], "not a KIDS COUNT export: no such column (expected "
-                                f"{', '.join(STANDARD_COLUMNS)}, LocationType optional)")
+                                f"{', '.join(STANDARD_COLUMNS)}, LocationType optional){hint}")
     if table.settings.get("number") not in (None, "value", "skip"):
         raise table.error("number", "expected `value` (write a Number without a Percent as the value) or `skip`")
     formats = table.settings.get("formats") or []
@@ -82,16 +86,16 @@ def read_kidscount(path: str | os.PathLike[str], table: TableMap) -> tuple[pd.Da
             continue
         cells = Cells(path, row, raw, {**where, **{c: header.index(c) for c in REQUIRED}}, table)
         marked = resolver.markers(cells, ["Data", *([str(table.column("group"))] if table.column("group") else [])])
-        key = resolver.key(cells, withheld=SUPPRESSED_AT_SOURCE in marked)
-        if key is None:
-            continue
         kind = accepted.get(norm(cells.text("DataFormat")))
-        if kind is None:
+        if kind is None and resolver.passes_filters(cells, SUPPRESSED_AT_SOURCE in marked):
             raise cells.error("DataFormat", (
                 f"DataFormat {cells.text('DataFormat')!r} is not Number or Percent: declare `formats: "
                 f"[{cells.text('DataFormat')}]` in {table.path} to write its values as they are (and the "
                 "indicator's unit in params), or leave such rows out with `filters: {DataFormat: [Number, "
                 "Percent]}`"))
+        key = resolver.key(cells, withheld=SUPPRESSED_AT_SOURCE in marked)
+        if key is None or kind is None:
+            continue
         skipped = cells.excel_error(["Data"])
         if skipped:
             summary.skip(skipped)
@@ -105,6 +109,7 @@ def read_kidscount(path: str | os.PathLike[str], table: TableMap) -> tuple[pd.Da
             raise cells.error("Data", f"a second {kind} row for {', '.join(map(str, key))} (the first is row "
                                       f"{cell[kind][0]}): narrow the rows with `filters:` in {table.path}")
         cell[kind] = (row, number, status or "")
+    resolver.check_places(path)
     percents, others = joined_records(found, table, summary)
     summary.notes += scaled_notes(scale_values(table, path, percents, source_says_percent=True))
     records: dict[Key, Record] = {}

@@ -18,7 +18,8 @@ which; every other column can only filter rows. Keys (a column is named by its h
     value: PERCENT_OF_GROUP
     filters: {TEST_SUBJECT: ELA, GRADE_LEVEL: "3", TEST_RESULT: [Proficient, Advanced]}
     combine: sum                        # rows sharing a key add their numerators (same denominator): the
-                                        #   levels Proficient + Advanced of one group make "proficient or above"
+                                        #   levels Proficient + Advanced of one group make "proficient or above";
+                                        #   a part with an empty count makes the sum not_available, never smaller
     scale: fraction | percent           # how `value` is written; values all <= 1 are refused without it
     markers: {"-": not_available}       # the source's own markers, on top of the kit's (ci_lib.inputs.markers)
     excel_errors: skip                  # rows with #VALUE! and the like are skipped (counted), not an error
@@ -46,7 +47,7 @@ from ci_lib.ids import is_community_id
 from ci_lib.inputs.importers.cia import OUTCOME_COLUMNS, OUTCOME_DTYPES
 from ci_lib.inputs.importers.school_year import parse_year
 from ci_lib.inputs.importers.summary import ImportSummary
-from ci_lib.inputs.markers import STATUSES, SUPPRESSED_AT_SOURCE, cell_status
+from ci_lib.inputs.markers import NOT_AVAILABLE, STATUSES, SUPPRESSED_AT_SOURCE, cell_status
 from ci_lib.inputs.tables import read_rows, width_problems
 
 TABLE_KEYS = ("location", "locations", "indicator", "year", "group", "group_by", "labels", "numerator",
@@ -263,6 +264,18 @@ class Resolver:
                  group: str | None, group_by: str | None):
         self.table, self.summary = table, summary
         self.location, self.year_column, self.group, self.group_by = location, year, group, group_by
+        self.places_found: set[str] = set()  # the mapped places seen, and the others
+        self.places_unmapped: list[str] = []
+
+    def check_places(self, path: Path) -> None:
+        """A map none of whose `locations:` is in the file is a mistake (a typo, another state), not 0 rows."""
+        if self.places_found or not self.places_unmapped:
+            return
+        seen = sorted(set(self.places_unmapped))
+        shown = ", ".join(repr(p) for p in seen[:8]) + (f" and {len(seen) - 8} more" if len(seen) > 8 else "")
+        raise self.table.error("locations", f"none of the {len(seen)} locations of {path} (column "
+                                            f"{self.location}) is in `locations:`: {shown}; map the ones to "
+                                            "import, `Name: community-id`, spelt as in the file")
 
     def markers(self, cells: Cells, columns: Iterable[str]) -> set[str]:
         """The statuses of the source's markers in the row's group and number `columns`, counted for the file."""
@@ -271,6 +284,14 @@ class Resolver:
         self.summary.file_markers.update(found)
         return set(found)
 
+    def failed_filter(self, cells: Cells, withheld: bool) -> str | None:
+        """The first filter column the row does not match (see `key` for a withheld row), or None."""
+        return next((column for column, allowed in self.table.filters.items()
+                     if cells.text(column) not in allowed and not (withheld and not cells.text(column))), None)
+
+    def passes_filters(self, cells: Cells, withheld: bool) -> bool:
+        return self.failed_filter(cells, withheld) is None
+
     def key(self, cells: Cells, withheld: bool = False) -> Key | None:
         """The row's key, or None after counting why the row is skipped.
 
@@ -278,17 +299,19 @@ class Resolver:
         cell is blank: a source that withholds a cell blanks its breakdown too (WISEdash writes no
         TEST_RESULT on a `[Data Suppressed]` row), and the cell is still the filtered one.
         """
-        for column, allowed in self.table.filters.items():
-            if cells.text(column) not in allowed and not (withheld and not cells.text(column)):
-                self.summary.skip(f"filtered out: {column} is not {' or '.join(map(repr, allowed))}")
-                return None
+        failed = self.failed_filter(cells, withheld)
+        if failed is not None:
+            allowed = self.table.filters[failed]
+            self.summary.skip(f"filtered out: {failed} is not {' or '.join(map(repr, allowed))}")
+            return None
         place = cells.text(self.location)
         community = self.table.locations.get(norm(place))
         if community is None:
-            self.summary.skip(f"location not in the map's `locations:` (add `{place or '?'}: <community id>` "
-                              "to import it)" if len(self.table.locations) == 0 else
-                              "location not in the map's `locations:`", place)
+            if len(self.places_unmapped) < 10_000:
+                self.places_unmapped.append(place)
+            self.summary.skip("location not in the map's `locations:`", place)
             return None
+        self.places_found.add(community)
         indicator = self.table.indicator
         if self.table.indicator_column is not None:
             cell = cells.text(self.table.indicator_column)
@@ -461,11 +484,12 @@ def read_table(path: str | os.PathLike[str], table: TableMap) -> tuple[pd.DataFr
         if skipped:
             summary.skip(skipped)
             continue
-        record = table_record(cells, table, row, key)
+        record = table_record(cells, table, row, key, marked)
         if isinstance(record, str):
             summary.skip(record)
             continue
         add_record(records, record, table, path, number_columns[0], summary)
+    resolver.check_places(path)
     kept = list(records.values())
     summary.notes += scaled_notes(scale_values(table, path, kept, source_says_percent=False))
     for record in kept:
@@ -481,14 +505,15 @@ def scaled_notes(indicators: list[str]) -> list[str]:
             for indicator in indicators]
 
 
-def table_record(cells: Cells, table: TableMap, row: int, key: Key) -> Record | str:
-    """The numbers of a kept row (or its source status), or why it has none."""
+def table_record(cells: Cells, table: TableMap, row: int, key: Key, marked: set[str]) -> Record | str:
+    """The numbers of a kept row (or its source status: a marker in its numbers, or its group label such as
+    "[Data Suppressed]" under "All Students"), or why it has none."""
     found: dict[str, tuple[float | None, str | None]] = {}
     for name in ("numerator", "denominator", "value"):
         column = table.column(name)
         if column is not None:
             found[name] = cells.number(column, whole=name != "value")
-    statuses = {status for _, status in found.values() if status}
+    statuses = {status for _, status in found.values() if status} | marked
     if statuses:
         status = SUPPRESSED_AT_SOURCE if SUPPRESSED_AT_SOURCE in statuses else statuses.pop()
         return Record(row, key, status=status)
@@ -498,6 +523,8 @@ def table_record(cells: Cells, table: TableMap, row: int, key: Key) -> Record | 
     if numerator is not None and denominator is None:
         raise cells.error(str(table.column("denominator")), "numerator given without denominator")
     if numerator is None and denominator is not None and value is None:
+        if table.settings.get("combine") == "sum":  # a sum missing one part would be too small: not a number
+            return Record(row, key, status=NOT_AVAILABLE)
         return "numerator empty, denominator given (no data for the cell)"
     if denominator == 0 and value is None:
         return "denominator 0 (no data for the cell)"
