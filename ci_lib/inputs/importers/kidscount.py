@@ -33,7 +33,7 @@ import pandas as pd
 from ci_lib.errors import ImportFormatError
 from ci_lib.inputs.importers.summary import ImportSummary
 from ci_lib.inputs.importers.table import (
-    TABLE_KEYS,
+    MAP_KEYS,
     Cells,
     Key,
     Record,
@@ -49,12 +49,10 @@ from ci_lib.inputs.importers.table import (
 )
 from ci_lib.inputs.markers import SUPPRESSED_AT_SOURCE
 
-KIDSCOUNT_KEYS = ("indicator", "locations", "group", "labels", "filters", "scale", "number", "formats",
-                  "excel_errors", "markers")
+KIDSCOUNT_KEYS = tuple(k for k, (where, _) in MAP_KEYS.items() if where in ("kidscount", "both"))
 STANDARD_COLUMNS = ("LocationType", "Location", "TimeFrame", "DataFormat", "Data")
 REQUIRED = ("Location", "TimeFrame", "DataFormat", "Data")
 JOINED = "joined: a Number row whose Percent row is written (the export gives no denominator)"
-assert set(KIDSCOUNT_KEYS) - set(TABLE_KEYS) == {"number", "formats"}
 
 
 def read_kidscount(path: str | os.PathLike[str], table: TableMap) -> tuple[pd.DataFrame, ImportSummary]:

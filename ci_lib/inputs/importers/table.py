@@ -50,8 +50,41 @@ from ci_lib.inputs.importers.summary import ImportSummary
 from ci_lib.inputs.markers import NOT_AVAILABLE, STATUSES, SUPPRESSED_AT_SOURCE, cell_status
 from ci_lib.inputs.tables import read_rows, width_problems
 
-TABLE_KEYS = ("location", "locations", "indicator", "year", "group", "group_by", "labels", "numerator",
-              "denominator", "value", "filters", "combine", "scale", "markers", "excel_errors")
+# every key of a map file (`import table`, `import kidscount`), with what it says: docs/data-contract.md's table
+MAP_KEYS: dict[str, tuple[str, str]] = {
+    "location": ("table", "the column naming the place (kidscount: `Location`)"),
+    "locations": ("both", "place as written in the file -> community id; rows of other places are skipped and "
+                          "counted; a map none of whose places is in the file is an error"),
+    "indicator": ("both", "a fixed indicator id, or `{column: C, values: {cell: indicator id}}` (other cells of C "
+                          "are skipped and counted)"),
+    "year": ("table", "the column of years or school years (`2020-21` is 2021), or a fixed year "
+                      "(kidscount: `TimeFrame`)"),
+    "group": ("both", "the column of group labels; none: every row is group `all` (kidscount: the breakdown "
+                      "column, found when its cells are group labels)"),
+    "group_by": ("table", "the breakdown's name column: a group label that is itself a marker under a breakdown "
+                          "that maps to `all` (`All Students` / `[Data Suppressed]`) is the withheld `all` cell"),
+    "labels": ("both", "source label -> group id, over params' `labels:` over the rubric's shipped label map "
+                       "(its groups' `aliases`)"),
+    "numerator": ("table", "the column of numerators (whole counts); with `denominator`"),
+    "denominator": ("table", "the column of denominators; 0 or empty is no data"),
+    "value": ("table", "the column of values (percents, or fractions with `scale: fraction`)"),
+    "filters": ("both", "`{column: value or [values]}`: other rows are skipped and counted; a row withheld by "
+                        "the source passes a filter whose cell is blank"),
+    "combine": ("table", "`sum`: rows of one key add their numerators over one denominator (Proficient + "
+                         "Advanced); a blank part makes the cell `not_available`; without it two rows of one "
+                         "key are an error"),
+    "scale": ("both", "`fraction` (values x 100) or `percent`; undeclared, values all <= 1 are refused (a "
+                      "KIDS COUNT Percent is read as a fraction, and a mix of <= 1 and > 1 is refused)"),
+    "markers": ("both", "`{text: suppressed_at_source | not_available}`: the source's own markers, over the "
+                        "kit's table above"),
+    "excel_errors": ("both", "`skip`: a row with an Excel error (`#VALUE!`, `#DIV/0!` ...) in a number cell is "
+                             "skipped and counted; by default it is an error at its cell"),
+    "number": ("kidscount", "`value`: a Number row without a Percent row is written as the value (a count "
+                            "indicator); by default it is skipped and counted"),
+    "formats": ("kidscount", "other DataFormats written as the value as they are, such as `[Currency]`; any "
+                             "other DataFormat is an error unless filtered out"),
+}
+TABLE_KEYS = tuple(k for k, (where, _) in MAP_KEYS.items() if where in ("table", "both"))
 SCALES = ("fraction", "percent")
 EXCEL_ERRORS = frozenset({"#VALUE!", "#DIV/0!", "#N/A", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"})
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -536,3 +569,15 @@ def table_record(cells: Cells, table: TableMap, row: int, key: Key, marked: set[
     if numerator is None or not denominator:
         numerator = denominator = None
     return Record(row, key, numerator, denominator, value, value_column=str(table.column("value") or ""))
+
+
+def importers_markdown() -> str:
+    """The map file keys of `import table` and `import kidscount`, for docs/data-contract.md."""
+    lines = ["## Map files of `import table` and `import kidscount`", "",
+             "`ci-assess import table FILE --map MAP.yml --out OUT` and `ci-assess import kidscount FILE --map MAP.yml "
+             "--out OUT` read a long table by a small YAML map (examples: `ci_lib/inputs/importers/maps/`). Each "
+             "prints a summary: rows read, written, and skipped with a count per reason, so that read = written + "
+             "skipped; a problem in a kept row is an error at `file:row:column`. Keys:", "",
+             "| key | importer | says |", "|---|---|---|"]
+    lines += [f"| `{key}` | {where} | {text} |" for key, (where, text) in MAP_KEYS.items()]
+    return "\n".join([*lines, ""])
