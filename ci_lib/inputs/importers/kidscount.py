@@ -71,7 +71,7 @@ def read_kidscount(path: str | os.PathLike[str], table: TableMap) -> tuple[pd.Da
     formats = table.settings.get("formats") or []
     if not isinstance(formats, list):
         raise table.error("formats", "expected a list of DataFormat names, such as [Currency]")
-    table.settings.setdefault("group", breakdown_column(path, table, header, rows))
+    table.settings["group"] = breakdown_column(path, table, header, rows)
     where = check_columns(table, header, path, ("group",))
     summary = ImportSummary(str(path), notes=list(notes))
     resolver = Resolver(table, summary, "Location", "TimeFrame", table.column("group"), None)
@@ -143,18 +143,23 @@ def joined_records(found: Mapping[Key, dict[str, tuple[int, float | None, str]]]
 
 def breakdown_column(path: Path, table: TableMap, header: list[str],
                      rows: list[tuple[int, list[str]]]) -> str | None:
-    """The column the map leaves undeclared: the group column when its cells are group labels, else an error."""
-    declared = {table.indicator_column, *table.filters}
+    """The group column: the map's `group`, else the one undeclared column whose cells are group labels.
+
+    Any other column the map does not account for is an error that names the keys declaring it.
+    """
+    group = table.column("group")
+    declared = {table.indicator_column, group, *table.filters}
     extra = [c for c in header if c and c not in STANDARD_COLUMNS and c not in declared]
     if not extra:
-        return None
+        return group
     column = extra[0]
     index = header.index(column)
     values = sorted({cells[index].strip() for _, cells in rows if index < len(cells) and cells[index].strip()})
-    if len(extra) == 1 and any(norm(v) in table.labels for v in values):
+    if group is None and len(extra) == 1 and any(norm(v) in table.labels for v in values):
         return column
     shown = ", ".join(values[:5]) + (f" and {len(values) - 5} more" if len(values) > 5 else "")
+    what = "" if group is not None else ", and its cells are not group labels"
     raise ImportFormatError(table.path, None, column, (
-        f"{path} has a column {column!r} ({shown}) the map does not declare, and its cells are not group "
-        f"labels: declare it in {table.path}: `indicator: {{column: {column}, values: {{...}}}}` (one indicator "
-        f"per value), `filters: {{{column}: ...}}` (keep one value), or `group: {column}` with `labels:`"))
+        f"{path} has a column {column!r} ({shown}) the map does not declare{what}: declare it in {table.path}: "
+        f"`indicator: {{column: {column}, values: {{...}}}}` (one indicator per value), `filters: {{{column}: ...}}` "
+        f"(keep one value){'' if group is not None else f', or `group: {column}` with `labels:`'}"))

@@ -129,3 +129,12 @@ def test_params_labels_extend_the_shipped_label_map(tmp_path, capsys):
     (params / "network.yml").write_text("year: 2025\nlabels: [black]\n", encoding="utf-8")
     with pytest.raises(KitError, match="network.yml::labels: expected source label: group id"):
         load_params(2025, tmp_path / "params")
+
+
+def test_kidscount_a_second_undeclared_column_is_refused_by_name(tmp_path):
+    data = "Location,Race Ethnicity,Grade,TimeFrame,DataFormat,Data\nAlpha,Black,3,2013,Percent,0.5\n"
+    export, map_file = files(tmp_path, data, "indicator: hs_graduation\nlocations: {Alpha: alpha}\n"
+                                             "group: Race Ethnicity\n")
+    with pytest.raises(ImportFormatError, match=r"map.yml::Grade: .* has a column 'Grade' \(3\) the map does not "
+                                                r"declare: declare it in .*`filters: \{Grade: ...\}`"):
+        read_kidscount(export, read_map(map_file, KIDSCOUNT_KEYS, LABELS))

@@ -92,6 +92,23 @@ def test_kentucky_every_location_pairs_numbers_and_percents(tmp_path):
     assert frame["value"].dropna().between(50, 100).all()  # fractions read as percents, all of them
 
 
+def test_an_imported_export_validates_as_percents(tmp_path, capsys):
+    """Import, then validate, as a new user would: the values are percents, so validate accepts them."""
+    source = realdata() / "kidscount_ky" / "High school graduation rates.csv"
+    places = every_location(source)
+    data = tmp_path / "data"
+    data.mkdir()
+    with (data / "communities.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["community_id", "name", "state", "anchor_entity", "joined_year"])
+        writer.writerows([community, name, "KY", "Kentucky Youth Advocates", 2016] for name, community in places.items())
+    (data / "benchmarks.csv").write_text("community_id,year,benchmark_id,status,evidence\n", encoding="utf-8")
+    map_file = write_map(tmp_path, {"indicator": "hs_graduation", "locations": places})
+    assert main(["import", "kidscount", str(source), "--map", str(map_file), "--out", str(data / "outcomes.csv")]) == 0
+    assert main(["validate", str(data)]) == 0, capsys.readouterr().err
+    assert "40 cells suppressed at the source" in capsys.readouterr().err
+
+
 def test_the_hand_reshaped_wide_table_is_refused_saying_why(tmp_path):
     source = realdata() / "kidscount_ky" / "grad rates.csv"
     with pytest.raises(ImportFormatError, match="not a KIDS COUNT export.*years as columns"):
