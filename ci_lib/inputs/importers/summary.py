@@ -66,18 +66,36 @@ class ImportSummary:
 
 
 def cia_summary(result: Any, source: str) -> ImportSummary:
-    """The summary of `read_cia` (`CiaImport`), from its counters: cells (N/D pairs) written or empty, and
-    the label rows it left out (intersections, unknown labels) as notes, since they hold several cells."""
-    summary = ImportSummary(source, unit="cells", outcome_rows=len(result.rows), written=len(result.rows))
+    """The summary of `read_cia` (`CiaImport`), from its counters.
+
+    Where `CiaImport` counts its rows (`rows_read`, `rows_mapped`, `skipped_unlabelled`: the row accounting
+    of the cia row mapping), the summary is in label rows, each mapped row "written", and its empty cells a
+    note; otherwise it is in cells (N/D pairs), the rows left out (intersections, unknown labels) as notes.
+    """
+    summary = ImportSummary(source, outcome_rows=len(result.rows))
+    summary.statuses.update(result.source_status_cells)
+    shown = ", ".join(repr(label) for _, label in result.unknown_labels[:SHOWN_EXAMPLES])
+    unknown = "label not in the label map (add it to the rubric's label_map, or `labels:` in params)"
+    intersections = "a gender x population row the rubric has no group for"
+    rows_read = getattr(result, "rows_read", None)
+    if rows_read is not None:
+        summary.read, summary.written = rows_read, result.rows_mapped
+        for label_row in result.unknown_labels:
+            summary.skip(unknown, label_row[1])
+        summary.skip(intersections, count=result.skipped_intersections)
+        summary.skip("no label and no counts (a note or footer)", count=result.skipped_unlabelled)
+        summary.skipped = +summary.skipped  # drop the reasons counted 0
+        if result.skipped_zero_cells:
+            summary.notes.append(f"{result.skipped_zero_cells} empty cells of the rows written (0/0, NA/NA or "
+                                 "blank: no data)")
+        return summary
+    summary.unit = "cells"
+    summary.written = len(result.rows)
     summary.read = summary.written + result.skipped_zero_cells
     if result.skipped_zero_cells:
         summary.skip("empty cell (0/0, NA/NA or blank: no data)", count=result.skipped_zero_cells)
-    summary.statuses.update(result.source_status_cells)
     if result.skipped_intersections:
-        summary.notes.append(f"{result.skipped_intersections} label rows are intersections (gender x population) "
-                             "the rubric has no group for: not imported")
+        summary.notes.append(f"{result.skipped_intersections} label rows: {intersections}: not imported")
     if result.unknown_labels:
-        shown = ", ".join(repr(label) for _, label in result.unknown_labels[:SHOWN_EXAMPLES])
-        summary.notes.append(f"{len(result.unknown_labels)} label rows have a label not in the label map ({shown}): "
-                             "not imported")
+        summary.notes.append(f"{len(result.unknown_labels)} label rows: {unknown} ({shown}): not imported")
     return summary

@@ -138,3 +138,27 @@ def test_kidscount_a_second_undeclared_column_is_refused_by_name(tmp_path):
     with pytest.raises(ImportFormatError, match=r"map.yml::Grade: .* has a column 'Grade' \(3\) the map does not "
                                                 r"declare: declare it in .*`filters: \{Grade: ...\}`"):
         read_kidscount(export, read_map(map_file, KIDSCOUNT_KEYS, LABELS))
+
+
+def test_the_cia_summary_reads_row_counters_where_the_importer_has_them():
+    """`cia_summary` accounts in label rows when `CiaImport` counts rows (the cia row mapping's counters)."""
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from ci_lib.inputs.importers.summary import cia_summary
+
+    rows = pd.DataFrame({"year": [2024] * 30})
+    counted = SimpleNamespace(rows=rows, unknown_labels=[(5, "Martian")], skipped_zero_cells=6,
+                              skipped_intersections=0, source_status_cells=Counter({SUPPRESSED_AT_SOURCE: 2}),
+                              rows_read=38, rows_mapped=36, skipped_unlabelled=1)
+    summary = cia_summary(counted, "cia.csv")
+    assert (summary.unit, summary.read, summary.written) == ("rows", 38, 36) and summary.accounted()
+    lines = summary.lines("out.csv", append=False)
+    assert lines[0] == ("cia.csv: 38 rows read, 36 written, 2 skipped; wrote 30 outcome rows to out.csv; "
+                        "source markers: 2 suppressed at source")
+    assert "  skipped 1: label not in the label map (add it to the rubric's label_map, or `labels:` in params): "\
+           "'Martian'" in lines
+    older = SimpleNamespace(rows=rows, unknown_labels=[], skipped_zero_cells=6, skipped_intersections=22,
+                            source_status_cells=Counter())
+    summary = cia_summary(older, "cia.csv")
+    assert (summary.unit, summary.read, summary.written) == ("cells", 36, 30) and summary.accounted()
