@@ -145,8 +145,8 @@ def import_rows(format: str, file: str, out: str, append: bool = False, communit
         rows, summary = read_mapped(format, file, str(map), framework, year, params)
     else:
         rows = aggregate_students(file, min_year=min_year)
-        summary = ImportSummary(file, unit="outcome rows (aggregated; no student-level row is written)",
-                                read=len(rows), written=len(rows), outcome_rows=len(rows))
+        summary = ImportSummary(file, unit="aggregated cells", read=len(rows), written=len(rows),
+                                outcome_rows=len(rows), notes=["no student-level row is written"])
     write_rows(rows, out, append=append)
     print("\n".join(summary.lines(out, append)))
     return 0
