@@ -42,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from ci_lib.errors import ImportFormatError, KitError
+from ci_lib.errors import ImportFormatError
 from ci_lib.ids import is_community_id
 from ci_lib.inputs.importers.cia import OUTCOME_COLUMNS, OUTCOME_DTYPES
 from ci_lib.inputs.importers.school_year import parse_year
@@ -146,10 +146,7 @@ def read_map(path: str | os.PathLike[str], keys: Iterable[str], label_map: Mappi
     path = Path(path)
     if not path.is_file():
         raise ImportFormatError(path, None, None, "map file not found")
-    try:
-        settings = read_yaml(path)
-    except KitError as exc:
-        raise ImportFormatError(path, None, None, str(exc).removeprefix(f"{path}::: ")) from exc
+    settings = read_yaml(path)  # plain YAML only, duplicate keys refused; its errors name the file, line, column
     allowed = tuple(keys)
     unknown = sorted(str(k) for k in settings if k not in allowed)
     if unknown:
@@ -181,7 +178,10 @@ def read_map(path: str | os.PathLike[str], keys: Iterable[str], label_map: Mappi
                                            "hs_graduation)")
     year = settings.get("year")
     if isinstance(year, int) and not isinstance(year, bool):
-        table.year = parse_year(year)
+        try:
+            table.year = parse_year(year)
+        except ValueError as exc:
+            raise table.error("year", f"{exc} (or the name of the column of years)") from exc
     for text, status in mapping(table, "markers").items():
         if status not in STATUSES:
             raise table.error("markers", f"{text!r}: status {status!r} is not one of {', '.join(STATUSES)}")

@@ -162,3 +162,18 @@ def test_the_cia_summary_reads_row_counters_where_the_importer_has_them():
                             source_status_cells=Counter())
     summary = cia_summary(older, "cia.csv")
     assert (summary.unit, summary.read, summary.written) == ("cells", 36, 30) and summary.accounted()
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ("location: a\nyear: 21\n", "map.yml::year: 21 is not a year"),
+    ("location: a\nlocation: b\n", "map.yml:2:1: not valid YAML"),
+    ("location: a\nlocations: {A: Not An Id}\n", "map.yml::locations: 'a': 'Not An Id' is not a community id"),
+    ("location: a\nscale: fractions\n", "map.yml::scale: 'fractions': expected one of fraction, percent"),
+    ("location: a\nmarkers: {'-': missing}\n", "map.yml::markers: '-': status 'missing' is not one of"),
+])
+def test_a_bad_map_is_an_error_naming_the_map_and_key(settings, message, tmp_path):
+    map_file = tmp_path / "map.yml"
+    map_file.write_text(settings, encoding="utf-8")
+    with pytest.raises(KitError) as refused:
+        read_map(map_file, TABLE_KEYS, LABELS)
+    assert message in str(refused.value)
