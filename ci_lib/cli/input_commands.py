@@ -97,42 +97,79 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
     q.add_argument("--out", required=True, help="outcomes CSV to write (or append to with --append)")
     q.add_argument("--append", action="store_true")
     q.add_argument("--sheet", default=None)
-    q.add_argument("--framework", default="toa-2019", help="rubric whose label map names the groups")
+    q.add_argument("--framework", default=None, help="rubric whose label map names the groups (default toa-2019)")
     q = formats.add_parser("students", help="student-level parquet/CSV aggregated with DuckDB")
     q.add_argument("file")
     q.add_argument("--out", required=True)
     q.add_argument("--append", action="store_true")
     q.add_argument("--min-year", type=int)
+    for name, help_text in (("kidscount", "a KIDS COUNT Data Center export (Number and Percent rows)"),
+                            ("table", "a long report-card table, read by a map file (columns, labels, filters)")):
+        q = formats.add_parser(name, help=help_text)
+        q.add_argument("file")
+        q.add_argument("--map", required=True, help="the map file (YAML): see docs/guide.md, and the examples "
+                                                     "in ci_lib/inputs/importers/maps/")
+        q.add_argument("--out", required=True, help="outcomes CSV to write (or append to with --append)")
+        q.add_argument("--append", action="store_true")
+        q.add_argument("--framework", default=None, help="rubric whose label map names the groups (default: "
+                                                         "params' framework with --year, else toa-2019)")
+        q.add_argument("--year", type=int, help="also use params/<year>/network.yml `labels:`")
+        q.add_argument("--params", default="params")
 
 
 def import_rows(format: str, file: str, out: str, append: bool = False, community: str | None = None,
-                indicator: str | None = None, sheet: str | None = None, framework: str = "toa-2019",
-                min_year: int | None = None) -> int:
-    """`import cia|students`: long outcomes rows written to (or appended to) `out`; `community` and
-    `indicator` are those of a `cia` table, `min_year` filters `students`."""
+                indicator: str | None = None, sheet: str | None = None, framework: str | None = None,
+                min_year: int | None = None, map: str | None = None, year: int | None = None,
+                params: str = "params") -> int:
+    """`import cia|students|kidscount|table`: long outcomes rows written to (or appended to) `out`, and a
+    summary on stdout whose counts account for every row read; `community` and `indicator` are those of a
+    `cia` table, `min_year` filters `students`, `map` drives `kidscount` and `table`."""
     from ci_lib.inputs.importers import aggregate_students, read_cia, write_rows
+    from ci_lib.inputs.importers.summary import ImportSummary, cia_summary
     from ci_lib.inputs.rubric import load_rubric
 
     if format == "cia":
         if community is None or indicator is None:
             raise KitError("import cia needs --community and --indicator")
         result = read_cia(file, community_id=community, indicator_id=indicator,
-                          label_map=load_rubric(framework).label_map, sheet=sheet)
+                          label_map=load_rubric(framework or "toa-2019").label_map, sheet=sheet)
         for row, label in result.unknown_labels:
             print(f"{file}:{row}:: unknown group label {label!r} (add it to the rubric's label_map); "
                   "row not imported", file=sys.stderr)
         rows = result.rows
-        extra = f", {result.skipped_zero_cells} empty cells skipped" + "".join(
-            f", {n} {status.replace('_', ' ')}" for status, n in sorted(result.source_status_cells.items()))
+        summary = cia_summary(result, file)
         if result.na_over_positive:
             print(f"{file}::: note: {result.na_over_positive} cells have NA over a positive denominator: kept "
                   "as not_available (if your tool writes a zero count as NA, write 0 instead)", file=sys.stderr)
+    elif format in ("kidscount", "table"):
+        rows, summary = read_mapped(format, file, str(map), framework, year, params)
     else:
         rows = aggregate_students(file, min_year=min_year)
-        extra = " (aggregated; no student-level row is written)"
+        summary = ImportSummary(file, unit="aggregated cells", read=len(rows), written=len(rows),
+                                outcome_rows=len(rows), notes=["no student-level row is written"])
     write_rows(rows, out, append=append)
-    print(f"{'appended' if append else 'wrote'} {len(rows)} outcome rows to {out}{extra}")
+    print("\n".join(summary.lines(out, append)))
     return 0
+
+
+def read_mapped(format: str, file: str, map_file: str, framework: str | None, year: int | None,
+                params_root: str) -> tuple[Any, Any]:
+    """`import kidscount|table`: the map read with the rubric's labels and params' `labels:`, then the file."""
+    from ci_lib.inputs.importers.kidscount import KIDSCOUNT_KEYS, read_kidscount
+    from ci_lib.inputs.importers.table import TABLE_KEYS, read_map, read_table
+    from ci_lib.inputs.rubric import load_rubric
+
+    labels: dict[str, str] = {}
+    if year is not None:
+        from ci_lib.inputs.parameters import load_params
+
+        year_params = load_params(year, params_root)
+        labels = year_params.labels
+        framework = framework or year_params.framework
+    label_map = load_rubric(framework or "toa-2019").label_map
+    keys = KIDSCOUNT_KEYS if format == "kidscount" else TABLE_KEYS
+    table = read_map(map_file, keys, label_map, labels)
+    return read_kidscount(file, table) if format == "kidscount" else read_table(file, table)
 
 
 def add_params_options(p: argparse.ArgumentParser) -> None:

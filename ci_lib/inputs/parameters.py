@@ -35,7 +35,7 @@ RULE_KEYS = set(DEFAULT_RULES)
 COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "narratives", "targets", "extra_notebook",
                   "baseline_year"}
 NETWORK_KEYS = {"year", "framework", "data", "title", "run_date", "rules", "local_indicators", "previous_year",
-                "targets"}
+                "targets", "labels"}
 # settings the kit never used: refused with what to write instead, not accepted and ignored
 RETIRED_NETWORK_KEYS = {"network_name": "the network's name on the site (its title, the Methods page) is `title:`"}
 LOCAL_KEYS = {"id", "name", "stage", "polarity", "unit", "indicator", "core", "min_change", "linked_outcome"}
@@ -55,6 +55,7 @@ class YearParams:
     sha256: str = ""
     files: dict[str, str] = field(default_factory=dict)
     file_sha256: dict[str, str] = field(default_factory=dict)  # sha256 of each file's bytes, as read
+    labels: dict[str, str] = field(default_factory=dict)  # source label -> group id, for `import` (on the rubric's)
 
     def community(self, community_id: str) -> dict[str, Any]:
         return self.communities.get(community_id, {})
@@ -416,6 +417,10 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     check_local_agreement(declared)
     check_not_in_rubric(declared, framework)
     network["targets"] = network.get("targets") or {}
+    labels = network.get("labels") or {}
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise KitError(f"{network_file}::labels: expected source label: group id lines (labels: {{Econ Disadv: "
+                       "low_income}})")
     if framework in available_frameworks():  # an unknown framework is reported where the rubric is loaded
         rubric = load_rubric(framework)
         indicator_ids = {o.id for o in rubric.outcomes} | {str(i["id"]) for _, i in declared}
@@ -443,4 +448,5 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         sha256=digest,
         files=files,
         file_sha256=file_digests,
+        labels={str(k): v for k, v in labels.items()},
     )

@@ -278,7 +278,9 @@ def load_rubric(framework: str = "toa-2019") -> Rubric:
     if problems:
         raise KitError(f"{path}: " + "; ".join(problems))
     label_map = {str(k).strip().lower(): str(v) for k, v in (raw.get("label_map") or {}).items()}
-    for g in groups:
+    for g, raw_group in zip(groups, raw["groups"], strict=True):  # each group's aliases: the shipped label map
+        for alias in raw_group.get("aliases") or []:
+            label_map.setdefault(str(alias).strip().lower(), g.id)
         label_map.setdefault(g.label.lower(), g.id)
         label_map.setdefault(g.id, g.id)
     return Rubric(
