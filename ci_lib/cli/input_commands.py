@@ -124,6 +124,8 @@ def import_rows(format: str, file: str, out: str, append: bool = False, communit
         rows = result.rows
         extra = f", {result.skipped_zero_cells} empty cells skipped" + "".join(
             f", {n} {status.replace('_', ' ')}" for status, n in sorted(result.source_status_cells.items()))
+        if result.skipped_intersections:
+            extra += f", {result.skipped_intersections} gender x population rows skipped (no such group in {framework})"
         if result.na_over_positive:
             print(f"{file}::: note: {result.na_over_positive} cells have NA over a positive denominator: kept "
                   "as not_available (if your tool writes a zero count as NA, write 0 instead)", file=sys.stderr)

@@ -39,14 +39,16 @@ def partition_layout(partitions: dict[str, list[str]], totals: dict[str, str] | 
                      ) -> dict[str, tuple[str, list[str]]]:
     """{name: (total group, member groups)}, with the crossings the intersections imply.
 
-    When the members of a partition whose total is `female` are named `female_<x>` and those of the one
+    When the members of the partitions whose total is `female` are named `female_<x>` and those of the ones
     whose total is `male` are `male_<x>`, and `female`/`male` are the members of one partition, then
     `female_<x>` and `male_<x>` add up to `<x>`: that partition (`<x>_by_gender`) is added, because
     `<x>` minus a shown `male_<x>` would otherwise give a blank `female_<x>`.
     """
     totals = totals or {}
     layout = {name: (totals.get(name, "all"), list(groups)) for name, groups in partitions.items()}
-    by_total = {total: members for total, members in layout.values()}
+    by_total: dict[str, list[str]] = {}  # every partition of a total counts (`female`: by race, by income, ...)
+    for total, members in layout.values():
+        by_total.setdefault(total, []).extend(m for m in members if m not in by_total[total])
     for parent, (_, sides) in list(layout.items()):
         if len(sides) < 2 or not all(side in by_total for side in sides):
             continue
