@@ -32,7 +32,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
         from ci_lib.inputs.parameters import load_params
 
         year_params = load_params(year, params, known_communities=read_community_ids(data_dir))
-        rubric = load_rubric(framework or year_params.framework)
+        rubric = year_params.rubric(framework)
         local = year_params.all_local_indicator_ids()
     elif framework:
         rubric = load_rubric(framework)
