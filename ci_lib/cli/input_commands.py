@@ -97,7 +97,10 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
     q.add_argument("--out", required=True, help="outcomes CSV to write (or append to with --append)")
     q.add_argument("--append", action="store_true")
     q.add_argument("--sheet", default=None)
-    q.add_argument("--framework", default="toa-2019", help="rubric whose label map names the groups")
+    q.add_argument("--framework", default=None, help="rubric whose label map names the groups (default: "
+                   "the --year's, else toa-2019)")
+    q.add_argument("--year", type=int, help="also read the groups params/<year> adds (their ids and aliases)")
+    q.add_argument("--params", default="params")
     q = formats.add_parser("students", help="student-level parquet/CSV aggregated with DuckDB")
     q.add_argument("file")
     q.add_argument("--out", required=True)
@@ -106,26 +109,30 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
 
 
 def import_rows(format: str, file: str, out: str, append: bool = False, community: str | None = None,
-                indicator: str | None = None, sheet: str | None = None, framework: str = "toa-2019",
-                min_year: int | None = None) -> int:
+                indicator: str | None = None, sheet: str | None = None, framework: str | None = None,
+                min_year: int | None = None, year: int | None = None, params: str = "params") -> int:
     """`import cia|students`: long outcomes rows written to (or appended to) `out`; `community` and
-    `indicator` are those of a `cia` table, `min_year` filters `students`."""
+    `indicator` are those of a `cia` table (whose labels may name the groups of params/<year>), `min_year`
+    filters `students`."""
     from ci_lib.inputs.importers import aggregate_students, read_cia, write_rows
     from ci_lib.inputs.rubric import load_rubric
 
     if format == "cia":
         if community is None or indicator is None:
             raise KitError("import cia needs --community and --indicator")
-        result = read_cia(file, community_id=community, indicator_id=indicator,
-                          label_map=load_rubric(framework).label_map, sheet=sheet)
+        from ci_lib.inputs.parameters import load_params
+
+        rubric = load_params(year, params).rubric(framework) if year else load_rubric(framework or "toa-2019")
+        result = read_cia(file, community_id=community, indicator_id=indicator, label_map=rubric.label_map,
+                          sheet=sheet)
         for row, label in result.unknown_labels:
-            print(f"{file}:{row}:: unknown group label {label!r} (add it to the rubric's label_map); "
-                  "row not imported", file=sys.stderr)
+            print(f"{file}:{row}:: unknown group label {label!r} (add it to the `aliases` of a "
+                  "group in params `groups:` and pass --year, or to the rubric's label_map); row not imported", file=sys.stderr)
         rows = result.rows
         extra = f", {result.skipped_zero_cells} empty cells skipped" + "".join(
             f", {n} {status.replace('_', ' ')}" for status, n in sorted(result.source_status_cells.items()))
         if result.skipped_intersections:
-            extra += f", {result.skipped_intersections} gender x population rows skipped (no such group in {framework})"
+            extra += f", {result.skipped_intersections} gender x population rows skipped (no such group in {rubric.framework})"
         if result.na_over_positive:
             print(f"{file}::: note: {result.na_over_positive} cells have NA over a positive denominator: kept "
                   "as not_available (if your tool writes a zero count as NA, write 0 instead)", file=sys.stderr)

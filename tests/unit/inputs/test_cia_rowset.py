@@ -121,3 +121,21 @@ def test_the_bare_row_set_is_refused_with_what_to_add(tmp_path, name, capsys):
     assert code == 2 and not out.exists()
     message = capsys.readouterr().err
     assert "no count columns" in message and "add" in message and "'N 2023-2024'" in message
+
+
+def test_import_cia_with_year_reads_the_labels_of_groups_added_in_params(tmp_path, capsys):
+    path = write_table(tmp_path / "wide.csv", [["Gender", "Population", "N 2023-2024", "D 2023-2024"],
+                                               ["All", "All Students", 30, 60], ["Non-binary", "All Students", 4, 12],
+                                               ["All", "Hmong", 5, 15]])
+    (tmp_path / "params" / "2024").mkdir(parents=True)
+    (tmp_path / "params" / "2024" / "network.yml").write_text(
+        "year: 2024\nframework: toa-2024\ngroups:\n"
+        "  - {id: nonbinary, label: Nonbinary, family: gender, aliases: [Non-binary]}\n"
+        "  - {id: hmong, label: Hmong}\n")
+    out = tmp_path / "outcomes.csv"
+    args = ["import", "cia", str(path), "--community", "racine", "--indicator", "hs_graduation", "--out", str(out)]
+    assert main([*args, "--year", "2024", "--params", str(tmp_path / "params")]) == 0
+    assert set(pd.read_csv(out)["group"]) == {"all", "nonbinary", "hmong"}
+    assert main(args) == 0  # without the params, both labels are unknown, and said so
+    assert set(pd.read_csv(out)["group"]) == {"all"}
+    assert "unknown group label 'Non-binary'" in capsys.readouterr().err
