@@ -32,7 +32,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
         from ci_lib.inputs.parameters import load_params
 
         year_params = load_params(year, params, known_communities=read_community_ids(data_dir))
-        rubric = load_rubric(framework or year_params.framework)
+        rubric = year_params.rubric(framework)
         local = year_params.all_local_indicator_ids()
     elif framework:
         rubric = load_rubric(framework)
@@ -97,7 +97,7 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
     q.add_argument("--out", required=True, help="outcomes CSV to write (or append to with --append)")
     q.add_argument("--append", action="store_true")
     q.add_argument("--sheet", default=None)
-    q.add_argument("--framework", default=None, help="rubric whose label map names the groups (default toa-2019)")
+    add_label_options(q)
     q = formats.add_parser("students", help="student-level parquet/CSV aggregated with DuckDB")
     q.add_argument("file")
     q.add_argument("--out", required=True)
@@ -111,10 +111,15 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
                                                      "in ci_lib/inputs/importers/maps/")
         q.add_argument("--out", required=True, help="outcomes CSV to write (or append to with --append)")
         q.add_argument("--append", action="store_true")
-        q.add_argument("--framework", default=None, help="rubric whose label map names the groups (default: "
-                                                         "params' framework with --year, else toa-2019)")
-        q.add_argument("--year", type=int, help="also use params/<year>/network.yml `labels:`")
-        q.add_argument("--params", default="params")
+        add_label_options(q)
+
+
+def add_label_options(q: argparse.ArgumentParser) -> None:
+    """How an import names groups: a rubric's label map, and what a year's params add (see import_labels)."""
+    q.add_argument("--framework", default=None, help="rubric whose label map names the groups (default: "
+                                                     "the --year's, else toa-2019)")
+    q.add_argument("--year", type=int, help="also read the groups and `labels:` params/<year> adds")
+    q.add_argument("--params", default="params")
 
 
 def import_rows(format: str, file: str, out: str, append: bool = False, community: str | None = None,
@@ -126,16 +131,16 @@ def import_rows(format: str, file: str, out: str, append: bool = False, communit
     `cia` table, `min_year` filters `students`, `map` drives `kidscount` and `table`."""
     from ci_lib.inputs.importers import aggregate_students, read_cia, write_rows
     from ci_lib.inputs.importers.summary import ImportSummary, cia_summary
-    from ci_lib.inputs.rubric import load_rubric
 
     if format == "cia":
         if community is None or indicator is None:
             raise KitError("import cia needs --community and --indicator")
-        result = read_cia(file, community_id=community, indicator_id=indicator,
-                          label_map=load_rubric(framework or "toa-2019").label_map, sheet=sheet)
+        label_map, labels = import_labels(framework, year, params)
+        result = read_cia(file, community_id=community, indicator_id=indicator, label_map={**label_map, **labels},
+                          sheet=sheet)
         for row, label in result.unknown_labels:
-            print(f"{file}:{row}:: unknown group label {label!r} (add it to the rubric's label_map); "
-                  "row not imported", file=sys.stderr)
+            print(f"{file}:{row}:: unknown group label {label!r} (add it to the `aliases` of a "
+                  "group in params `groups:` and pass --year, or to the rubric's label_map); row not imported", file=sys.stderr)
         rows = result.rows
         summary = cia_summary(result, file)
         if result.na_over_positive:
@@ -152,21 +157,26 @@ def import_rows(format: str, file: str, out: str, append: bool = False, communit
     return 0
 
 
+def import_labels(framework: str | None, year: int | None, params_root: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The labels an import names groups by: the rubric's label map (with the groups params/<year> adds, and
+    their aliases), and params' own `labels:`; without --year, the framework's (default toa-2019) alone."""
+    if year is None:
+        from ci_lib.inputs.rubric import load_rubric
+
+        return dict(load_rubric(framework or "toa-2019").label_map), {}
+    from ci_lib.inputs.parameters import load_params
+
+    year_params = load_params(year, params_root)
+    return dict(year_params.rubric(framework).label_map), dict(year_params.labels)
+
+
 def read_mapped(format: str, file: str, map_file: str, framework: str | None, year: int | None,
                 params_root: str) -> tuple[Any, Any]:
     """`import kidscount|table`: the map read with the rubric's labels and params' `labels:`, then the file."""
     from ci_lib.inputs.importers.kidscount import KIDSCOUNT_KEYS, read_kidscount
     from ci_lib.inputs.importers.table import TABLE_KEYS, read_map, read_table
-    from ci_lib.inputs.rubric import load_rubric
 
-    labels: dict[str, str] = {}
-    if year is not None:
-        from ci_lib.inputs.parameters import load_params
-
-        year_params = load_params(year, params_root)
-        labels = year_params.labels
-        framework = framework or year_params.framework
-    label_map = load_rubric(framework or "toa-2019").label_map
+    label_map, labels = import_labels(framework, year, params_root)
     keys = KIDSCOUNT_KEYS if format == "kidscount" else TABLE_KEYS
     table = read_map(map_file, keys, label_map, labels)
     return read_kidscount(file, table) if format == "kidscount" else read_table(file, table)

@@ -28,7 +28,7 @@ def score(data_dir: str, year: int, community: str | None = None, as_json: bool 
     from ci_lib.scoring import score_network
 
     year_params = load_params(year, params) if (Path(params) / str(year) / "network.yml").exists() else None
-    rubric = load_rubric(year_params.framework if year_params else "toa-2019")
+    rubric = year_params.rubric() if year_params else load_rubric("toa-2019")
     data = load_network(data_dir, rubric, year_params.all_local_indicator_ids() if year_params else ())
     only = [community] if community else None
     if community and community not in set(data.communities["community_id"]):

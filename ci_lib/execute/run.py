@@ -24,7 +24,6 @@ from ci_lib.execute.tasks import NotebookTask
 from ci_lib.ids import check_community_id
 from ci_lib.inputs.load import load_network
 from ci_lib.inputs.parameters import YearParams, data_dir_for, load_params
-from ci_lib.inputs.rubric import load_rubric
 from ci_lib.layout import YearLayout
 from ci_lib.scoring import NetworkScores, score_network
 from ci_lib.vocabulary import NO_GATEWAY
@@ -65,7 +64,7 @@ def score_year(opts: RunOptions, valid: Callable[[], None] | None = None) -> tup
     data_dir = opts.data or data_dir_for(params.data, opts.params_root)
     if not data_dir:
         raise KitError(f"{opts.params_root}/{opts.year}/network.yml: no `data:` directory; pass --data DIR")
-    rubric = load_rubric(params.framework)
+    rubric = params.rubric()
     data = load_network(data_dir, rubric, params.all_local_indicator_ids())
     known = set(data.communities["community_id"])
     unknown = sorted(set(params.communities) - known)

@@ -484,6 +484,12 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None,
                                         "not in the rubric nor declared as a local indicator in params")
     if rubric is not None:
         problems += unknown_id_problems(path, out, "group", rubric.group_ids, "group", "not in the rubric")
+        reported = out[out["group"].isin(list(rubric.combined))]
+        for group, rows in sorted(reported.groupby("group").groups.items()):
+            more = f" ({len(rows)} rows, first at rows {', '.join(str(int(i) + 2) for i in rows[:SHOWN_ROWS])})"
+            problems.append(Problem(path, int(rows[0]) + 2, "group", f"{group!r} is a combined group of params "
+                                    "`combined_groups:`: the kit computes it from its members' counts; remove "
+                                    f"these rows or report them under another group id{more}", priority=0))
     return problems
 
 

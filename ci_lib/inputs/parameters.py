@@ -33,12 +33,14 @@ from ci_lib.inputs.rules import names as _names
 
 RULE_KEYS = set(DEFAULT_RULES)
 COMMUNITY_KEYS = {"community_id", "rules", "local_indicators", "narrative", "narratives", "targets", "extra_notebook",
-                  "baseline_year"}
+                  "baseline_year", "groups", "combined_groups"}
 NETWORK_KEYS = {"year", "framework", "data", "title", "run_date", "rules", "local_indicators", "previous_year",
-                "targets", "labels"}
+                "targets", "labels", "groups", "combined_groups"}
 # settings the kit never used: refused with what to write instead, not accepted and ignored
 RETIRED_NETWORK_KEYS = {"network_name": "the network's name on the site (its title, the Methods page) is `title:`"}
 LOCAL_KEYS = {"id", "name", "stage", "polarity", "unit", "indicator", "core", "min_change", "linked_outcome"}
+GROUP_KEYS = {"id": True, "label": True, "family": False, "aliases": False}  # key -> required
+COMBINED_KEYS = {"id": True, "label": True, "family": False, "members": True}
 
 
 @dataclass
@@ -52,6 +54,8 @@ class YearParams:
     communities: dict[str, dict[str, Any]] = field(default_factory=dict)
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     previous_year: int | None = None  # the earlier year movement compares with (network.yml, default year - 1)
+    groups: list[dict[str, Any]] = field(default_factory=list)  # network.yml's added groups
+    combined_groups: list[dict[str, Any]] = field(default_factory=list)  # network.yml's combined groups
     sha256: str = ""
     files: dict[str, str] = field(default_factory=dict)
     file_sha256: dict[str, str] = field(default_factory=dict)  # sha256 of each file's bytes, as read
@@ -66,6 +70,22 @@ class YearParams:
 
     def local_indicators_for(self, community_id: str) -> list[dict[str, Any]]:
         return [*self.local_indicators, *self.community(community_id).get("local_indicators", [])]
+
+    def combined_groups_for(self, community_id: str) -> list[dict[str, Any]]:
+        """The combined groups computed for a community: the network's and its own."""
+        return [*self.combined_groups, *self.community(community_id).get("combined_groups", [])]
+
+    def all_groups(self, key: str = "groups") -> list[dict[str, Any]]:
+        """Every group (or, with key="combined_groups", combined group) declared this year, once per id."""
+        found: dict[str, dict[str, Any]] = {}
+        for item in [*getattr(self, key), *(i for c in self.communities.values() for i in c.get(key, []))]:
+            found.setdefault(str(item["id"]), item)
+        return list(found.values())
+
+    def rubric(self, framework: str | None = None) -> Rubric:
+        """The year's rubric (`framework`, default the params' one) with the groups the params add."""
+        return load_rubric(framework or self.framework).with_groups(self.all_groups(),
+                                                                    self.all_groups("combined_groups"))
 
     def all_local_indicator_ids(self) -> set[str]:
         ids = {str(i["id"]) for i in self.local_indicators}
@@ -269,6 +289,92 @@ def check_local_indicators(path: Path, items: Any) -> None:
                 raise KitError(f"{path}::local_indicators: {item['id']}: {key} must be text")
 
 
+def group_items(path: Path, key: str, items: Any) -> list[dict[str, Any]]:
+    """`groups:` / `combined_groups:` of one params file: a list of mappings with the known keys, ids unique."""
+    spec = GROUP_KEYS if key == "groups" else COMBINED_KEYS
+    example = ("[{id: nonbinary, label: Nonbinary, family: gender, aliases: [Non-binary]}]" if key == "groups" else
+               "[{id: students_of_color, label: Students of color, family: race_ethnicity, members: [black, hispanic]}]")
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise KitError(f"{path}::{key}: expected a list of mappings such as {example}")
+    seen: set[str] = set()
+    for item in items:
+        group_id = item.get("id")
+        if not isinstance(group_id, str) or not SNAKE_ID.fullmatch(group_id):
+            raise KitError(f"{path}::{key}: id {group_id!r} must be a snake_case id (as used in outcomes.csv)")
+        where = f"{path}::{key}.{group_id}"
+        if group_id in seen:
+            raise KitError(f"{path}::{key}: duplicate id {group_id!r}")
+        seen.add(group_id)
+        unknown = set(item) - set(spec)
+        if unknown:
+            raise KitError(f"{where}.{sorted(map(str, unknown))[0]}: unknown key; known: {_names(spec)}")
+        missing = [k for k, required in spec.items() if required and k not in item]
+        if missing:
+            raise KitError(f"{where}: {missing[0]} is required")
+        for text in ("label", "family"):
+            if text in item and not isinstance(item[text], str):
+                raise KitError(f"{where}.{text}: must be text")
+        for listed in ("aliases", "members"):
+            if listed in item and (not isinstance(item[listed], list)
+                                   or not all(isinstance(v, (str, int, float)) for v in item[listed])):
+                raise KitError(f"{where}.{listed}: expected a list of {'labels' if listed == 'aliases' else 'group ids'}")
+    return items
+
+
+def check_groups(declared: dict[str, list[tuple[Path, dict[str, Any]]]], rubric: Rubric) -> None:
+    """Params' groups and combined groups against the rubric and each other (file and key in every error).
+
+    A group's family is one of the rubric's; an id is new (not a rubric group) and has one definition across
+    the year's files; an alias is no other group's label. A combined group's members are at least two
+    distinct known groups of ONE family that adds up to a total (so they are disjoint and their counts add
+    up to the union's); its family, if given, is theirs.
+    """
+    first: dict[str, tuple[Path, dict[str, Any], str]] = {}
+    for key in ("groups", "combined_groups"):
+        for path, item in declared[key]:
+            where, group_id = f"{path}::{key}.{item['id']}", item["id"]
+            if group_id in rubric.group_ids:
+                raise KitError(f"{where}: {group_id!r} is already a group of the {rubric.framework} rubric "
+                               "(report it in outcomes.csv as it is, or give your group another id)")
+            family = item.get("family")
+            if family is not None and family not in rubric.families:
+                raise KitError(f"{where}.family: unknown family {family!r}; known: {_names(rubric.families)}")
+            previous = first.setdefault(group_id, (path, item, key))
+            fields = ("label", "family", "members")
+            if previous[2] != key or any(str(previous[1].get(f)) != str(item.get(f)) for f in fields):
+                raise KitError(f"{where}: differs from its definition in {previous[0]}::{previous[2]}.{group_id}; "
+                               "a group id has one definition across the year's params")
+    added = {i for i, (_, _, key) in first.items() if key == "groups"}
+    for path, item in declared["groups"]:
+        for alias in item.get("aliases") or []:
+            mapped = rubric.label_map.get(str(alias).strip().lower())
+            if mapped is not None and mapped != item["id"]:
+                raise KitError(f"{path}::groups.{item['id']}.aliases: {alias!r} already names group {mapped!r}")
+    families_of = rubric.group_families
+    families_of.update({i: str(first[i][1].get("family") or "") for i in added})
+    for path, item in declared["combined_groups"]:
+        where = f"{path}::combined_groups.{item['id']}.members"
+        members = [str(m) for m in item["members"]]
+        for member in members:
+            if member not in rubric.group_ids and member not in added:
+                combined = " (a combined group cannot be a member)" if member in first else ""
+                raise KitError(f"{where}: unknown group {member!r}{combined}; members are groups of the rubric "
+                               "or of params `groups:`")
+        if len(set(members)) != len(members) or len(members) < 2:
+            raise KitError(f"{where}: expected at least two distinct groups, not {members}")
+        families = sorted({families_of.get(m, "") for m in members})
+        totals = rubric.partition_totals
+        if len(families) != 1 or families[0] not in totals:
+            shown = ", ".join(f"{m} ({families_of.get(m) or 'no family'})" for m in members)
+            raise KitError(f"{where}: members must be groups of one family that adds up to a total (disjoint "
+                           f"groups, whose counts add up to the union's), not {shown}")
+        if item.get("family") not in (None, families[0]):
+            raise KitError(f"{path}::combined_groups.{item['id']}.family: {item['family']!r} is not the family "
+                           f"of its members ({families[0]}); use {families[0]} or leave it out")
+
+
 def check_local_agreement(declared: list[tuple[Path, dict[str, Any]]]) -> None:
     """One id, one indicator: where two declarations of an id both give a field, they must give the same value.
 
@@ -382,6 +488,8 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     network["local_indicators"] = network.get("local_indicators") or []
     check_rules(network_file, network["rules"])
     check_local_indicators(network_file, network["local_indicators"])
+    for key in ("groups", "combined_groups"):
+        network[key] = group_items(network_file, key, network.get(key))
     files, file_digests = {}, {}
     files["network.yml"], file_digests["network.yml"] = text_and_sha256(network_file)
     communities: dict[str, dict[str, Any]] = {}
@@ -409,6 +517,8 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
         data["rules"] = rules
         data["local_indicators"] = data.get("local_indicators") or []
         check_local_indicators(path, data["local_indicators"])
+        for key in ("groups", "combined_groups"):
+            data[key] = group_items(path, key, data.get(key))
         communities[community_id] = data
         files[path.name], file_digests[path.name] = text_and_sha256(path)
     declared = ([(network_file, i) for i in network["local_indicators"]]
@@ -424,6 +534,11 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     if framework in available_frameworks():  # an unknown framework is reported where the rubric is loaded
         rubric = load_rubric(framework)
         indicator_ids = {o.id for o in rubric.outcomes} | {str(i["id"]) for _, i in declared}
+        check_groups({key: [(network_file, i) for i in network[key]]
+                      + [(folder / f"{cid}.yml", i) for cid, c in communities.items() for i in c[key]]
+                      for key in ("groups", "combined_groups")}, rubric)
+        rubric = rubric.with_groups([*network["groups"], *(i for c in communities.values() for i in c["groups"])],
+                                    [])  # reference groups may name an added group
         check_reference_groups(network_file, network["rules"], rubric)
         check_targets(network_file, network["targets"], indicator_ids)
         for cid, data in communities.items():
@@ -437,6 +552,8 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     digest = hashlib.sha256(yaml.safe_dump(files, sort_keys=True).encode()).hexdigest()
     return YearParams(
         previous_year=previous_year,
+        groups=network["groups"],
+        combined_groups=network["combined_groups"],
         framework=framework,
         data=None if network.get("data") is None else str(network["data"]),
         title=str(network.get("title", f"Civic Infrastructure Assessment {year}")),

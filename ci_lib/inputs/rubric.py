@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from functools import cache
@@ -61,7 +62,9 @@ class Family:
     """A comparison family: its groups are compared with its reference group, never across families.
 
     `total` is the group the family's groups add up to (`all`, or `female` for the female x race
-    intersections); complementary suppression works within it.
+    intersections); complementary suppression works within it. `combined` are params' combined groups of
+    the family (`students_of_color`): compared with the reference like its groups, but not parts of the
+    total (they overlap its groups), so not in `groups`.
     """
 
     id: str
@@ -70,6 +73,7 @@ class Family:
     groups: tuple[str, ...]
     total: str | None = None
     reference_choices: tuple[str, ...] = ()
+    combined: tuple[str, ...] = ()
 
 
 @dataclass
@@ -86,6 +90,7 @@ class Rubric:
     label_map: dict[str, str]
     sha256: str
     changes: list[str] = field(default_factory=list)
+    combined: dict[str, tuple[str, ...]] = field(default_factory=dict)  # params' combined groups -> members
 
     @property
     def partitions(self) -> dict[str, list[str]]:
@@ -97,7 +102,12 @@ class Rubric:
         return {f.id: f.total for f in self.families.values() if f.total}
 
     def family_of(self, group_id: str) -> str | None:
-        return next((f.id for f in self.families.values() if group_id in f.groups), None)
+        return next((f.id for f in self.families.values() if group_id in (*f.groups, *f.combined)), None)
+
+    @property
+    def group_families(self) -> dict[str, str]:
+        """Each group's comparison family, combined groups included (groups of no family are left out)."""
+        return {g: f.id for f in self.families.values() for g in (*f.groups, *f.combined)}
 
     def family_label(self, family_id: str) -> str:
         family = self.families.get(family_id)
@@ -133,6 +143,36 @@ class Rubric:
     @property
     def group_ids(self) -> list[str]:
         return [g.id for g in self.groups]
+
+    def with_groups(self, groups: list[dict[str, Any]], combined: list[dict[str, Any]]) -> Rubric:
+        """A copy that also knows the groups and combined groups of a year's params (checked there), once per id.
+
+        A group with a `family` is one more part of what that family adds up to: it is compared with the
+        family's reference and joins its partition (complementary suppression). A combined group is
+        compared within its family but is no part of it (`Family.combined`); its `members` are in `combined`.
+        Aliases extend the label map importers use.
+        """
+        new = copy.copy(self)
+        new.groups, new.families = list(self.groups), dict(self.families)
+        new.label_map, new.combined = dict(self.label_map), dict(self.combined)
+        known = set(self.group_ids)
+        for item, is_combined in [*((g, False) for g in groups), *((c, True) for c in combined)]:
+            group_id = str(item["id"])
+            if group_id in known:
+                continue
+            known.add(group_id)
+            family_id = str(item.get("family") or "")
+            new.groups.append(Group(id=group_id, label=str(item.get("label") or group_id), family=family_id))
+            family = new.families.get(family_id)
+            if family is not None:
+                new.families[family_id] = (dataclasses.replace(family, combined=(*family.combined, group_id))
+                                           if is_combined else
+                                           dataclasses.replace(family, groups=(*family.groups, group_id)))
+            if is_combined:
+                new.combined[group_id] = tuple(str(m) for m in item["members"])
+            for label in [*(item.get("aliases") or []), item.get("label") or group_id, group_id]:
+                new.label_map.setdefault(str(label).strip().lower(), group_id)
+        return new
 
     def with_local_outcomes(self, local: list[dict[str, Any]]) -> Rubric:
         """A copy that also knows the local indicators declared in params, once per id.

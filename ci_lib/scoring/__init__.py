@@ -17,6 +17,7 @@ from ci_lib import __version__
 from ci_lib.inputs.load import NetworkData
 from ci_lib.inputs.parameters import YearParams
 from ci_lib.inputs.rubric import Rubric
+from ci_lib.scoring.combined import with_combined_groups
 from ci_lib.scoring.disparities import disparity_gaps
 from ci_lib.scoring.outcomes import outcome_trends
 from ci_lib.scoring.ratings import benchmark_credits, gateways_reached, pillar_matrix
@@ -116,6 +117,8 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
     if params:
         local = [*local, *[i for c in params.communities.values() for i in c.get("local_indicators", [])]]
     rubric = rubric.with_local_outcomes(local)
+    if params:
+        rubric = rubric.with_groups(params.all_groups(), params.all_groups("combined_groups"))
     members = data.communities[data.communities["joined_year"].fillna(0) <= year]
     ids = sorted(members["community_id"]) if communities is None else sorted(communities)
     rules, overrides = rules_table(ids, rubric, params)
@@ -127,9 +130,13 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
     matrix = pillar_matrix(credits)
 
     outcomes = data.outcomes[(data.outcomes["year"] <= year) & data.outcomes["community_id"].isin(ids)]
-    cells = suppress(outcomes, rules.set_index("community_id")["min_cell"], rubric.partitions, rubric.partition_totals)
+    min_cell = rules.set_index("community_id")["min_cell"]
+    combined = {cid: {str(c["id"]): [str(m) for m in c["members"]] for c in params.combined_groups_for(cid)}
+                for cid in ids} if params else {}
+    outcomes = with_combined_groups(outcomes, combined, min_cell)  # before suppression: see scoring/combined.py
+    cells = suppress(outcomes, min_cell, rubric.partitions, rubric.partition_totals, rubric.combined)
     indicators = indicator_table(rubric)
-    families = {g: f.id for f in rubric.families.values() for g in f.groups}
+    families = rubric.group_families
     trends = outcome_trends(cells, rules, indicators, target_table(params, ids), families)
     gaps = disparity_gaps(cells, trends, indicators["unit"], {f.id: list(f.groups) for f in rubric.families.values()})
     summary = community_summary(trends, gaps, rules)

@@ -45,6 +45,8 @@ def references(trends: pd.DataFrame, cells: pd.DataFrame, family_groups: dict[st
         candidates = cells[cells["shown"].notna()][[*SERIES, "year", "shown"]].merge(
             totals.rename(columns={"baseline_year": "year"}), on=["community_id", "indicator_id", "year"])
         candidates = candidates.merge(trends[[*SERIES, "family", "sign"]], on=SERIES)
+        if order:  # a family's own groups only: a combined group (a union of them) is never the reference
+            candidates = candidates[candidates["group"].isin(list(order))]
         candidates = candidates.assign(score=candidates["shown"] * candidates["sign"],
                                        order=candidates["group"].map(order))
         best = (candidates.sort_values(["score", "order"], ascending=[False, True], kind="stable")

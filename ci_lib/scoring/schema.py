@@ -72,7 +72,11 @@ def rules_markdown() -> str:
     lines += [f"| `{r.name}` | `{json.dumps(r.default)}` | {r.doc} |" for r in RULES.values()]
     lines += ["", "`reference_groups` defaults to each family's `reference` in the rubric (race/ethnicity `white`, "
               "income `not_low_income`, English learner status `not_english_learner`, disability `no_disability`, "
-              "gender `male`, the female and male x race intersections `female_white` and `male_white`). Params "
+              "gender `male`, the female and male x race intersections `female_white` and `male_white`, and their "
+              "x income and x English learner families `female_not_low_income`, `female_not_english_learner` and "
+              "the male ones). Params may add groups (`groups: [{id, label, family, aliases}]`) and combined "
+              "groups (`combined_groups: [{id, label, family, members}]`, the union of disjoint groups of one "
+              "family, such as students of color; see the user guide). Params "
               "may also set `targets: {indicator_id: {value, year}}` (network-wide in network.yml, per community in "
               "its file), `narrative` and `narratives: {indicator_id: text}` (the story behind the curve, Markdown "
               "shown without raw HTML), and local indicators with `id`, `name`, `stage`, `polarity`, `unit` "

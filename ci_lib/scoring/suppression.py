@@ -9,6 +9,12 @@ is public) can compute the blank groups' combined result as the total minus the 
 
 Published values are percents (no counts), and a change or a gap is published only when every cell it is
 computed from is shown, so a year's blank cannot be derived from other years (tests/unit/scoring/test_suppression.py).
+
+A combined group of params (`students_of_color` = black + hispanic + ...) is in no partition: it is shown
+only where every one of its members is shown, so it tells a reader nothing the shown members do not
+(its count is their sum) and can never be the total a blank member is derived from; where a member is
+blank, the combined cell is blanked too (complementary). Adding a combined group changes no other cell
+(tests/unit/scoring/test_combined_groups.py).
 """
 
 from __future__ import annotations
@@ -39,14 +45,16 @@ def partition_layout(partitions: dict[str, list[str]], totals: dict[str, str] | 
                      ) -> dict[str, tuple[str, list[str]]]:
     """{name: (total group, member groups)}, with the crossings the intersections imply.
 
-    When the members of a partition whose total is `female` are named `female_<x>` and those of the one
+    When the members of the partitions whose total is `female` are named `female_<x>` and those of the ones
     whose total is `male` are `male_<x>`, and `female`/`male` are the members of one partition, then
     `female_<x>` and `male_<x>` add up to `<x>`: that partition (`<x>_by_gender`) is added, because
     `<x>` minus a shown `male_<x>` would otherwise give a blank `female_<x>`.
     """
     totals = totals or {}
     layout = {name: (totals.get(name, "all"), list(groups)) for name, groups in partitions.items()}
-    by_total = {total: members for total, members in layout.values()}
+    by_total: dict[str, list[str]] = {}  # every partition of a total counts (`female`: by race, by income, ...)
+    for total, members in layout.values():
+        by_total.setdefault(total, []).extend(m for m in members if m not in by_total[total])
     for parent, (_, sides) in list(layout.items()):
         if len(sides) < 2 or not all(side in by_total for side in sides):
             continue
@@ -152,8 +160,21 @@ class Slots:
             known[derived] = True
 
 
+def blank_with_members(table: pd.DataFrame, kind: np.ndarray, combined: dict[str, tuple[str, ...]]) -> None:
+    """Mark (in `kind`) each shown combined cell with a blank member in its (community, indicator, year)."""
+    blank = kind != ""
+    for group, members in combined.items():
+        at = np.flatnonzero((table["group"] == group).to_numpy() & ~blank)
+        if not len(at):
+            continue
+        hidden = table.loc[table["group"].isin(members).to_numpy() & blank, KEY].drop_duplicates().assign(hit=True)
+        hit = table.iloc[at][KEY].merge(hidden, on=KEY, how="left")["hit"].fillna(False).to_numpy(dtype=bool)
+        kind[at[hit]] = "complementary"
+
+
 def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, list[str]],
-             totals: dict[str, str] | None = None) -> pd.DataFrame:
+             totals: dict[str, str] | None = None, combined: dict[str, tuple[str, ...]] | None = None
+             ) -> pd.DataFrame:
     """Add `raw`, `suppressed`, `suppression` (small_cell | complementary | '') and public `shown` columns.
 
     `min_cell` is indexed by community_id (per-community rules); `totals` names each partition's total
@@ -177,6 +198,9 @@ def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, 
     complementary cell (hiding an unknown number of students proves nothing) and counts as hiding no
     students; students outside the listed members are counted only when the total and every member have
     counts. That is the conservative choice: where counts cannot prove a remainder safe, the total goes.
+
+    `combined` ({combined group: members}) are params' combined groups: after the rule above, a combined
+    cell with any blank member is blanked (complementary); see the module docstring.
     """
     table = outcomes.copy()
     table["raw"] = cell_values(table)
@@ -212,6 +236,7 @@ def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, 
         if not stuck.any():
             break
         kind[slots.slot_total_pos[stuck]] = "complementary"
+    blank_with_members(table, kind, combined or {})
     table["suppression"] = kind.astype(str)
     table["suppressed"] = table["suppression"] != ""
     table["shown"] = table["raw"].round(1).where(~table["suppressed"])

@@ -209,7 +209,7 @@ def check_against_private_inputs(audit: Audit, published: pd.DataFrame, data: st
     if year is None:
         raise ValueError("--data needs --year")
     params = load_params(year, params_root)
-    rubric = load_rubric(params.framework)
+    rubric = params.rubric()
     network = load_network(data, rubric, params.all_local_indicator_ids())
     truth = score_network(network, rubric, params, year).public_outcomes
     secret = truth[truth["suppressed"]]

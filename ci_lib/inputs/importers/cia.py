@@ -6,7 +6,7 @@ The wide table (one indicator per sheet or CSV file) looks like::
     Gender   Population          N 2019  D 2019  N 2019-20  D 2019-20
     All      All Students        412     980     0          0
     Female   All Students        220     490     ...
-    Female   Black or African American  ...      <- intersection: skipped (counted)
+    Female   Black or African American  ...      <- intersection: group female_black
 
 - The header row is the first row holding a cell like ``N 2019``; rows above it are ignored, and so is
   everything from a second such header row on (one table per sheet: the first one is read).
@@ -17,10 +17,16 @@ The wide table (one indicator per sheet or CSV file) looks like::
   merged cells). Labels are matched case-insensitively, whitespace-normalised, against `label_map`.
   Gender "All"/"All Genders"/"Total" + a population -> that population's group; Population
   "All Students" + Gender "Female"/"Male" -> ``female``/``male``; a specific gender AND a specific
-  population is an intersection the kit has no group for: skipped, counted in `skipped_intersections`.
+  population is an intersection: group ``<gender>_<population>`` (``female_black``, ``male_low_income``:
+  the rubric's gender x race, x income and x English learner groups) when `label_map` names that group
+  (the rubric's maps every group id to itself), else skipped, counted in `skipped_intersections`.
   Labels not in `label_map` are listed in `unknown_labels` (row, label) and not emitted. Built in, even
   when `label_map` lacks them: "All Students"/"All"/"Total" -> ``all``; "Female"/"Male" -> ``female``,
   ``male``.
+- Every row below the header is accounted for (`CiaImport`): ``rows_read`` = ``rows_mapped`` +
+  ``len(unknown_labels)`` + ``skipped_intersections`` + ``skipped_unlabelled`` (rows with no label and no
+  counts: notes, footers); every cell-year of a mapped row is written (a row of `rows`) or counted in
+  ``skipped_zero_cells``: ``cells_read`` = ``len(rows)`` + ``skipped_zero_cells``.
 - Zeros mean missing (partnership convention): a cell-year whose D is 0 or empty, or whose N is empty,
   is "no data" and emits no row (counted in `skipped_zero_cells`, for mapped rows only); N > 0 with D 0
   or empty is also treated as no data, not as an error. N == 0 with D > 0 IS data: zero successes.
@@ -73,14 +79,19 @@ Grid = list[tuple[int, list[str | None]]]  # (line or sheet row, cells: stripped
 
 @dataclass
 class CiaImport:
-    """What `read_cia` found: long outcome rows plus what it left out and why."""
+    """What `read_cia` found: long outcome rows plus what it left out and why (plain counters, so that a
+    summary can account for every row: see the module docstring for how they add up)."""
 
     rows: pd.DataFrame
     unknown_labels: list[tuple[int, str]] = field(default_factory=list)
     skipped_zero_cells: int = 0
-    skipped_intersections: int = 0
+    skipped_intersections: int = 0  # gender x population rows whose group the label map does not name
     source_status_cells: Counter[str] = field(default_factory=Counter)
     na_over_positive: int = 0
+    rows_read: int = 0  # non-blank rows of the table below its header
+    rows_mapped: int = 0  # rows that map to a group (their cells are written or skipped as empty)
+    skipped_unlabelled: int = 0  # rows with neither a label nor counts (notes, footers)
+    cells_read: int = 0  # cell-years of mapped rows: len(rows) + skipped_zero_cells
 
 
 def empty_outcomes() -> pd.DataFrame:
@@ -135,8 +146,10 @@ def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
     header_at = next((i for i, (_, cells) in enumerate(grid)
                       if any(isinstance(c, str) and _HEADER_CELL.match(c.strip()) for c in cells)), None)
     if header_at is None:
-        raise ImportFormatError(path, None, None, "no 'N <year>' / 'D <year>' columns: expected a header row "
-                                "with cells such as 'N 2019', 'D 2019' or 'N 2018-19'")
+        raise ImportFormatError(path, None, None, "no 'N <year>' / 'D <year>' columns: the file has no count "
+                                "columns (labels only?); add, after the label columns, a numerator 'N <year>' and "
+                                "a denominator 'D <year>' column for each year, such as 'N 2023-2024', "
+                                "'D 2023-2024' or 'N 2019' (any order of years)")
     header_row, cells = grid[header_at]
     names = [_cell_text(c) for c in cells]
     found: dict[str, dict[int, tuple[int, str]]] = {"N": {}, "D": {}}
@@ -220,6 +233,7 @@ class _Labels:
 
     def __init__(self, label_map: Mapping[str, str]):
         self.map: dict[str, str] = {}
+        self.groups = set(label_map.values())
         for key, group in label_map.items():
             norm = _norm(str(key))
             if self.map.get(norm, group) != group:
@@ -244,6 +258,14 @@ class _Labels:
         """'all', a group id, or None: one part of a "Female / Black" style label."""
         return "all" if _norm(label) in ALL_GENDER_LABELS else self.population(label) or self.gender(label)
 
+    def crossed(self, first: str, second: str) -> tuple[str, str]:
+        """The intersection of a gender and a population: ('group', 'female_black') when the map names that
+        group (whichever order the two parts come in), else ('intersection', '')."""
+        for gender, population in ((first, second), (second, first)):
+            if gender in GENDER_LABELS.values() and f"{gender}_{population}" in self.groups:
+                return "group", f"{gender}_{population}"
+        return "intersection", ""
+
     def resolve(self, gender: str | None, population: str) -> tuple[str, str]:
         """('group', id) | ('intersection', '') | ('unknown', label)."""
         if gender is None:  # single label column: the whole label, else "<part> / <part>" in any order
@@ -258,6 +280,8 @@ class _Labels:
                 return ("group", second) if second is not None else ("unknown", parts[1])
             if second == "all":
                 return ("group", first) if first is not None else ("unknown", parts[0])
+            if first is not None and second is not None:
+                return self.crossed(first, second)
             if first is not None or second is not None:
                 return "intersection", ""
             return "unknown", population
@@ -269,7 +293,9 @@ class _Labels:
             return ("group", population_group) if population_group is not None else ("unknown", population)
         if population_group == "all":
             return "group", gender_group
-        return "intersection", ""
+        if population_group is None:
+            return "unknown", population
+        return self.crossed(gender_group, population_group)
 
 
 def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: str,
@@ -278,7 +304,8 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
 
     `label_map` maps spreadsheet labels to group ids (e.g. the rubric's `label_map`); `sheet` picks the
     Excel sheet (name or 0-based index; default the first). The conventions (zeros mean missing,
-    intersections skipped, header detection) are in the module docstring. Raises ImportFormatError.
+    intersections as groups, header detection, the counters) are in the module docstring. Raises
+    ImportFormatError.
     """
     path = Path(path)
     try:
@@ -313,9 +340,11 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
                                         "Gender is empty and there is no Gender above it")
             gender_above = gender
         has_counts = any(_cell_text(cells[i]) is not None for i in count_cols)
+        result.rows_read += 1
         if label is None:
             if has_counts:
                 raise ImportFormatError(path, row, layout.label_name, "row has counts but no label")
+            result.skipped_unlabelled += 1
             continue
         outcome, group = labels.resolve(gender, label)
         if outcome == "unknown":
@@ -324,6 +353,8 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
         if outcome == "intersection":
             result.skipped_intersections += 1
             continue
+        result.rows_mapped += 1
+        result.cells_read += len(layout.years)
         for year, (n_col, n_name, d_col, d_name) in layout.years.items():
             for position, name in ((n_col, n_name), (d_col, d_name)):
                 if (row, position) in unsaved:
