@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ci_lib.inputs.markers import SUPPRESSED_AT_SOURCE
 from ci_lib.inputs.rules import suppression_sentence
 
 KEY = ["community_id", "indicator_id", "year"]
@@ -160,6 +161,27 @@ class Slots:
             known[derived] = True
 
 
+def withheld_by_source(table: pd.DataFrame) -> np.ndarray:
+    """Cells the source withheld (a marker such as `*` or `[Data Suppressed]`: `source_status`
+    suppressed_at_source). They are blank like the kit's own, and the rule below treats them so: a partition
+    with one of them beside a shown total gets a complementary blank, so the source's withheld cell cannot be
+    rebuilt as the total minus the shown members."""
+    if "source_status" not in table.columns:
+        return np.zeros(len(table), dtype=bool)
+    return (table["source_status"].astype("string") == SUPPRESSED_AT_SOURCE).fillna(False).to_numpy(dtype=bool)
+
+
+def derivable_withheld(table: pd.DataFrame, shown: pd.Series, partitions: dict[str, list[str]],
+                       totals: dict[str, str] | None = None) -> pd.DataFrame:
+    """Cells the source withheld that a reader can derive from what is `shown` (a partition's only unknown
+    member beside a known total, or a total whose members are all known): the audit's check of the rule
+    above, independent of counts (the source gives none for these cells)."""
+    table = table.reset_index(drop=True)
+    slots = Slots.of(table, np.zeros(len(table)), partition_layout(partitions, totals))
+    known = slots.closure(shown.to_numpy(dtype=bool))
+    return table.loc[withheld_by_source(table) & known, [*KEY, "group"]].reset_index(drop=True)
+
+
 def blank_with_members(table: pd.DataFrame, kind: np.ndarray, combined: dict[str, tuple[str, ...]]) -> None:
     """Mark (in `kind`) each shown combined cell with a blank member in its (community, indicator, year)."""
     blank = kind != ""
@@ -175,7 +197,7 @@ def blank_with_members(table: pd.DataFrame, kind: np.ndarray, combined: dict[str
 def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, list[str]],
              totals: dict[str, str] | None = None, combined: dict[str, tuple[str, ...]] | None = None
              ) -> pd.DataFrame:
-    """Add `raw`, `suppressed`, `suppression` (small_cell | complementary | '') and public `shown` columns.
+    """Add `raw`, `suppressed`, `suppression` (small_cell | complementary | source | '') and public `shown` columns.
 
     `min_cell` is indexed by community_id (per-community rules); `totals` names each partition's total
     group (default `all`). Within each (community, indicator, year):
@@ -207,6 +229,7 @@ def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, 
     threshold = table["community_id"].map(min_cell).astype(float).to_numpy()
     den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     kind = np.where(np.nan_to_num(den, nan=np.inf) < threshold, "small_cell", "").astype(object)
+    kind[withheld_by_source(table)] = "source"  # blank from the start: the rule then keeps it underivable
     slots = Slots.of(table, threshold, partition_layout(partitions, totals))
     has_count = ~np.isnan(slots.member_den)
     total_den = np.nan_to_num(den[slots.slot_total_pos], nan=np.inf)
