@@ -25,7 +25,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
     from ci_lib.inputs.load import load_network
     from ci_lib.inputs.rubric import available_frameworks, load_rubric
 
-    local: set[str] | None = None
+    local: dict[str, str] | None = None
     rubric = None
     if year:
         from ci_lib.inputs.load import read_community_ids
@@ -33,7 +33,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
 
         year_params = load_params(year, params, known_communities=read_community_ids(data_dir))
         rubric = load_rubric(framework or year_params.framework)
-        local = year_params.all_local_indicator_ids()
+        local = year_params.local_indicator_units()
     elif framework:
         rubric = load_rubric(framework)
     else:
