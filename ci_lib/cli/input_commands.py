@@ -98,6 +98,9 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
     q.add_argument("--append", action="store_true")
     q.add_argument("--sheet", default=None)
     q.add_argument("--framework", default="toa-2019", help="rubric whose label map names the groups")
+    q.add_argument("--scale", choices=("fraction", "percent"), default=None,  # ci_lib.inputs.scale.SCALES
+                   help="what the values of 'V <year>' columns are: fraction (0.79 for 79%%, multiplied by 100) or "
+                        "percent; a series of values all at most 1 is refused unless declared")
     q = formats.add_parser("students", help="student-level parquet/CSV aggregated with DuckDB")
     q.add_argument("file")
     q.add_argument("--out", required=True)
@@ -107,7 +110,7 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
 
 def import_rows(format: str, file: str, out: str, append: bool = False, community: str | None = None,
                 indicator: str | None = None, sheet: str | None = None, framework: str = "toa-2019",
-                min_year: int | None = None) -> int:
+                min_year: int | None = None, scale: str | None = None) -> int:
     """`import cia|students`: long outcomes rows written to (or appended to) `out`; `community` and
     `indicator` are those of a `cia` table, `min_year` filters `students`."""
     from ci_lib.inputs.importers import aggregate_students, read_cia, write_rows
@@ -117,7 +120,7 @@ def import_rows(format: str, file: str, out: str, append: bool = False, communit
         if community is None or indicator is None:
             raise KitError("import cia needs --community and --indicator")
         result = read_cia(file, community_id=community, indicator_id=indicator,
-                          label_map=load_rubric(framework).label_map, sheet=sheet)
+                          label_map=load_rubric(framework).label_map, sheet=sheet, scale=scale)
         for row, label in result.unknown_labels:
             print(f"{file}:{row}:: unknown group label {label!r} (add it to the rubric's label_map); "
                   "row not imported", file=sys.stderr)

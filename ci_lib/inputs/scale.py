@@ -72,6 +72,6 @@ def scaled(frame: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     """Values of indicators declared `fraction` as percents (x 100)."""
     fraction = frame["indicator_id"].map(lambda i: scale_of(scale, str(i)) == "fraction").astype(bool)
     frame = frame.copy()
-    frame["value"] = frame["value"].mask(fraction, frame["value"] * 100)
+    frame["value"] = frame["value"].mask(fraction, (frame["value"] * 100).round(9))  # 0.29 * 100 is 28.999999999999996
     frame.attrs["fraction_scaled"] = True
     return frame

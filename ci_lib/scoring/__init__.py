@@ -17,6 +17,7 @@ from ci_lib import __version__
 from ci_lib.inputs.load import NetworkData
 from ci_lib.inputs.parameters import YearParams
 from ci_lib.inputs.rubric import Rubric
+from ci_lib.inputs.rules import unit_of
 from ci_lib.scoring.disparities import disparity_gaps
 from ci_lib.scoring.outcomes import outcome_trends
 from ci_lib.scoring.ratings import benchmark_credits, gateways_reached, pillar_matrix
@@ -88,7 +89,7 @@ def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
 
 
 OUTCOME_FIELDS = ["indicator_id", "group", "baseline_year", "baseline", "latest_year", "latest", "change_pp", "change_pct",
-                  "streak", "baseline_fallback", "target", "target_year", "on_track", "trend", "suppressed", "family",
+                  "change_kind", "streak", "baseline_fallback", "target", "target_year", "on_track", "trend", "suppressed", "family",
                   "core"]
 DISPARITY_FIELDS = ["indicator_id", "group", "family", "reference_group", "baseline_year", "latest_year",
                     "gap_baseline_pp", "gap_latest_pp", "gap_change_pp", "gap_trend", "closing", "suppressed", "core"]
@@ -127,8 +128,9 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
     matrix = pillar_matrix(credits)
 
     outcomes = data.outcomes[(data.outcomes["year"] <= year) & data.outcomes["community_id"].isin(ids)]
-    cells = suppress(outcomes, rules.set_index("community_id")["min_cell"], rubric.partitions, rubric.partition_totals)
     indicators = indicator_table(rubric)
+    cells = suppress(outcomes, rules.set_index("community_id")["min_cell"], rubric.partitions, rubric.partition_totals,
+                     per=indicators["unit"].map(lambda u: unit_of(u).per))
     families = {g: f.id for f in rubric.families.values() for g in f.groups}
     trends = outcome_trends(cells, rules, indicators, target_table(params, ids), families)
     gaps = disparity_gaps(cells, trends, indicators["unit"], {f.id: list(f.groups) for f in rubric.families.values()})

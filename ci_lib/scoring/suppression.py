@@ -28,9 +28,10 @@ def suppression_rule_text(min_cell: int) -> str:
     return suppression_sentence(min_cell)
 
 
-def cell_values(outcomes: pd.DataFrame) -> pd.Series:
-    """Percent from counts where given, else the reported value."""
-    from_counts = outcomes["numerator"].astype("Float64") / outcomes["denominator"].astype("Float64") * 100
+def cell_values(outcomes: pd.DataFrame, per: pd.Series | None = None) -> pd.Series:
+    """Percent (or, with `per` = 1000 for the indicator, rate per 1,000) from counts where given, else the value."""
+    scale = 100.0 if per is None else outcomes["indicator_id"].map(per).fillna(100).astype(float)
+    from_counts = outcomes["numerator"].astype("Float64") / outcomes["denominator"].astype("Float64") * scale
     value = from_counts.where(outcomes["denominator"].fillna(0) > 0, outcomes["value"].astype("Float64"))
     return value.astype(float)
 
@@ -153,11 +154,12 @@ class Slots:
 
 
 def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, list[str]],
-             totals: dict[str, str] | None = None) -> pd.DataFrame:
+             totals: dict[str, str] | None = None, per: pd.Series | None = None) -> pd.DataFrame:
     """Add `raw`, `suppressed`, `suppression` (small_cell | complementary | '') and public `shown` columns.
 
     `min_cell` is indexed by community_id (per-community rules); `totals` names each partition's total
-    group (default `all`). Within each (community, indicator, year):
+    group (default `all`); `per` (by indicator id) is what numerator / denominator is multiplied by (100).
+    Within each (community, indicator, year):
     1. a cell with a denominator under min_cell is suppressed (small_cell);
     2. in each partition whose total is shown, the students a reader can isolate as the total minus the
        shown members -- the blank members plus students in no listed member -- number 0 or at least
@@ -179,7 +181,7 @@ def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, 
     counts. That is the conservative choice: where counts cannot prove a remainder safe, the total goes.
     """
     table = outcomes.copy()
-    table["raw"] = cell_values(table)
+    table["raw"] = cell_values(table, per)
     threshold = table["community_id"].map(min_cell).astype(float).to_numpy()
     den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     kind = np.where(np.nan_to_num(den, nan=np.inf) < threshold, "small_cell", "").astype(object)
