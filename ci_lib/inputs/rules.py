@@ -70,6 +70,18 @@ def unit_of(unit: str | None) -> Unit:
     return UNIT_TABLE.get(unit or DEFAULT_UNIT, UNIT_TABLE[DEFAULT_UNIT])
 
 
+def units_sentence() -> str:
+    """How non-percent indicators are measured, in readers' words (the Methods page, when a network has some)."""
+    relative = [u for u in UNIT_TABLE.values() if u.change == "relative"]
+    least = sorted({u.min_change for u in relative if u.min_change is not None})
+    plural = {"percent": "percents", "rate_per_1000": "rates per 1,000"}
+    kinds = [u.label for u in relative]
+    return (f"**Units**: {', '.join(kinds[:-1])} and {kinds[-1]} indicators change *relative* to the earlier value: "
+            f"a move smaller than {' or '.join(f'{m:g}' for m in least)} % of it (or the indicator's own minimum "
+            "change, in percent) is *flat*. They have no disparity gaps: a gap is a difference in percentage points, "
+            f"measured for {' and '.join(plural.get(u.id, u.label) for u in UNIT_TABLE.values() if u.gaps)} only.")
+
+
 def units_markdown() -> str:
     """The units table of docs/data-contract.md."""
     lines = ["| unit | values | a change is measured as | default minimum change | disparity gaps |",

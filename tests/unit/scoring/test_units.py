@@ -119,3 +119,18 @@ def test_currency_values_are_not_percents_and_are_not_given_as_counts(tmp_path):
     assert "outcomes.csv:16:numerator: a currency (dollars) indicator is given as `value`" in out.stderr
     assert "outcomes.csv:17:value: 1200.0: a rate per 1,000 must be within 0-1000" in out.stderr
     assert "a percent must be within 0-100" not in out.stderr  # $52,000 is not a percent
+
+
+def test_the_methods_page_says_how_non_percent_indicators_are_measured_only_when_there_are_some(tmp_path):
+    from ci_lib.inputs.rubric import load_rubric
+    from ci_lib.website.content import YearContent
+
+    scores = scored(tmp_path)
+    manifest = {"year": 2025, "framework": "toa-2019", "notebooks": {}, "communities": ["metro"]}
+    rubric = load_rubric("toa-2019")
+    methods = YearContent(tmp_path / "reports" / "2025", manifest, {"metro": scores}, rubric).methods_markdown()
+    assert "**Units**: count, currency (dollars) and score indicators change *relative* to the earlier value" in methods
+    assert "measured for percents and rates per 1,000 only" in methods
+    percents = {**scores, "outcomes": [o for o in scores["outcomes"] if o["change_kind"] == "points"]}
+    assert "**Units**" not in YearContent(tmp_path / "reports" / "2025", manifest, {"metro": percents},
+                                          rubric).methods_markdown()
