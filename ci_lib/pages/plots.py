@@ -234,10 +234,6 @@ def group_styles(group_ids: list[str]) -> dict[str, tuple[str, str]]:
     return styles
 
 
-def pct(value: float | None) -> str:
-    return "suppressed or missing" if value is None or pd.isna(value) else f"{value:.1f}%"
-
-
 AXIS_LABELS = {"percent": "%", "rate_per_1000": "per 1,000", "count": "count", "currency": "$", "score": "score"}
 
 
@@ -651,8 +647,11 @@ def explore_chart(series: pd.DataFrame, name: str, styles: dict[str, tuple[str, 
             ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         else:
             ax.text(0.5, 0.5, "no published values", ha="center", va="center", transform=ax.transAxes)
-        ax.set_ylim(0, 100)
-        ax.set_ylabel(unit)
+        measure = chart_unit(unit)
+        top = value_ticks(measure, [*wide.to_numpy(dtype=float).ravel().tolist(),
+                                    *dist["value"].astype(float).tolist()])[0]
+        ax.set_ylim(0, top)
+        ax.set_ylabel(AXIS_LABELS.get(measure.id, unit))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_title(name)
         if len(dist):
@@ -665,10 +664,10 @@ def explore_chart(series: pd.DataFrame, name: str, styles: dict[str, tuple[str, 
                 nx.scatter(chosen["value"], [0.0] * len(chosen), color=OKABE_ITO[5], marker="D", s=48, zorder=3)
         else:
             nx.text(0.5, 0.5, "no network values", ha="center", va="center", transform=nx.transAxes)
-        nx.set_xlim(0, 100)
+        nx.set_xlim(0, top)
         nx.set_ylim(-0.5, 0.5)
         nx.set_yticks([])
-        nx.set_xlabel(unit)
+        nx.set_xlabel(AXIS_LABELS.get(measure.id, unit))
         nx.set_title(f"Members in {year} (◆ this community, -- median)" if year else "Members", fontsize=9)
         image = render(fig)
     if groups:
@@ -676,17 +675,17 @@ def explore_chart(series: pd.DataFrame, name: str, styles: dict[str, tuple[str, 
         lines = []
         for group in groups:
             known = wide[group].dropna()
-            lines.append(f"{labels.get(group, group)} {pct(known.iloc[0])} in {known.index[0]} to "
-                         f"{pct(known.iloc[-1])} in {known.index[-1]}")
+            lines.append(f"{labels.get(group, group)} {measure.format(known.iloc[0])} in {known.index[0]} to "
+                         f"{measure.format(known.iloc[-1])} in {known.index[-1]}")
         text = f"{name}: line chart of {len(groups)} groups, {first} to {last}. " + "; ".join(lines) + "."
     else:
         text = f"{name}: no published values for the chosen groups and years."
     if len(dist):
-        text += f" In {year}, {len(dist)} members have a published value; median {pct(dist['value'].median())}."
+        text += f" In {year}, {len(dist)} members have a published value; median {measure.format(dist['value'].median())}."
         chosen = dist[dist["selected"].astype(bool)]
         if len(chosen):
             row = chosen.iloc[0]
-            text += f" {row['name']}: {pct(row['value'])}, rank {int(row['rank'])} of {len(dist)}."
+            text += f" {row['name']}: {measure.format(row['value'])}, rank {int(row['rank'])} of {len(dist)}."
     table = wide.rename(columns=labels).round(1)
     table.index.name = "year"
     return Figure(image, text, table, name)

@@ -69,3 +69,15 @@ def test_value_axes_fit_the_unit():
     assert plots.value_ticks(plots.chart_unit("currency"), [52000.0, float("nan")]) == \
         (100000.0, [0.0, 50000.0, 100000.0], ["$0", "$50k", "$100k"])
     assert plots.value_ticks(plots.chart_unit("count"), [1204.0])[2] == ["0", "1,000", "2,000"]
+
+
+def test_the_explorer_chart_fits_a_currency_too():
+    import pandas as pd
+
+    rows = pd.DataFrame({"group": ["all", "all"], "year": [2019, 2024], "value": [50000.0, 52000.0]})
+    dist = pd.DataFrame({"name": ["Metro", "Bay"], "value": [52000.0, 61000.0], "selected": [True, False],
+                         "rank": [2, 1]})
+    figure = plots.explore_chart(rows, "Median household income", plots.group_styles(["all"]), {"all": "All"}, dist,
+                                 2024, unit="currency")
+    assert "All $50,000 in 2019 to $52,000 in 2024" in figure.alt
+    assert "median $56,500" in figure.alt and "Metro: $52,000, rank 2 of 2" in figure.alt

@@ -43,7 +43,7 @@ local_indicators:
 
 def network(tmp_path: Path, outcomes: str = OUTCOMES, params: str = NETWORK) -> tuple[Path, Path]:
     data, year = tmp_path / "data", tmp_path / "params" / "2025"
-    data.mkdir()
+    data.mkdir(parents=True)
     year.mkdir(parents=True)
     for name, text in (("communities", COMMUNITIES), ("benchmarks", BENCHMARKS), ("outcomes", outcomes)):
         (data / f"{name}.csv").write_text(text, encoding="utf-8")
@@ -134,3 +134,28 @@ def test_the_methods_page_says_how_non_percent_indicators_are_measured_only_when
     percents = {**scores, "outcomes": [o for o in scores["outcomes"] if o["change_kind"] == "points"]}
     assert "**Units**" not in YearContent(tmp_path / "reports" / "2025", manifest, {"metro": percents},
                                           rubric).methods_markdown()
+
+
+def test_prior_consecutive_and_streaks_measure_currency_relative_too(tmp_path):
+    outcomes = """community_id,indicator_id,year,group,numerator,denominator,value
+metro,median_income,2021,all,,,50000
+metro,median_income,2023,all,,,51000
+metro,median_income,2025,all,,,51300
+metro,steady_income,2021,all,,,50000
+metro,steady_income,2023,all,,,51000
+metro,steady_income,2025,all,,,52000
+"""
+    rows = {}
+    for method in ("prior", "consecutive"):
+        params = NETWORK.replace("steady_income, name: Income with its own minimum change, unit: currency, min_change: 5",
+                                 "steady_income, name: Steady income, unit: currency")
+        params += f"rules:\n  trend: {{method: {method}, periods: 2}}\n"
+        data, root = network(tmp_path / method, outcomes, params)
+        out = cli("score", data, "--year", "2025", "--params", root, "--json")
+        assert out.returncode == 0, out.stderr
+        rows[method] = {o["indicator_id"]: o for o in json.loads(out.stdout)[0]["outcomes"]}
+    # +$300 on $51,000 is +0.6 %: flat, although 300 "points" would be far above the 1-point rule
+    assert rows["prior"]["median_income"]["trend"] == "flat" and rows["prior"]["median_income"]["streak"] == 0
+    assert rows["consecutive"]["median_income"]["trend"] == "flat"
+    assert rows["prior"]["steady_income"]["trend"] == "improving"  # +2.0 %, then +1.96 %
+    assert rows["consecutive"]["steady_income"]["trend"] == "improving" and rows["prior"]["steady_income"]["streak"] == 2
