@@ -477,7 +477,7 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None, local_indicat
         if what.per is None:
             add(of_unit & (num.notna() | den.notna()), "numerator", f"a {what.label} indicator is given as `value`, "
                 "not numerator/denominator (they make a percent or a rate)")
-    per = unit.map(lambda u: unit_of(u).per).fillna(100).astype(float)
+    per = unit.map({name: unit_of(name).per for name in set(unit.dropna())}).fillna(100).astype(float)
     with_both = num.notna() & den.notna() & val.notna() & (den > 0) & ~out["indicator_id"].isin(fractions)
     computed = (num.astype("Float64") / den.astype("Float64") * per).where(with_both)
     add((computed - val).abs() > 0.5 * per / 100, "value", "value disagrees with numerator/denominator")

@@ -41,12 +41,15 @@ def moved(later: pd.Series, earlier: pd.Series, relative: pd.Series) -> pd.Serie
     return points.where(~relative.astype(bool), points / earlier.where(earlier != 0).astype(float) * 100)
 
 
+def unit_column(indicators: pd.DataFrame, what: str) -> pd.Series:
+    """One attribute of each indicator's unit (`change`, `min_change`), by indicator id (looked up once each)."""
+    units = indicators["unit"] if "unit" in indicators else pd.Series("percent", index=indicators.index)
+    return units.map(lambda u: getattr(unit_of(str(u)), what))
+
+
 def relative_change(indicator_ids: pd.Series, indicators: pd.DataFrame) -> pd.Series:
     """True where the indicator's unit measures change relative to the earlier value (count, currency, score)."""
-    if "unit" not in indicators:
-        return pd.Series(False, index=indicator_ids.index)
-    units = indicator_ids.map(indicators["unit"])
-    return units.map(lambda u: unit_of(None if pd.isna(u) else str(u)).change == "relative").astype(bool)
+    return indicator_ids.map(unit_column(indicators, "change") == "relative").fillna(False).astype(bool)
 
 
 def value_at(cells: pd.DataFrame, series: pd.DataFrame, year_column: str) -> pd.DataFrame:
@@ -125,8 +128,7 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     series["relative"] = relative_change(series["indicator_id"], indicators)
     series["change_kind"] = np.where(series["relative"], "relative", "points")
     own_min = series["indicator_id"].map(indicators["min_change"]).astype(float)
-    unit_min = series["indicator_id"].map(indicators["unit"]).map(lambda u: unit_of(u).min_change).astype(float) \
-        if "unit" in indicators else np.nan
+    unit_min = series["indicator_id"].map(unit_column(indicators, "min_change")).astype(float)
     series["min_change_pp"] = own_min.fillna(unit_min).fillna(series["min_change_pp"])
     series["family"] = series["group"].map(families or {}).fillna("all").astype(str)
     series["configured_baseline"] = series["baseline_year"].fillna(series["first_year"]).astype("Int64")
