@@ -25,7 +25,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
     from ci_lib.inputs.load import load_network
     from ci_lib.inputs.rubric import available_frameworks, load_rubric
 
-    local: set[str] | None = None
+    local: dict[str, str] | None = None
     rubric = None
     if year:
         from ci_lib.inputs.load import read_community_ids
@@ -33,7 +33,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
 
         year_params = load_params(year, params, known_communities=read_community_ids(data_dir))
         rubric = year_params.rubric(framework)
-        local = year_params.all_local_indicator_ids()
+        local = year_params.local_indicator_units()
     elif framework:
         rubric = load_rubric(framework)
     else:
@@ -98,6 +98,9 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
     q.add_argument("--append", action="store_true")
     q.add_argument("--sheet", default=None)
     add_label_options(q)
+    q.add_argument("--scale", choices=("fraction", "percent"), default=None,  # ci_lib.inputs.scale.SCALES
+                   help="what the values of 'V <year>' columns are: fraction (0.79 for 79%%, multiplied by 100) or "
+                        "percent; a series of values all at most 1 is refused unless declared")
     q = formats.add_parser("students", help="student-level parquet/CSV aggregated with DuckDB")
     q.add_argument("file")
     q.add_argument("--out", required=True)
@@ -125,10 +128,11 @@ def add_label_options(q: argparse.ArgumentParser) -> None:
 def import_rows(format: str, file: str, out: str, append: bool = False, community: str | None = None,
                 indicator: str | None = None, sheet: str | None = None, framework: str | None = None,
                 min_year: int | None = None, map: str | None = None, year: int | None = None,
-                params: str = "params") -> int:
+                params: str = "params", scale: str | None = None) -> int:
     """`import cia|students|kidscount|table`: long outcomes rows written to (or appended to) `out`, and a
     summary on stdout whose counts account for every row read; `community` and `indicator` are those of a
-    `cia` table, `min_year` filters `students`, `map` drives `kidscount` and `table`."""
+    `cia` table, `min_year` filters `students`, `map` drives `kidscount` and `table`, `scale` declares a `cia` table's
+    value columns."""
     from ci_lib.inputs.importers import aggregate_students, read_cia, write_rows
     from ci_lib.inputs.importers.summary import ImportSummary, cia_summary
 
@@ -137,7 +141,7 @@ def import_rows(format: str, file: str, out: str, append: bool = False, communit
             raise KitError("import cia needs --community and --indicator")
         label_map, labels = import_labels(framework, year, params)
         result = read_cia(file, community_id=community, indicator_id=indicator, label_map={**label_map, **labels},
-                          sheet=sheet)
+                          sheet=sheet, scale=scale)
         for row, label in result.unknown_labels:
             print(f"{file}:{row}:: unknown group label {label!r} (add it to the `aliases` of a "
                   "group in params `groups:` and pass --year, or to the rubric's label_map); row not imported", file=sys.stderr)

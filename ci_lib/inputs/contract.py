@@ -78,7 +78,8 @@ OUTCOMES = pa.DataFrameSchema(
         "group": pa.Column(str, pa.Check.str_matches(r"[a-z][a-z0-9_]{0,62}$", error="must be a group id")),
         "numerator": pa.Column("Int64", pa.Check.ge(0, error="counts cannot be negative"), nullable=True),
         "denominator": pa.Column("Int64", pa.Check.ge(0, error="counts cannot be negative"), nullable=True),
-        "value": pa.Column("Float64", pa.Check.in_range(0, 100, error="a percent must be within 0-100"),
+        "value": pa.Column("Float64", pa.Check.ge(0, error="cannot be negative; a percent is at most 100, a rate "
+                                                            "per 1,000 at most 1000 (see Units)"),
                            nullable=True, required=False),
         "source_status": pa.Column(str, pa.Check.isin(("", *SOURCE_STATUSES),
                                                       error="must be one of " + ", ".join(SOURCE_STATUSES)),

@@ -20,7 +20,7 @@ import dataclasses
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,8 @@ from ci_lib.errors import InvalidInput, KitError, Problem
 from ci_lib.inputs.contract import TABLES, TableSpec
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
 from ci_lib.inputs.rubric import Rubric
+from ci_lib.inputs.rules import unit_of
+from ci_lib.inputs.scale import SCALES, Scale, fraction_problems, scaled
 from ci_lib.inputs.tables import (
     EXCEL_SUFFIXES,
     Rows,
@@ -52,8 +54,6 @@ LARGEST_NUMBER = 10**15
 SHOWN_ROWS = 3  # rows named on the one line reporting an unknown id
 MARKED_COLUMNS = ("numerator", "denominator", "value")  # where a source's marker (ci_lib.inputs.markers) is a status
 DATA_SETTINGS = "data.yml"  # optional, beside the tables: `scale: fraction` (see read_scale)
-SCALES = ("percent", "fraction")
-FRACTION_MIN_VALUES = 3  # fewer values all <= 1 may be real small percents; the check needs a pattern
 
 
 @dataclass
@@ -356,21 +356,8 @@ def read_scale(data_dir: Path, hashes: dict[str, str]) -> dict[str, str] | str |
     return scale if isinstance(scale, dict) else str(scale)
 
 
-def scale_of(scale: dict[str, str] | str | None, indicator: str) -> str | None:
-    return scale.get(indicator) if isinstance(scale, dict) else scale
-
-
-def scaled(frame: pd.DataFrame, scale: dict[str, str] | str) -> pd.DataFrame:
-    """Values of indicators declared `fraction` as percents (x 100)."""
-    fraction = frame["indicator_id"].map(lambda i: scale_of(scale, str(i)) == "fraction").astype(bool)
-    frame = frame.copy()
-    frame["value"] = frame["value"].mask(fraction, frame["value"] * 100)
-    frame.attrs["fraction_scaled"] = True
-    return frame
-
-
 def read_table(data_dir: Path, name: str, notes: list[str], hashes: dict[str, str],
-               scale: dict[str, str] | str | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
+               scale: Scale = None) -> tuple[pd.DataFrame | None, list[Problem]]:
     spec = TABLES[name]
     path, problems = find_table(data_dir, name)
     if path is None:
@@ -431,7 +418,7 @@ def unknown_id_problems(path: str, frame: pd.DataFrame, column: str, known: Iter
 
 
 def cross_problems(data: dict[str, pd.DataFrame], rubric: Rubric | None,
-                   local_indicators: set[str] | None) -> list[Problem]:
+                   local_indicators: set[str] | None, units: Mapping[str, str] | None = None) -> list[Problem]:
     """Checks across rows and tables: references, counts that make sense, ids the rubric knows."""
     problems: list[Problem] = []
     communities = data.get("communities")
@@ -449,13 +436,18 @@ def cross_problems(data: dict[str, pd.DataFrame], rubric: Rubric | None,
                                         "benchmark", f"not in framework {rubric.framework}")
     out = data.get("outcomes")
     if out is not None:
-        problems += outcome_row_problems(out, rubric, local_indicators)
+        problems += outcome_row_problems(out, rubric, local_indicators, units or {})
     return problems
 
 
-def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None,
-                         local_indicators: set[str] | None) -> list[Problem]:
-    """Row checks; indicator ids are checked only when the local indicators are known (params given)."""
+def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None, local_indicators: set[str] | None,
+                         units: Mapping[str, str]) -> list[Problem]:
+    """Row checks; indicator ids are checked only when the local indicators are known (params given).
+
+    `units` (indicator id -> unit) decides each value's range and whether counts can give it: a percent is
+    0-100 and a rate per 1,000 0-1000 (numerator / denominator x 100 or x 1000); a count, currency or score
+    is any number >= 0 given as `value`. An indicator of unknown unit (no params) is only checked >= 0.
+    """
     path = out.attrs["path"]
     problems: list[Problem] = []
 
@@ -473,11 +465,22 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None,
     add(num.isna() & den.notna(), "numerator", "denominator given without numerator")
     add(num > den, "numerator", "numerator is greater than denominator")
     add((den == 0) & val.isna(), "denominator", "denominator is 0: leave the row out when there is no data")
-    fractions, fraction_problems = fraction_indicators(out)
-    problems += fraction_problems
+    fractions, found = fraction_problems(out, path, out.attrs.get("scale"), units)
+    problems += found
+    unit = out["indicator_id"].map(units)
+    for name in sorted(set(unit.dropna())):
+        of_unit, what = unit == name, unit_of(name)
+        if what.high is not None:
+            over = out.index[(of_unit & (val > what.high)).fillna(False).astype(bool)]
+            problems += [Problem(path, int(i) + 2, "value", f"{plain(val[i])}: a {what.label} must be within "
+                                 f"0-{what.high:g}") for i in over if i not in unparsed]
+        if what.per is None:
+            add(of_unit & (num.notna() | den.notna()), "numerator", f"a {what.label} indicator is given as `value`, "
+                "not numerator/denominator (they make a percent or a rate)")
+    per = unit.map({name: unit_of(name).per for name in set(unit.dropna())}).fillna(100).astype(float)
     with_both = num.notna() & den.notna() & val.notna() & (den > 0) & ~out["indicator_id"].isin(fractions)
-    computed = (num.astype("Float64") / den.astype("Float64") * 100).where(with_both)
-    add((computed - val).abs() > 0.5, "value", "value disagrees with numerator/denominator")
+    computed = (num.astype("Float64") / den.astype("Float64") * per).where(with_both)
+    add((computed - val).abs() > 0.5 * per / 100, "value", "value disagrees with numerator/denominator")
     if rubric is not None and local_indicators is not None:
         indicators = {o.id for o in rubric.outcomes} | local_indicators
         problems += unknown_id_problems(path, out, "indicator_id", indicators, "indicator",
@@ -491,30 +494,6 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None,
                                     "`combined_groups:`: the kit computes it from its members' counts; remove "
                                     f"these rows or report them under another group id{more}", priority=0))
     return problems
-
-
-def fraction_indicators(out: pd.DataFrame) -> tuple[set[str], list[Problem]]:
-    """Indicators whose every given value (at least `FRACTION_MIN_VALUES`) is at most 1: fractions, not percents.
-
-    Read as percents they would pass validation as 0.79 % and every trend would read flat, so each is
-    refused once, at its first row, unless `data.yml` declares its scale (its values that disagree with
-    the counts are follow-ons of the same cause and not listed).
-    """
-    path = out.attrs["path"]
-    scale = out.attrs.get("scale")
-    values = out[out["value"].notna() & out["indicator_id"].notna()]
-    found: set[str] = set()
-    problems = []
-    for indicator, rows in values.groupby("indicator_id", sort=True)["value"]:
-        if len(rows) < FRACTION_MIN_VALUES or rows.max() > 1 or scale_of(scale, str(indicator)) is not None:
-            continue
-        found.add(str(indicator))
-        problems.append(Problem(
-            path, int(rows.index[0]) + 2, "value",
-            f"every value of indicator {indicator!r} is at most 1 ({len(rows)} values, e.g. {plain(rows.iloc[0])}): "
-            f"looks like a fraction (0.79 for 79%); multiply by 100, or declare `scale: fraction` in "
-            f"{DATA_SETTINGS} beside the tables (or `scale: percent` if these are percents)", priority=0))
-    return found, problems
 
 
 STUDENT_FILES = ("students.parquet", "students.csv")
@@ -580,11 +559,12 @@ def notes_of(problems: list[Problem], notes: list[str]) -> list[Problem]:
 
 
 def load_network(data_dir: str | Path, rubric: Rubric | None = None,
-                 local_indicators: Iterable[str] | None = ()) -> NetworkData:
+                 local_indicators: Iterable[str] | Mapping[str, str] | None = ()) -> NetworkData:
     """Load and validate a data directory; raise InvalidInput listing every problem.
 
     `local_indicators=None` means the params are unknown: indicator ids outside the rubric are then
-    reported as a note instead of an error.
+    reported as a note instead of an error. A mapping (`YearParams.local_indicator_units`) also gives each
+    local indicator's unit, which decides the range of its values.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -601,7 +581,10 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
         if frame is not None:
             frame.attrs["scale"] = scale
             tables[name] = frame
-    problems += cross_problems(tables, rubric, None if local_indicators is None else set(local_indicators))
+    units = {o.id: o.unit for o in rubric.outcomes} if rubric is not None else {}
+    if isinstance(local_indicators, Mapping):
+        units.update(local_indicators)
+    problems += cross_problems(tables, rubric, None if local_indicators is None else set(local_indicators), units)
     if not problems and "outcomes" in tables:
         tables["outcomes"] = with_student_rows(data_dir, tables, rubric, local_indicators, hashes, problems, notes)
     if problems:

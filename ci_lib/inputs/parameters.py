@@ -93,6 +93,15 @@ class YearParams:
             ids |= {str(i["id"]) for i in c.get("local_indicators", [])}
         return ids
 
+    def local_indicator_units(self) -> dict[str, str]:
+        """Every local indicator's unit (id -> unit; declarations agree, `percent` when none gives one)."""
+        units: dict[str, str] = {}
+        for item in [*self.local_indicators, *(i for c in self.communities.values()
+                                                for i in c.get("local_indicators", []))]:
+            if "unit" in item or str(item["id"]) not in units:
+                units[str(item["id"])] = str(item.get("unit", LOCAL_DEFAULTS["unit"]))
+        return units
+
     def rules_for(self, rubric: Rubric, community_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Effective rules and the list of overrides ({rule, value, default, source})."""
         community_rules = self.community(community_id).get("rules", {})

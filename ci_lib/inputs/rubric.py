@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ci_lib.errors import KitError
-from ci_lib.inputs.rules import DEFAULT_RULES, HIGHEST, rule_problem
+from ci_lib.inputs.rules import DEFAULT_RULES, HIGHEST, UNITS, rule_problem
 from ci_lib.vocabulary import NO_GATEWAY
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
@@ -37,7 +37,7 @@ class Outcome:
     indicator: str = ""
     local: bool = False
     core: bool = False  # counts toward the proof point (the seven outcomes; a local indicator only when declared)
-    min_change: float | None = None  # the indicator's own "flat" threshold, in its unit (None: the trend rule's)
+    min_change: float | None = None  # own "flat" threshold in its unit's measure (None: the unit's or trend rule's)
 
     @property
     def sign(self) -> int:
@@ -194,7 +194,6 @@ class Rubric:
 
 
 LOCAL_DEFAULTS = {"stage": "local", "polarity": "higher_is_better", "unit": "percent", "indicator": ""}
-UNITS = ("percent", "rate_per_1000", "count", "currency", "score")
 
 
 def local_definition(item: dict[str, Any]) -> dict[str, Any]:
@@ -282,6 +281,7 @@ def load_rubric(framework: str = "toa-2019") -> Rubric:
                 unit=str(o.get("unit", "percent")),
                 indicator=str(o.get("indicator", "")),
                 core=bool(o.get("core", False)),
+                min_change=None if o.get("min_change") is None else float(o["min_change"]),
             )
             for o in raw["outcomes"]
         ]
@@ -303,6 +303,8 @@ def load_rubric(framework: str = "toa-2019") -> Rubric:
     ]
     problems += [f"outcome {o.id}: polarity must be higher_is_better or lower_is_better"
                  for o in outcomes if o.polarity not in {"higher_is_better", "lower_is_better"}]
+    problems += [f"outcome {o.id}: unit must be one of {', '.join(UNITS)}, not {o.unit!r}"
+                 for o in outcomes if o.unit not in UNITS]
     if len({b.id for b in benchmarks}) != len(benchmarks):
         problems.append("duplicate benchmark ids")
     group_ids = {g.id for g in groups}

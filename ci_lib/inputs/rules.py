@@ -24,6 +24,79 @@ HIGHEST = "highest"  # a race family's reference may be its best-performing grou
 Rules = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Unit:
+    """What an indicator's values are, and so how a change is measured, checked and shown.
+
+    `change` is `points` (later minus earlier, in the unit: percentage points for percents) or `relative`
+    (the change as a percent of the earlier value, Results-Based Accountability's "baseline % change"): a
+    $1,000 rise means little for a median income of $90,000 and much for one of $20,000, and a count or a
+    score has no points to speak of. `min_change` is the default "flat" threshold of a relative unit, a
+    percent of the earlier value (points units use the trend rule's `min_change_pp`); an indicator's own
+    `min_change` replaces either, in the same measure. `per` is what numerator / denominator is multiplied
+    by (None: the unit is not a share of counts, so rows give `value`); `high` the largest value allowed.
+    Disparity gaps (differences in points) are computed only for units with `gaps`.
+    """
+
+    id: str
+    label: str
+    change: str
+    min_change: float | None
+    per: int | None
+    high: float | None
+    gaps: bool
+
+    def format(self, value: float | None, missing: str = "suppressed or missing") -> str:
+        """A value as a reader sees it: `12.3%`, `12.3 per 1,000`, `1,204`, `$52,000`, `512.3`."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return missing
+        return {"percent": f"{value:.1f}%", "rate_per_1000": f"{value:,.1f} per 1,000", "count": f"{value:,.0f}",
+                "currency": f"${value:,.0f}"}.get(self.id, f"{value:,.1f}")
+
+
+UNIT_TABLE: dict[str, Unit] = {u.id: u for u in (
+    Unit("percent", "percent", "points", None, 100, 100, True),
+    Unit("rate_per_1000", "rate per 1,000", "points", None, 1000, 1000, True),
+    Unit("count", "count", "relative", 1.0, None, None, False),
+    Unit("currency", "currency (dollars)", "relative", 1.0, None, None, False),
+    Unit("score", "score", "relative", 1.0, None, None, False),
+)}
+UNITS = tuple(UNIT_TABLE)
+DEFAULT_UNIT = "percent"
+
+
+def unit_of(unit: str | None) -> Unit:
+    """The unit named (an indicator without a known unit is a percent, as the contract's `value` was)."""
+    return UNIT_TABLE.get(unit or DEFAULT_UNIT, UNIT_TABLE[DEFAULT_UNIT])
+
+
+def units_sentence() -> str:
+    """How non-percent indicators are measured, in readers' words (the Methods page, when a network has some)."""
+    relative = [u for u in UNIT_TABLE.values() if u.change == "relative"]
+    least = sorted({u.min_change for u in relative if u.min_change is not None})
+    plural = {"percent": "percents", "rate_per_1000": "rates per 1,000"}
+    kinds = [u.label for u in relative]
+    return (f"**Units**: {', '.join(kinds[:-1])} and {kinds[-1]} indicators change *relative* to the earlier value: "
+            f"a move smaller than {' or '.join(f'{m:g}' for m in least)} % of it (or the indicator's own minimum "
+            "change, in percent) is *flat*. They have no disparity gaps: a gap is a difference in percentage points, "
+            f"measured for {' and '.join(plural.get(u.id, u.label) for u in UNIT_TABLE.values() if u.gaps)} only.")
+
+
+def units_markdown() -> str:
+    """The units table of docs/data-contract.md."""
+    lines = ["| unit | values | a change is measured as | default minimum change | disparity gaps |",
+             "|---|---|---|---|---|"]
+    for u in UNIT_TABLE.values():
+        values = (f"0 to {u.high:g} (numerator / denominator x {u.per}, or `value`)" if u.per
+                  else "any number >= 0, given as `value` (no numerator/denominator)")
+        measure = ("points: later minus earlier, in the unit" if u.change == "points"
+                   else "relative: the change in percent of the earlier value")
+        least = ("the trend rule's `min_change_pp` (points)" if u.min_change is None
+                 else f"{u.min_change:g} % of the earlier value")
+        lines.append(f"| `{u.id}` | {values} | {measure} | {least} | {'yes' if u.gaps else 'no'} |")
+    return "\n".join(lines) + "\n"
+
+
 def names(keys: Any) -> str:
     return ", ".join(sorted(str(k) for k in keys))
 

@@ -164,7 +164,8 @@ class Explorer:
         if info.get("polarity") == "lower_is_better":
             name += " — lower is better"
         styles = plots.group_styles(list(self.group_labels))
-        return plots.explore_chart(series, name, styles, self.group_labels, dist, compare_year)
+        return plots.explore_chart(series, name, styles, self.group_labels, dist, compare_year,
+                                   unit=str(info.get("unit") or "percent"))
 
     # -- internals -----------------------------------------------------------------------------
     def _community(self, community_id: str) -> pd.DataFrame:

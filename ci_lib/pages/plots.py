@@ -28,6 +28,7 @@ from matplotlib.transforms import IdentityTransform, offset_copy  # noqa: E402
 from seaborn.utils import relative_luminance  # noqa: E402
 
 from ci_lib import compat  # noqa: E402
+from ci_lib.inputs.rules import Unit, unit_of  # noqa: E402
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
@@ -233,8 +234,25 @@ def group_styles(group_ids: list[str]) -> dict[str, tuple[str, str]]:
     return styles
 
 
-def pct(value: float | None) -> str:
-    return "suppressed or missing" if value is None or pd.isna(value) else f"{value:.1f}%"
+AXIS_LABELS = {"percent": "%", "rate_per_1000": "per 1,000", "count": "count", "currency": "$", "score": "score"}
+
+
+def chart_unit(unit: str) -> Unit:
+    """The unit of a chart: `%` (the old label, a percent) or a unit id of `ci_lib.inputs.rules.UNIT_TABLE`."""
+    return unit_of("percent" if unit == "%" else unit)
+
+
+def value_ticks(unit: Unit, values: list[float]) -> tuple[float, list[float], list[str]]:
+    """The value axis: 0-100 for percents; else 0 to a round number above the largest value, three ticks."""
+    if unit.id == "percent":
+        return 100, [0, 50, 100], ["0", "50", "100"]
+    largest = max([v for v in values if v == v] or [1.0])
+    step = 10 ** np.floor(np.log10(max(largest, 1e-9)))
+    top = float(next(m * step for m in (1, 2, 5, 10) if m * step >= largest * 1.05))
+    ticks = [0.0, top / 2, top]
+    words = [f"${t / 1000:g}k" if unit.id == "currency" and top >= 10_000 and t else
+             f"${t:,.0f}" if unit.id == "currency" else f"{t:,g}" for t in ticks]
+    return top, ticks, words
 
 
 def heatmap_frame(rows: int, cols: int) -> Frame:
@@ -468,9 +486,11 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         if len(shown_years):
             ax.set_xlim(shown_years.min() - 0.3, shown_years.max() + 0.3)
         tick_labels(chart, 0, "x", shown_years, [str(int(y)) for y in shown_years])
-        ax.set_ylim(0, 100)
-        tick_labels(chart, 0, "y", [0, 50, 100], ["0", "50", "100"])  # each label is a text to lay out: the fewest
-        chart.parts["unit"].set_text(unit)
+        measure = chart_unit(unit)
+        top, ticks, words = value_ticks(measure, [*matrix.ravel().tolist(), *([target.value] if target else [])])
+        ax.set_ylim(0, top)
+        tick_labels(chart, 0, "y", ticks, words)  # each label is a text to lay out: the fewest
+        chart.parts["unit"].set_text(AXIS_LABELS.get(measure.id, unit))
         ax.set_title(name)
         # the measured gaps, smallest latest gap first (as `dropna` then `sort_values` would order them)
         every_latest = gaps["gap_latest_pp"].to_numpy(dtype=float)
@@ -492,7 +512,8 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         else:
             chart.parts["spans"].set_segments([])
             marks(chart.parts["gaps"], [], [], [], [], 18)
-            gx.text(0.5, 0.5, "no gaps to show", ha="center", va="center", transform=gx.transAxes)
+            gx.text(0.5, 0.5, "no gaps to show" if measure.gaps else "no gaps\n(not a percent or rate)", ha="center",
+                    va="center", transform=gx.transAxes)
             gx.set_ylim(0, 1)
             gx.set_xlim(-1, 1)
         tick_labels(chart, 1, "x", *axis_ticks(gx.xaxis))
@@ -504,7 +525,8 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         first = "The all-students series is suppressed or missing."
     else:
         when = wide.index
-        first = (f"All students went from {pct(total[known[0]])} in {when[known[0]]} to {pct(total[known[-1]])} in "
+        first = (f"All students went from {measure.format(total[known[0]])} in {when[known[0]]} to "
+                 f"{measure.format(total[known[-1]])} in "
                  f"{when[known[-1]]} ({trends.get('all', 'insufficient_data').replace('_', ' ')}).")
     gap_text = ""
     if len(order):
@@ -524,7 +546,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
 def target_sentence(target: Target, unit: str = "%") -> str:
     """"Target: 75.0% by 2030 (on track)." — the words of the chart's star, for its alt text and caption."""
     track = {True: "on track", False: "off track", None: "on track: not known"}[target.on_track]
-    return f"Target: {target.value:.1f}{unit if unit == '%' else ' ' + unit} by {target.year} ({track})."
+    return f"Target: {chart_unit(unit).format(target.value)} by {target.year} ({track})."
 
 
 def gateway_distribution(counts: dict[str, int], labels: dict[str, str]) -> Figure:
@@ -625,8 +647,11 @@ def explore_chart(series: pd.DataFrame, name: str, styles: dict[str, tuple[str, 
             ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         else:
             ax.text(0.5, 0.5, "no published values", ha="center", va="center", transform=ax.transAxes)
-        ax.set_ylim(0, 100)
-        ax.set_ylabel(unit)
+        measure = chart_unit(unit)
+        top = value_ticks(measure, [*wide.to_numpy(dtype=float).ravel().tolist(),
+                                    *dist["value"].astype(float).tolist()])[0]
+        ax.set_ylim(0, top)
+        ax.set_ylabel(AXIS_LABELS.get(measure.id, unit))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_title(name)
         if len(dist):
@@ -639,10 +664,10 @@ def explore_chart(series: pd.DataFrame, name: str, styles: dict[str, tuple[str, 
                 nx.scatter(chosen["value"], [0.0] * len(chosen), color=OKABE_ITO[5], marker="D", s=48, zorder=3)
         else:
             nx.text(0.5, 0.5, "no network values", ha="center", va="center", transform=nx.transAxes)
-        nx.set_xlim(0, 100)
+        nx.set_xlim(0, top)
         nx.set_ylim(-0.5, 0.5)
         nx.set_yticks([])
-        nx.set_xlabel(unit)
+        nx.set_xlabel(AXIS_LABELS.get(measure.id, unit))
         nx.set_title(f"Members in {year} (◆ this community, -- median)" if year else "Members", fontsize=9)
         image = render(fig)
     if groups:
@@ -650,17 +675,17 @@ def explore_chart(series: pd.DataFrame, name: str, styles: dict[str, tuple[str, 
         lines = []
         for group in groups:
             known = wide[group].dropna()
-            lines.append(f"{labels.get(group, group)} {pct(known.iloc[0])} in {known.index[0]} to "
-                         f"{pct(known.iloc[-1])} in {known.index[-1]}")
+            lines.append(f"{labels.get(group, group)} {measure.format(known.iloc[0])} in {known.index[0]} to "
+                         f"{measure.format(known.iloc[-1])} in {known.index[-1]}")
         text = f"{name}: line chart of {len(groups)} groups, {first} to {last}. " + "; ".join(lines) + "."
     else:
         text = f"{name}: no published values for the chosen groups and years."
     if len(dist):
-        text += f" In {year}, {len(dist)} members have a published value; median {pct(dist['value'].median())}."
+        text += f" In {year}, {len(dist)} members have a published value; median {measure.format(dist['value'].median())}."
         chosen = dist[dist["selected"].astype(bool)]
         if len(chosen):
             row = chosen.iloc[0]
-            text += f" {row['name']}: {pct(row['value'])}, rank {int(row['rank'])} of {len(dist)}."
+            text += f" {row['name']}: {measure.format(row['value'])}, rank {int(row['rank'])} of {len(dist)}."
     table = wide.rename(columns=labels).round(1)
     table.index.name = "year"
     return Figure(image, text, table, name)

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from ci_lib import vocabulary as words
 from ci_lib.execute.page_input import CommunityInput, NetworkInput, load_community_input, load_network_input
 from ci_lib.ids import check_community_id
+from ci_lib.inputs.rules import unit_of
 from ci_lib.layout import YearLayout
 from ci_lib.pages import markup as html
 from ci_lib.pages import plots
@@ -243,7 +244,7 @@ class CommunityPage:
         if info.get("polarity") == "lower_is_better":
             name += " — lower is better"
         fig = plots.outcome_chart(series, name, trends, gaps, self.work["labels"]["groups"], self.styles,
-                                  target=self.target_of(indicator_id))
+                                  unit=info.get("unit", "percent"), target=self.target_of(indicator_id))
         story = narrative_html((self.work.get("narratives") or {}).get(indicator_id), "narrative indicator-narrative")
         return HTML(str(html.figure(fig, f"outcome-{indicator_id}") + story))
 
@@ -300,17 +301,31 @@ class CommunityPage:
         rows["on track"] = [words.flag(words.ON_TRACK, None if v is None or pd.isna(v) else bool(v))
                             if t != words.MISSING else words.MISSING for v, t in zip(rows["on_track"], rows["target"],
                                                                                     strict=True)]
+        units = rows["indicator_id"].map({i["id"]: i.get("unit", "percent") for i in self.work["indicators"]})
         view = rows.set_index("indicator")[["baseline_year", "baseline", "latest_year", "latest", "change_pp",
                                             "change (%)", "trend", "streak", "target", "on track"]]
-        view = view.rename(columns={"baseline_year": "baseline year", "baseline": "baseline %",
-                                    "latest_year": "latest year", "latest": "latest %", "change_pp": "change (pp)"})
+        if (units.fillna("percent") == "percent").all():
+            view = view.rename(columns={"baseline_year": "baseline year", "baseline": "baseline %",
+                                        "latest_year": "latest year", "latest": "latest %", "change_pp": "change (pp)"})
+        else:  # values in their units ($52,000, 12.3 per 1,000); a change in points or relative (change_kind)
+            view = with_units(view, units.tolist())
         table = html.table(view, "All students: baseline, latest, change, trend and target", classes="data outcomes")
         return HTML(str(table + self.fallback_note()))
+
+    def no_gap_note(self) -> Markup:
+        """Why an indicator shown on the page has no gaps: its unit is not a percent or a rate."""
+        shown = [i for i in self.work["indicators"] if i["id"] in self.indicator_ids()
+                 and not unit_of(i.get("unit")).gaps]
+        if not shown:
+            return Markup("")
+        return Markup('<p class="notice no-gaps">No disparity gaps for {}: a gap is a difference in percentage '
+                      "points, measured for percents and rates only.</p>").format(
+            "; ".join(f"{i['name']} ({unit_of(i.get('unit')).label})" for i in shown))
 
     def disparities(self) -> HTML:
         rows = pd.DataFrame(self.scores["disparities"])
         if rows.empty:
-            return HTML("<p>No disparity gaps could be measured.</p>")
+            return HTML("<p>No disparity gaps could be measured.</p>" + str(self.no_gap_note()))
         names = {i["id"]: i["name"] for i in self.work["indicators"]}
         rows = rows[~rows["suppressed"]].copy()
         rows["indicator"] = rows["indicator_id"].map(names)
@@ -326,7 +341,7 @@ class CommunityPage:
                                     "gap_change_pp": "change (pp)"})
         return HTML(str(html.table(view, "Disparity gaps (percentage points; positive = group behind the reference; "
                                          "each group is compared with its family's reference)",
-                                   classes="data disparities")))
+                                   classes="data disparities") + self.no_gap_note()))
 
     def notes(self) -> HTML:
         s = self.scores
@@ -377,6 +392,20 @@ class CommunityPage:
             "rubric sha256 <code>{rub}</code> · run date {date}</p></footer>").format(
                 kit=p["kit_version"], fw=self.scores["framework"], data=p["data_sha256"][:12],
                 rub=p["rubric_sha256"][:12], date=self.work["network"].get("run_date") or "not recorded")))
+
+
+def with_units(view: pd.DataFrame, units: list[str]) -> pd.DataFrame:
+    """The outcome table of a page with non-percent indicators: each value in its own unit, each change in
+    the unit's measure (points in the unit, or percent of the baseline for relative units)."""
+    measures = [unit_of(u) for u in units]
+    view = view.copy()
+    for column in ("baseline", "latest"):
+        view[column] = [m.format(v, words.MISSING) for m, v in zip(measures, view[column], strict=True)]
+    view["change_pp"] = [words.MISSING if v is None or pd.isna(v) else words.signed(v, " pp") if m.id == "percent"
+                         else ("+" if v >= 0 else "-") + m.format(abs(v)) for m, v in zip(measures, view["change_pp"],
+                                                                                          strict=True)]
+    return view.rename(columns={"baseline_year": "baseline year", "latest_year": "latest year",
+                                "change_pp": "change"})
 
 
 def network_counts(rollup: dict[str, Any], gateway_order: list[str], proof_point_gateways: list[str]) -> dict[str, Any]:

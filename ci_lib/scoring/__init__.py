@@ -17,6 +17,7 @@ from ci_lib import __version__
 from ci_lib.inputs.load import NetworkData
 from ci_lib.inputs.parameters import YearParams
 from ci_lib.inputs.rubric import Rubric
+from ci_lib.inputs.rules import unit_of
 from ci_lib.scoring.combined import with_combined_groups
 from ci_lib.scoring.disparities import disparity_gaps
 from ci_lib.scoring.outcomes import outcome_trends
@@ -89,7 +90,7 @@ def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
 
 
 OUTCOME_FIELDS = ["indicator_id", "group", "baseline_year", "baseline", "latest_year", "latest", "change_pp", "change_pct",
-                  "streak", "baseline_fallback", "target", "target_year", "on_track", "trend", "suppressed", "family",
+                  "change_kind", "streak", "baseline_fallback", "target", "target_year", "on_track", "trend", "suppressed", "family",
                   "core"]
 DISPARITY_FIELDS = ["indicator_id", "group", "family", "reference_group", "baseline_year", "latest_year",
                     "gap_baseline_pp", "gap_latest_pp", "gap_change_pp", "gap_trend", "closing", "suppressed", "core"]
@@ -134,8 +135,9 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
     combined = {cid: {str(c["id"]): [str(m) for m in c["members"]] for c in params.combined_groups_for(cid)}
                 for cid in ids} if params else {}
     outcomes = with_combined_groups(outcomes, combined, min_cell)  # before suppression: see scoring/combined.py
-    cells = suppress(outcomes, min_cell, rubric.partitions, rubric.partition_totals, rubric.combined)
     indicators = indicator_table(rubric)
+    cells = suppress(outcomes, min_cell, rubric.partitions, rubric.partition_totals, rubric.combined,
+                     per=indicators["unit"].map(lambda u: unit_of(u).per))
     families = rubric.group_families
     trends = outcome_trends(cells, rules, indicators, target_table(params, ids), families)
     gaps = disparity_gaps(cells, trends, indicators["unit"], {f.id: list(f.groups) for f in rubric.families.values()})

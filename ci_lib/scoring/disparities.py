@@ -10,7 +10,8 @@ male, ...). Trends of a gap, with `tol` the minimum change:
   widening and flat are not);
 - a group that was never behind has no gap to close: its row is kept, `closing` is null.
 The baseline of a gap is the earliest year, at or after the configured baseline, in which both the group and
-its reference are published (unless `baseline: strict`); gaps only for percent and rate indicators.
+its reference are published (unless `baseline: strict`); gaps only for percent and rate indicators (a
+difference in points; a count, currency or score has none: no gap rows, and the page says why).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ci_lib.inputs.rules import HIGHEST
+from ci_lib.inputs.rules import HIGHEST, UNIT_TABLE
 from ci_lib.scoring.outcomes import SERIES, TOLERANCE
 from ci_lib.scoring.rules import reference_column
 
-GAP_UNITS = ("percent", "rate_per_1000")
+GAP_UNITS = tuple(u.id for u in UNIT_TABLE.values() if u.gaps)  # a gap is a difference in points
 PAIR = [*SERIES, "reference_group"]
 
 

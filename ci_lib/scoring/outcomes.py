@@ -6,8 +6,10 @@ relative to the baseline (Results-Based Accountability's "baseline % change"); t
 which comparison classifies the trend:
 - baseline: latest vs baseline; prior: latest vs the previous reported year;
 - consecutive: the last `periods` year-over-year moves must all go the same way.
-A move smaller than the minimum change (the indicator's own `min_change`, else the rule's `min_change_pp`)
-is flat; polarity decides whether a rise is good.
+A move smaller than the minimum change (the indicator's own `min_change`, else its unit's, else the rule's
+`min_change_pp`) is flat; polarity decides whether a rise is good. How a move is measured depends on the
+unit (`ci_lib.inputs.rules.UNIT_TABLE`, the row's `change_kind`): percents and rates in points (later minus
+earlier), counts, currency and scores relative to the earlier value (in percent), for every method.
 
 Baseline: the configured `baseline_year` (or the first year with data). When that year has no publishable
 value, the earliest later year with one serves and the row says `baseline_fallback` (the field's
@@ -19,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ci_lib.inputs.rules import unit_of
+
 SERIES = ["community_id", "indicator_id", "group"]
 TOLERANCE = 1e-9
 
@@ -26,6 +30,26 @@ TOLERANCE = 1e-9
 def classify(signed_change: pd.Series, min_change: pd.Series) -> np.ndarray:
     return np.select([signed_change >= min_change - TOLERANCE, signed_change <= -min_change + TOLERANCE],
                      ["improving", "declining"], "flat").astype(object)
+
+
+def moved(later: pd.Series, earlier: pd.Series, relative: pd.Series) -> pd.Series:
+    """How far a value moved from an earlier one: points, or (relative units) percent of the earlier value.
+
+    A relative move from 0 is unknown (NaN), never a change of any size.
+    """
+    points = (later - earlier).astype(float)
+    return points.where(~relative.astype(bool), points / earlier.where(earlier != 0).astype(float) * 100)
+
+
+def unit_column(indicators: pd.DataFrame, what: str) -> pd.Series:
+    """One attribute of each indicator's unit (`change`, `min_change`), by indicator id (looked up once each)."""
+    units = indicators["unit"] if "unit" in indicators else pd.Series("percent", index=indicators.index)
+    return units.map(lambda u: getattr(unit_of(str(u)), what))
+
+
+def relative_change(indicator_ids: pd.Series, indicators: pd.DataFrame) -> pd.Series:
+    """True where the indicator's unit measures change relative to the earlier value (count, currency, score)."""
+    return indicator_ids.map(unit_column(indicators, "change") == "relative").fillna(False).astype(bool)
 
 
 def value_at(cells: pd.DataFrame, series: pd.DataFrame, year_column: str) -> pd.DataFrame:
@@ -58,9 +82,10 @@ def streaks(cells: pd.DataFrame, series: pd.DataFrame) -> pd.Series:
 
     0 when the latest move is flat or unknown (a suppressed or missing year breaks a streak).
     """
-    frame = cells[[*SERIES, "year", "shown"]].merge(series[[*SERIES, "sign", "min_change_pp"]], on=SERIES)
+    frame = cells[[*SERIES, "year", "shown"]].merge(series[[*SERIES, "sign", "min_change_pp", "relative"]], on=SERIES)
     frame = frame.sort_values([*SERIES, "year"], ascending=[True, True, True, False], kind="stable")
-    signed = frame.groupby(SERIES, sort=False)["shown"].diff(-1) * frame["sign"]  # each year minus the one before
+    before = frame.groupby(SERIES, sort=False)["shown"].shift(-1)
+    signed = moved(frame["shown"], before, frame["relative"]) * frame["sign"]  # each year against the one before
     direction = np.select([signed >= frame["min_change_pp"] - TOLERANCE, signed <= -frame["min_change_pp"] + TOLERANCE],
                           [1, -1], 0)
     frame = frame.assign(direction=direction)
@@ -100,8 +125,11 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     series = series.merge(rules, on="community_id", how="left")
     series["sign"] = series["indicator_id"].map(indicators["sign"]).fillna(1).astype(int)
     series["core"] = series["indicator_id"].map(indicators["core"]).fillna(False).astype(bool)
+    series["relative"] = relative_change(series["indicator_id"], indicators)
+    series["change_kind"] = np.where(series["relative"], "relative", "points")
     own_min = series["indicator_id"].map(indicators["min_change"]).astype(float)
-    series["min_change_pp"] = own_min.fillna(series["min_change_pp"])
+    unit_min = series["indicator_id"].map(unit_column(indicators, "min_change")).astype(float)
+    series["min_change_pp"] = own_min.fillna(unit_min).fillna(series["min_change_pp"])
     series["family"] = series["group"].map(families or {}).fillna("all").astype(str)
     series["configured_baseline"] = series["baseline_year"].fillna(series["first_year"]).astype("Int64")
     series["baseline_year"], series["baseline_fallback"] = baseline_years(cells, series)
@@ -122,7 +150,8 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
 
     # consecutive: the last `periods` moves between reported years
     window_cells = cells.merge(rules[["community_id", "periods"]], on="community_id", how="left")
-    window_cells["move"] = window_cells.groupby(SERIES)["shown"].diff()
+    window_cells["move"] = moved(window_cells["shown"], window_cells.groupby(SERIES)["shown"].shift(),
+                                 relative_change(window_cells["indicator_id"], indicators))
     window_cells["rank"] = window_cells.groupby(SERIES)["year"].rank(ascending=False, method="first")
     window = window_cells[window_cells["rank"] <= window_cells["periods"]]
     window = window.merge(series[[*SERIES, "sign", "min_change_pp"]], on=SERIES, how="left")
@@ -136,16 +165,18 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     series = series.merge(moves, on=SERIES, how="left")
 
     enough = (series["latest_year"] > series["baseline_year"]).fillna(False).astype(bool)
-    base_trend = classify(change * series["sign"], series["min_change_pp"])
-    prior_trend = classify((series["latest"] - series["prior"]) * series["sign"], series["min_change_pp"])
+    base_move = moved(series["latest"], series["baseline"], series["relative"])
+    prior_move = moved(series["latest"], series["prior"], series["relative"])
+    base_trend = classify(base_move * series["sign"], series["min_change_pp"])
+    prior_trend = classify(prior_move * series["sign"], series["min_change_pp"])
     consecutive = np.select([series["up"].fillna(False).astype(bool), series["down"].fillna(False).astype(bool)],
                             ["improving", "declining"], "flat").astype(object)
     method = series["trend_method"]
     trend = np.select([method == "prior", method == "consecutive"], [prior_trend, consecutive], base_trend)
     usable = np.select(
         [method == "prior", method == "consecutive"],
-        [series["latest"].notna() & series["prior"].notna(), series["n"].fillna(0) >= series["periods"]],
-        series["latest"].notna() & series["baseline"].notna() & enough,
+        [prior_move.notna(), series["n"].fillna(0) >= series["periods"]],
+        base_move.notna() & enough,
     ).astype(bool)
     series["trend"] = np.where(usable, trend, "insufficient_data")
     suppressed_inputs = base["suppressed"].fillna(False).astype(bool).to_numpy() | last["suppressed"].fillna(False).astype(bool).to_numpy()
@@ -163,6 +194,6 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     series["target_year"] = series["target_year"].astype("Int64")
     series["on_track"] = on_track(series)
     return series[[*SERIES, "family", "core", "baseline_year", "baseline", "latest_year", "latest", "change_pp",
-                   "change_pct", "streak", "baseline_fallback", "target", "target_year", "on_track", "trend",
+                   "change_pct", "change_kind", "streak", "baseline_fallback", "target", "target_year", "on_track", "trend",
                    "suppressed", "sign", "min_change_pp", "configured_baseline", "baseline_strict",
                    *[c for c in rules.columns if c.startswith("reference_")]]]

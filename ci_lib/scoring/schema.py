@@ -9,7 +9,8 @@ SCORES_SCHEMA = """\
   "pillars": {pillar_id: {gateway_id: share_0_to_1}},
   "benchmarks": [{"benchmark_id", "gateway", "pillar", "status", "credit", "evidence", "carried_forward"}],
   "outcomes": [{"indicator_id", "group", "family", "core", "baseline_year", "baseline", "latest_year", "latest",
-               "change_pp", "change_pct", "streak", "baseline_fallback", "target", "target_year", "on_track",
+               "change_pp", "change_pct", "change_kind": "points|relative", "streak", "baseline_fallback", "target",
+               "target_year", "on_track",
                "trend": "improving|declining|flat|insufficient_data", "suppressed": bool}],
   "disparities": [{"indicator_id", "group", "family", "reference_group", "core", "baseline_year", "latest_year",
                    "gap_baseline_pp", "gap_latest_pp", "gap_change_pp",
@@ -29,6 +30,9 @@ FIELD_NOTES: list[tuple[str, str]] = [
                                  "counts toward the proof point."),
     ("outcomes[].change_pp / change_pct", "latest minus baseline in the indicator's unit (percentage points for "
                                           "percents), and the same change relative to the baseline, in percent."),
+    ("outcomes[].change_kind", "how the trend measured change against the minimum change: `points` (later minus "
+                               "earlier: percents, rates) or `relative` (in percent of the earlier value: counts, "
+                               "currency, scores; see Units)."),
     ("outcomes[].streak", "consecutive year-over-year periods, ending at the latest year, that moved in the latest "
                           "move's direction (0 when the latest move is flat or unknown)."),
     ("outcomes[].baseline_fallback", "true when the configured baseline year had no publishable value and the "

@@ -35,9 +35,10 @@ def suppression_rule_text(min_cell: int) -> str:
     return suppression_sentence(min_cell)
 
 
-def cell_values(outcomes: pd.DataFrame) -> pd.Series:
-    """Percent from counts where given, else the reported value."""
-    from_counts = outcomes["numerator"].astype("Float64") / outcomes["denominator"].astype("Float64") * 100
+def cell_values(outcomes: pd.DataFrame, per: pd.Series | None = None) -> pd.Series:
+    """Percent (or, with `per` = 1000 for the indicator, rate per 1,000) from counts where given, else the value."""
+    scale = 100.0 if per is None else outcomes["indicator_id"].map(per).fillna(100).astype(float)
+    from_counts = outcomes["numerator"].astype("Float64") / outcomes["denominator"].astype("Float64") * scale
     value = from_counts.where(outcomes["denominator"].fillna(0) > 0, outcomes["value"].astype("Float64"))
     return value.astype(float)
 
@@ -195,12 +196,13 @@ def blank_with_members(table: pd.DataFrame, kind: np.ndarray, combined: dict[str
 
 
 def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, list[str]],
-             totals: dict[str, str] | None = None, combined: dict[str, tuple[str, ...]] | None = None
-             ) -> pd.DataFrame:
+             totals: dict[str, str] | None = None, combined: dict[str, tuple[str, ...]] | None = None,
+             per: pd.Series | None = None) -> pd.DataFrame:
     """Add `raw`, `suppressed`, `suppression` (small_cell | complementary | source | '') and public `shown` columns.
 
     `min_cell` is indexed by community_id (per-community rules); `totals` names each partition's total
-    group (default `all`). Within each (community, indicator, year):
+    group (default `all`); `per` (by indicator id) is what numerator / denominator is multiplied by (100).
+    Within each (community, indicator, year):
     1. a cell with a denominator under min_cell is suppressed (small_cell);
     2. in each partition whose total is shown, the students a reader can isolate as the total minus the
        shown members -- the blank members plus students in no listed member -- number 0 or at least
@@ -225,7 +227,7 @@ def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, 
     cell with any blank member is blanked (complementary); see the module docstring.
     """
     table = outcomes.copy()
-    table["raw"] = cell_values(table)
+    table["raw"] = cell_values(table, per)
     threshold = table["community_id"].map(min_cell).astype(float).to_numpy()
     den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     kind = np.where(np.nan_to_num(den, nan=np.inf) < threshold, "small_cell", "").astype(object)

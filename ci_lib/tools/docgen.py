@@ -18,16 +18,35 @@ NOTICE = ("<!-- Generated from the schemas in ci_lib/inputs/contract.py by `ci-a
 SCALE_AND_ZEROS = """\
 ## Scale of `value`, and zeros
 
-`value` is a percent (79 for 79%). An indicator whose every given `value` (3 or more) is at most 1 is refused:
-it looks like a fraction (KIDS COUNT exports write 0.79 for 79%). Multiply by 100, or declare the scale in a
-`data.yml` beside the tables: `scale: fraction` (every indicator; values are multiplied by 100 on load) or
-`scale: {indicator_id: fraction}` for some; `percent` instead of `fraction` says that small values really
-are percents (no check).
+`value` is in the indicator's unit (see Units): for a percent, 79 for 79%. A percent indicator whose every given
+`value` (3 or more) is at most 1 is refused: it looks like a fraction (KIDS COUNT exports write 0.79 for 79%).
+Multiply by 100, or declare the scale: in a data directory, a `data.yml` beside the tables with
+`scale: fraction` (every indicator; values are multiplied by 100 on load) or `scale: {indicator_id: fraction}`
+for some; on import, `--scale fraction` (`ci-assess import cia ...`, or `scale: fraction` in an importer's map
+file). `percent` instead of `fraction` says that small values really are percents (no check). The check and its
+message are one function, `ci_lib.inputs.scale.fraction_problems` (`refuse_fractions` for importers); indicators
+of other units (a score of 0.8) are not checked.
 
 In the assessment's wide table (`ci-assess import cia`), `0`/`0`, `NA`/`NA` and empty cells are missing (no
 row); a zero numerator over a positive denominator is a real zero (a row with numerator 0); a marker in N or
 D gives a row with that `source_status` and no numbers (`NA` over a positive denominator is
-`not_available`, counted in the import's summary: if your tool writes zeros as `NA`, write 0).
+`not_available`, counted in the import's summary: if your tool writes zeros as `NA`, write 0). A year may
+give values instead of counts, in a column `V <year>` (also `Value`, `Percent` or `%` before the year): the
+indicator's value in its unit (dollars for a currency), empty for no data, a marker for a status.
+"""
+
+UNITS_INTRO = """\
+## Units
+
+An indicator's `unit` (the rubric's outcomes, or `unit:` of a local indicator in params; default `percent`)
+decides the range of its values, whether counts can give it, how a change is measured and whether it has
+disparity gaps. A `points` change is later minus earlier in the unit (percentage points for percents); a
+`relative` change is the change as a percent of the earlier value (Results-Based Accountability's "baseline %
+change"), used for every trend method (baseline, prior, consecutive, streaks) and compared with the minimum
+change in the same measure: a local indicator's `min_change` is in points for percents and rates, in percent of
+the earlier value for counts, currency and scores. Each outcome row of the scores JSON says which measure its
+trend used (`change_kind`); `change_pp` is always latest minus baseline in the unit and `change_pct` the relative
+change. Gaps are differences in points, so counts, currency and scores have none (the page says why).
 """
 
 
@@ -35,6 +54,7 @@ def data_contract_markdown() -> str:
     from ci_lib.inputs.contract import describe_contract
     from ci_lib.inputs.importers.table import importers_markdown
     from ci_lib.inputs.markers import markers_markdown
+    from ci_lib.inputs.rules import units_markdown
     from ci_lib.scoring.schema import rules_markdown, scores_markdown
 
     return "\n".join([
@@ -50,6 +70,8 @@ def data_contract_markdown() -> str:
         "and the scores JSON.",
         "",
         markers_markdown().rstrip(),
+        "",
+        UNITS_INTRO + "\n" + units_markdown().rstrip(),
         "",
         SCALE_AND_ZEROS.rstrip(),
         "",

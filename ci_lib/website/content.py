@@ -119,7 +119,7 @@ class YearContent:
     def methods_markdown(self) -> str:
         """Methods in words, from the effective rules this year recorded (each rule worded once, in
         `ci_lib.inputs.rules`), so the page says what the community pages applied."""
-        from ci_lib.inputs.rules import sentence
+        from ci_lib.inputs.rules import sentence, units_sentence
 
         r = self.rubric
         rules = self.effective_rules()
@@ -155,6 +155,7 @@ class YearContent:
             "*streak* is how many years in a row the latest direction has lasted. Where params set a **target** "
             "(value by a year), the chart draws it with a dotted path from the baseline, and a community is *on track* "
             "when its latest value is at or past that path.",
+            *(["- " + units_sentence()] if self.relative_indicators() else []),
             "",
             "## Comparison families and reference groups", "",
             "Each group is compared only with the reference group of its own family.", "",
@@ -174,6 +175,11 @@ class YearContent:
         if r.changes:
             lines += ["", "## Changes in this framework version", "", *[f"- {md(c)}" for c in r.changes]]
         return "\n".join(lines) + "\n"
+
+    def relative_indicators(self) -> list[str]:
+        """Indicators whose trends some member's scores measured relative to the earlier value (`change_kind`)."""
+        return sorted({o["indicator_id"] for s in self.scores.values() for o in s.get("outcomes", [])
+                       if o.get("change_kind") == "relative"})
 
     def families_lines(self, rules: dict[str, Any]) -> list[str]:
         """The comparison families as a table: their groups, the reference applied and what they add up to."""

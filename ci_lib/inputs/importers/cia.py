@@ -36,6 +36,10 @@ The wide table (one indicator per sheet or CSV file) looks like::
   like 0/0; `NA` over a positive D gives a `not_available` row, counted in `na_over_positive` (R scripts such
   as herccia write a zero count as `NA`: the kit does not guess it is 0). `rows` has a `source_status` column
   only when some cell has a status, so imports without markers write the same columns as before.
+- A year may give a value instead of counts: a column ``V <year>`` (also ``Value``, ``Percent``, ``%``),
+  in the indicator's unit as outcomes.csv's `value` (a percent, or dollars for a currency indicator...);
+  empty is no data, a marker a status. A series of percents whose every value is at most 1 is refused as
+  fractions (`ci_lib.inputs.scale`) unless `scale` says `fraction` (values x 100) or `percent`.
 - Counts are checked only in rows that map to a group (ignored rows may hold notes or "*"). Errors are
   `ImportFormatError` naming file, spreadsheet row (1-based, header included) and column header.
 """
@@ -57,6 +61,7 @@ from ci_lib.errors import ImportFormatError
 from ci_lib.ids import check_community_id
 from ci_lib.inputs.importers.school_year import parse_year
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
+from ci_lib.inputs.scale import refuse_fractions, scaled
 from ci_lib.inputs.tables import read_rows, unsaved_message
 
 OUTCOME_COLUMNS = ("community_id", "indicator_id", "year", "group", "numerator", "denominator", "value")
@@ -65,8 +70,9 @@ OUTCOME_DTYPES = {"community_id": "str", "indicator_id": "str", "year": "Int64",
                   "numerator": "Int64", "denominator": "Int64", "value": "Float64"}
 
 _INDICATOR_ID = re.compile(r"[a-z][a-z0-9_]{0,62}")
-_HEADER_CELL = re.compile(r"N\s*(?:SY\s*)?\d", re.IGNORECASE)  # a cell that marks the header row
-_COUNT_COLUMN = re.compile(r"(N|D|Numerator|Denominator)\s*((?:SY\s*)?\d.*)", re.IGNORECASE)
+_HEADER_CELL = re.compile(r"(?:N|V|%|Value|Percent)\s*(?:SY\s*)?\d", re.IGNORECASE)  # marks the header row
+_COUNT_COLUMN = re.compile(r"(N|D|Numerator|Denominator|V|Value|Percent|%)\s*((?:SY\s*)?\d.*)", re.IGNORECASE)
+_VALUE_KINDS = {"V": "V", "P": "V", "%": "V"}  # first letter of a value column's name
 _SPLIT = re.compile(r"\s+/\s+")
 _SINGLE_LABEL_HEADERS = ("population", "group", "student group", "subgroup", "student population",
                          "demographic", "demographics", "category", "label")
@@ -140,6 +146,7 @@ class _Layout:
     label_name: str
     gender_name: str
     years: dict[int, tuple[int, str, int, str]]  # year -> (N index, N header, D index, D header)
+    values: dict[int, tuple[int, str]] = field(default_factory=dict)  # year -> (V index, V header)
 
 
 def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
@@ -149,15 +156,15 @@ def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
         raise ImportFormatError(path, None, None, "no 'N <year>' / 'D <year>' columns: the file has no count "
                                 "columns (labels only?); add, after the label columns, a numerator 'N <year>' and "
                                 "a denominator 'D <year>' column for each year, such as 'N 2023-2024', "
-                                "'D 2023-2024' or 'N 2019' (any order of years)")
+                                "'D 2023-2024' or 'N 2019' (any order of years; or values: 'V 2019')")
     header_row, cells = grid[header_at]
     names = [_cell_text(c) for c in cells]
-    found: dict[str, dict[int, tuple[int, str]]] = {"N": {}, "D": {}}
+    found: dict[str, dict[int, tuple[int, str]]] = {"N": {}, "D": {}, "V": {}}
     for index, name in enumerate(names):
         match = _COUNT_COLUMN.fullmatch(name) if name is not None else None
         if name is None or match is None:
             continue
-        kind = match.group(1)[0].upper()
+        kind = _VALUE_KINDS.get(match.group(1)[0].upper(), match.group(1)[0].upper())
         try:
             year = parse_year(match.group(2))
         except ValueError as exc:
@@ -171,11 +178,15 @@ def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
         for year, (_, name) in found[kind].items():
             if year not in found[other]:
                 raise ImportFormatError(path, header_row, name, f"no matching '{other} {year}' column")
-    if not found["N"]:
+    for year, (_, name) in found["V"].items():
+        if year in found["N"]:
+            raise ImportFormatError(path, header_row, name, f"year {year} has counts ('{found['N'][year][1]}') and a "
+                                    "value: give one or the other")
+    if not found["N"] and not found["V"]:
         raise ImportFormatError(path, header_row, None, "no 'N <year>' / 'D <year>' columns")
     years = {y: (found["N"][y][0], found["N"][y][1], found["D"][y][0], found["D"][y][1])
              for y in sorted(found["N"])}
-    first_count = min(min(i for i, _ in found[k].values()) for k in found)
+    first_count = min(i for k in found for i, _ in found[k].values())
     candidates = {_norm(name or ""): i for i, name in reversed(list(enumerate(names[:first_count])))}
     if first_count == 0:
         raise ImportFormatError(path, header_row, names[0], "no label column before the first N/D column")
@@ -187,7 +198,8 @@ def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
                          next((i for i in range(first_count) if names[i]), 0))
     gender_name = (names[gender_col] or "Gender") if gender_col is not None else "Gender"
     label_name = names[label_col] or "label"
-    return _Layout(header_row, gender_col, label_col, label_name, gender_name, years), header_at
+    return _Layout(header_row, gender_col, label_col, label_name, gender_name, years,
+                   {y: found["V"][y] for y in sorted(found["V"])}), header_at
 
 
 def _count(path: Path, row: int, column: str, value: str | None) -> int | None:
@@ -298,14 +310,30 @@ class _Labels:
         return self.crossed(gender_group, population_group)
 
 
+def _value(path: Path, row: int, column: str, value: str | None) -> tuple[float | None, str | None]:
+    """A value cell -> (number, None), (None, status) for a source's marker, (None, None) when empty."""
+    shown = _cell_text(value)
+    if shown is None:
+        return None, None
+    status = cell_status(shown)
+    if status is not None:
+        return None, status
+    text = shown.replace(",", "") if re.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?", shown) else shown
+    if not re.fullmatch(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", text):
+        raise ImportFormatError(path, row, column, f"'{shown}' is not a number (empty means no data)")
+    if float(text) < 0:
+        raise ImportFormatError(path, row, column, f"'{shown}' is negative: values cannot be negative")
+    return float(text), None
+
+
 def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: str,
-             label_map: Mapping[str, str], sheet: str | int | None = None) -> CiaImport:
+             label_map: Mapping[str, str], sheet: str | int | None = None, scale: str | None = None) -> CiaImport:
     """Read one CIA wide table (CSV or .xlsx) into long outcome rows for `community_id`/`indicator_id`.
 
     `label_map` maps spreadsheet labels to group ids (e.g. the rubric's `label_map`); `sheet` picks the
-    Excel sheet (name or 0-based index; default the first). The conventions (zeros mean missing,
-    intersections as groups, header detection, the counters) are in the module docstring. Raises
-    ImportFormatError.
+    Excel sheet (name or 0-based index; default the first); `scale` (`fraction` or `percent`) declares what
+    the values of `V <year>` columns are. The conventions (zeros mean missing, intersections as groups, header
+    detection, the counters, fractions refused) are in the module docstring. Raises ImportFormatError.
     """
     path = Path(path)
     try:
@@ -322,8 +350,9 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
     out: dict[str, list[object]] = {c: [] for c in OUTCOME_COLUMNS}
     seen: dict[tuple[str, int], int] = {}
     statuses: list[str] = []
+    lines: list[int] = []
     gender_above: str | None = None
-    count_cols = [i for v in layout.years.values() for i in (v[0], v[2])]
+    count_cols = [i for v in layout.years.values() for i in (v[0], v[2])] + [i for i, _ in layout.values.values()]
     width = 1 + max([layout.label_col, layout.gender_col or 0, *count_cols])
     for row, cells in grid[header_at + 1:]:
         cells = cells + [None] * (width - len(cells))
@@ -384,7 +413,28 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
                                                        denominator, None), strict=True):
                 out[column].append(value)
             statuses.append(status)
+            lines.append(row)
+        for year, (v_col, v_name) in layout.values.items():
+            number, marker = _value(path, row, v_name, cells[v_col])
+            if number is None and marker is None:
+                result.skipped_zero_cells += 1
+                continue
+            if (group, year) in seen:
+                raise ImportFormatError(path, row, v_name, f"group '{group}' year {year} was already read "
+                                        f"from row {seen[group, year]} (two labels map to '{group}')")
+            seen[group, year] = row
+            for column, given in zip(OUTCOME_COLUMNS, (community_id, indicator_id, year, group, None, None, number),
+                                     strict=True):
+                out[column].append(given)
+            statuses.append(marker or "")
+            lines.append(row)
+            if marker is not None:
+                result.source_status_cells[marker] += 1
     frame = _frame(out)
+    if scale == "fraction":
+        frame = scaled(frame, scale)
+    elif scale is None:
+        refuse_fractions(frame, str(path), lines=lines)
     if any(statuses):
         frame["source_status"] = pd.Series(statuses, dtype="str")
     result.rows = frame.sort_values(["year", "group"], kind="stable").reset_index(drop=True)

@@ -69,7 +69,7 @@ def test_outcome_trend_worked_example():
     s = scored()
     total = row(s["outcomes"], indicator_id="kindergarten_readiness", group="all")
     assert total == {"indicator_id": "kindergarten_readiness", "group": "all", "baseline_year": 2019, "baseline": 40.0,
-                     "latest_year": 2023, "latest": 46.0, "change_pp": 6.0, "change_pct": 15.0, "streak": 1,
+                     "latest_year": 2023, "latest": 46.0, "change_pp": 6.0, "change_pct": 15.0, "change_kind": "points", "streak": 1,
                      "baseline_fallback": False, "target": None, "target_year": None, "on_track": None,
                      "trend": "improving", "suppressed": False, "family": "all", "core": True}
     white = row(s["outcomes"], group="white")
