@@ -32,7 +32,6 @@ COUNT exports with the same machinery.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -48,6 +47,7 @@ from ci_lib.inputs.importers.cia import OUTCOME_COLUMNS, OUTCOME_DTYPES
 from ci_lib.inputs.importers.school_year import parse_year
 from ci_lib.inputs.importers.summary import ImportSummary
 from ci_lib.inputs.markers import NOT_AVAILABLE, STATUSES, SUPPRESSED_AT_SOURCE, cell_status
+from ci_lib.inputs.scale import fraction_message
 from ci_lib.inputs.tables import read_rows, width_problems
 
 # every key of a map file (`import table`, `import kidscount`), with what it says: docs/data-contract.md's table
@@ -96,16 +96,6 @@ Key = tuple[str, str, int, str]  # community, indicator, year, group
 def norm(label: object) -> str:
     """A label as compared: whitespace collapsed, case folded."""
     return " ".join(str(label).split()).casefold()
-
-
-def looks_like_fraction(values: Iterable[float]) -> bool:
-    """True when every value is at most 1: a share written as 0.79 for 79 %.
-
-    Minimal twin of the data directory's check (`ci_lib.inputs.load.fraction_indicators`); the importers
-    refuse or scale such values, they never pass 0.79 on as 0.79 %.
-    """
-    found = [v for v in values if not math.isnan(v)]
-    return bool(found) and max(found) <= 1
 
 
 # ------------------------------------------------------------------------------------------------ the map
@@ -437,10 +427,8 @@ def scale_values(table: TableMap, path: Path, records: list[Record], source_says
         if scale == "percent" or (scale is None and above is not None and not source_says_percent):
             continue
         if scale is None and not source_says_percent:
-            raise ImportFormatError(path, first.row, first.value_column, (
-                f"every value of indicator {indicator!r} is at most 1 ({len(values)} values, e.g. {first.value:g}): "
-                f"looks like a fraction (0.79 for 79%): declare `scale: fraction` in {table.path} to multiply "
-                "them by 100 (or `scale: percent` if they are percents)"))
+            raise ImportFormatError(path, first.row, first.value_column,
+                                    f"{fraction_message(indicator, pd.Series(values))} (here: `scale:` in {table.path})")
         if above is not None and scale is None:
             small = sum(v <= 1 for v in values)
             raise ImportFormatError(path, above.row, above.value_column, (
