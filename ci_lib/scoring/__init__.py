@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ci_lib import __version__
+from ci_lib.inputs.contract import MOE_COLUMNS
 from ci_lib.inputs.load import NetworkData
 from ci_lib.inputs.parameters import YearParams
 from ci_lib.inputs.rubric import Rubric
@@ -79,6 +80,8 @@ def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
     for name, frame in (("communities", data.communities), ("benchmarks", data.benchmarks), ("outcomes", data.outcomes)):
         if name == "benchmarks":
             frame = frame[frame["year"] == year]
+        if name == "outcomes":  # estimate columns left blank everywhere do not change what the data says
+            frame = frame.drop(columns=[c for c in ESTIMATE_COLUMNS if c in frame and frame[c].isna().all()])
         ordered = frame.sort_values(list(frame.columns[:4]), kind="stable").astype("string").fillna("")
         columns = list(ordered.columns)
         lines = ordered[columns[0]].str.cat([ordered[c] for c in columns[1:]], sep="\x1f")
@@ -87,6 +90,7 @@ def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
     return {cid: d.hexdigest() for cid, d in digests.items()}
 
 
+ESTIMATE_COLUMNS = (*MOE_COLUMNS, "period_start")
 OUTCOME_FIELDS = ["indicator_id", "group", "baseline_year", "baseline", "latest_year", "latest", "change_pp", "change_pct",
                   "streak", "baseline_fallback", "target", "target_year", "on_track", "trend", "suppressed", "family",
                   "core"]
