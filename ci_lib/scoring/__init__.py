@@ -96,14 +96,32 @@ OUTCOME_FIELDS = ["indicator_id", "group", "baseline_year", "baseline", "latest_
                   "core"]
 DISPARITY_FIELDS = ["indicator_id", "group", "family", "reference_group", "baseline_year", "latest_year",
                     "gap_baseline_pp", "gap_latest_pp", "gap_change_pp", "gap_trend", "closing", "suppressed", "core"]
+# added to the outcome rows of estimates and periods only, so other scores read exactly as before
+ESTIMATE_FIELDS = ["estimate", "baseline_period_start", "latest_period_start", "change_moe", "trend_reason"]
 BENCHMARK_FIELDS = ["benchmark_id", "gateway", "pillar", "status", "credit", "evidence", "carried_forward"]
+
+
+def outcome_records(trends: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The outcome rows by community; those of an estimate or a period also carry `ESTIMATE_FIELDS`."""
+    flagged = trends["estimate"] | trends["baseline_period_start"].notna() | trends["latest_period_start"].notna()
+    if not flagged.any():
+        return records_by_community(trends, OUTCOME_FIELDS, ["indicator_id", "group"])
+    rows = records_by_community(trends.assign(flagged=flagged), [*OUTCOME_FIELDS, *ESTIMATE_FIELDS, "flagged"],
+                                ["indicator_id", "group"])
+    for records in rows.values():
+        for record in records:
+            if not record.pop("flagged"):
+                for name in ESTIMATE_FIELDS:
+                    del record[name]
+    return rows
 
 
 def indicator_table(rubric: Rubric) -> pd.DataFrame:
     """What scoring needs of each indicator: polarity sign, core or not, its own minimum change, its unit."""
     return pd.DataFrame({"sign": [o.sign for o in rubric.outcomes], "core": [o.core for o in rubric.outcomes],
                          "min_change": [np.nan if o.min_change is None else o.min_change for o in rubric.outcomes],
-                         "unit": [o.unit for o in rubric.outcomes]},
+                         "unit": [o.unit for o in rubric.outcomes],
+                         "estimate": [o.estimate for o in rubric.outcomes]},
                         index=pd.Index([o.id for o in rubric.outcomes], name="indicator_id"))
 
 
@@ -142,7 +160,7 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
     names = members.set_index("community_id")
     hashes = slice_hashes(data, year)
     bench_rows = records_by_community(credits, BENCHMARK_FIELDS, ["gateway_order", "pillar", "benchmark_id"])
-    outcome_rows = records_by_community(trends, OUTCOME_FIELDS, ["indicator_id", "group"])
+    outcome_rows = outcome_records(trends)
     gap_rows = records_by_community(gaps, DISPARITY_FIELDS, ["indicator_id", "group"])
     missing_ratings = credits[credits["missing_rating"]].groupby("community_id")["benchmark_id"].agg(sorted)
     pillars_by: dict[str, dict[str, dict[str, float | None]]] = {cid: {p: {} for p in rubric.pillar_ids} for cid in ids}

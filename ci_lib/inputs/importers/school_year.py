@@ -58,7 +58,7 @@ def parse_time_frame(label: object) -> TimeFrame:
 def parse_year(label: object) -> int:
     """Return the end year of a school-year `label`; raise ValueError if it is not one (a period included)."""
     period = period_of(label) if isinstance(label, str) else None
-    if period is not None:
+    if period is not None and period.period_start is not None:
         raise ValueError(f"{label!r} is a period of {period.year - period.period_start + 1} years (a multi-year "
                          f"estimate), not one school year: read it with parse_time_frame (at its end year, "
                          f"{period.year}, flagged as a period), or write {period.label!r} in outcomes.csv's year")
