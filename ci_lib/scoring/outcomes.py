@@ -262,5 +262,5 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     return series[[*SERIES, "family", "core", "baseline_year", "baseline", "latest_year", "latest", "change_pp",
                    "change_pct", "streak", "baseline_fallback", "target", "target_year", "on_track", "trend",
                    "suppressed", "trend_reason", "change_moe", "baseline_period_start", "latest_period_start",
-                   "estimate", "sign", "min_change_pp", "configured_baseline", "baseline_strict",
+                   "estimate", "latest_start", "sign", "min_change_pp", "configured_baseline", "baseline_strict",
                    *[c for c in rules.columns if c.startswith("reference_")]]]

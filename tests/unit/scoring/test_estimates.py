@@ -184,3 +184,19 @@ def test_a_period_and_a_single_year_ending_the_same_year_are_one_cell_twice(tmp_
 def test_trend_reasons_have_words():
     assert set(TREND_REASON) == {"within_margin_of_error", "overlapping_periods"}
     assert trend_words("flat", None) == "Flat"
+
+
+def test_disparity_gaps_of_periods_compare_only_periods_that_do_not_overlap(tmp_path):
+    def gap(folder: Path, years: list[str]) -> dict:
+        folder.mkdir()
+        rows = [f"alpha,young_adult_employment,{year},{group},,,{value + 2 * i},,," for i, year in enumerate(years)
+                for group, value in (("all", 60.0), ("white", 65.0), ("black", 50.0 + 2 * i))]
+        run = network(folder, rows)
+        assert run.returncode == 0, run.stderr
+        return next(d for d in json.loads(run.stdout)[0]["disparities"] if d["group"] == "black")
+
+    overlapping = gap(tmp_path / "overlapping", ["2005-2009", "2007-2011"])
+    assert overlapping["gap_trend"] == "insufficient_data"
+    apart = gap(tmp_path / "apart", ["2005-2009", "2007-2011", "2010-2014"])
+    assert (apart["baseline_year"], apart["latest_year"], apart["gap_baseline_pp"], apart["gap_latest_pp"],
+            apart["gap_trend"]) == (2009, 2014, 15.0, 11.0, "narrowing")
