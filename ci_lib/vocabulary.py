@@ -24,7 +24,7 @@ CLOSING = {"true": "Closing", "false": "Not closing", "null": "—"}
 ON_TRACK = {"true": "On track", "false": "Off track", "null": "—"}
 # why a trend is flat or not computed, when the reason is not the usual rule (scores' `trend_reason`)
 TREND_REASON = {"within_margin_of_error": "the change is within its margin of error",
-                "overlapping_periods": "only overlapping periods (a trend compares periods that do not overlap)"}
+                "overlapping_periods": "only overlapping periods, which a trend does not compare"}
 CARRIED_FORWARD = "carried forward from last year"
 MISSING = "–"
 
