@@ -60,8 +60,8 @@ def parse_year(label: object) -> int:
     period = period_of(label) if isinstance(label, str) else None
     if period is not None and period.period_start is not None:
         raise ValueError(f"{label!r} is a period of {period.year - period.period_start + 1} years (a multi-year "
-                         f"estimate), not one school year: read it with parse_time_frame (at its end year, "
-                         f"{period.year}, flagged as a period), or write {period.label!r} in outcomes.csv's year")
+                         f"estimate), not one school year: a time frame ({period.label} in outcomes.csv's year column) "
+                         f"is read at its end year, {period.year}, flagged as a period (parse_time_frame)")
     return _parse_one_year(label)
 
 

@@ -39,7 +39,8 @@ def test_school_years_and_single_years_are_not_periods(label, year):
 
 def test_parse_year_says_a_period_is_a_period_not_a_school_year():
     with pytest.raises(ValueError, match=r"'2005-2009' is a period of 5 years \(a multi-year estimate\), not one "
-                                         r"school year: read it with parse_time_frame"):
+                                         r"school year: a time frame \(2005-2009 in outcomes.csv's year column\) is "
+                                         r"read at its end year, 2009"):
         parse_year("2005-2009")
 
 
