@@ -158,11 +158,13 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     cells = cells.sort_values([*SERIES, "year"]).reset_index(drop=True)
     if "period_start" not in cells.columns:
         cells = cells.assign(period_start=pd.Series(pd.NA, index=cells.index, dtype="Int64"))
-    cells = cells.assign(moe=cell_moe(cells), start=cells["period_start"].fillna(cells["year"]).astype("Int64"))
+    cells = cells.assign(moe=cell_moe(cells), start=cells["period_start"].fillna(cells["year"]).astype("Int64"),
+                         is_period=cells["period_start"].notna())
     has_period = bool(cells["period_start"].notna().any())
     chain = cells[comparable_chain(cells)] if has_period else cells
     series = cells.groupby(SERIES, sort=False).agg(first_year=("year", "min"), latest_year=("year", "max"),
-                                                   latest_start=("start", "last")).reset_index()
+                                                   latest_start=("start", "last"), has_period=("is_period", "any"),
+                                                   cells=("year", "size")).reset_index()
     series = series.merge(rules, on="community_id", how="left")
     series["sign"] = series["indicator_id"].map(indicators["sign"]).fillna(1).astype(int)
     series["core"] = series["indicator_id"].map(indicators["core"]).fillna(False).astype(bool)
@@ -190,10 +192,9 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
         earlier = cells.merge(series[[*SERIES, "latest_start"]], on=SERIES)
         earlier = earlier[earlier["year"] < earlier["latest_start"]]
         ranked = earlier.assign(rank=earlier.groupby(SERIES)["year"].rank(ascending=False, method="first") + 1)
-    prior = ranked[ranked["rank"] == 2][[*SERIES, "shown", "suppressed", "moe"]].rename(
-        columns={"shown": "prior", "suppressed": "prior_suppressed", "moe": "prior_moe"})
+    prior = ranked[ranked["rank"] == 2][[*SERIES, "year", "shown", "suppressed", "moe"]].rename(
+        columns={"year": "prior_year", "shown": "prior", "suppressed": "prior_suppressed", "moe": "prior_moe"})
     series = series.merge(prior, on=SERIES, how="left")
-    series["cells"] = series[SERIES].merge(cells.groupby(SERIES).size().rename("n").reset_index(), on=SERIES)["n"]
     series["chained"] = series[SERIES].merge(chain.groupby(SERIES).size().rename("n").reset_index(), on=SERIES)["n"]
 
     # consecutive: the last `periods` moves between reported years
@@ -240,10 +241,11 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     # earlier cells exist, but every one the method could compare with overlaps the latest period
     overlapping = np.select(
         [method == "prior", method == "consecutive"],
-        [series["prior"].isna() & (series["cells"] > 1),
+        [series["prior_year"].isna() & (series["cells"] > 1),
          (series["chained"] <= series["periods"]) & (series["cells"] > series["periods"])],
         ~enough & (series["latest_year"] > series["baseline_year"]).fillna(False).astype(bool)).astype(bool)
-    reason = np.select([~usable & overlapping & has_period, usable & within], [OVERLAPPING, WITHIN_MOE], "")
+    reason = np.select([~usable & overlapping & series["has_period"].to_numpy(dtype=bool), usable & within],
+                       [OVERLAPPING, WITHIN_MOE], "")
     suppressed_inputs = base["suppressed"].fillna(False).astype(bool).to_numpy() | last["suppressed"].fillna(False).astype(bool).to_numpy()
     suppressed_inputs = suppressed_inputs | np.where(method == "prior", series["prior_suppressed"].fillna(False).astype(bool), False)
     suppressed_inputs = suppressed_inputs | np.where(method == "consecutive", series["window_suppressed"].fillna(False).astype(bool), False)

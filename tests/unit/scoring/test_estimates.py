@@ -140,6 +140,9 @@ def test_overlapping_periods_are_not_compared_and_the_row_says_why(tmp_path):
     assert (row["baseline_year"], row["latest_year"], row["latest_period_start"]) == (2009, 2011, 2007)
     assert (row["trend"], row["trend_reason"]) == ("insufficient_data", "overlapping_periods")
     assert "overlap" in trend_words(row["trend"], row["trend_reason"])
+    (tmp_path / "prior").mkdir()
+    prior = outcome(tmp_path / "prior", rows_of("young_adult_employment", PERIODS), rules={"trend": {"method": "prior"}})
+    assert (prior["trend"], prior["trend_reason"]) == ("insufficient_data", "overlapping_periods")
 
 
 def test_non_overlapping_periods_are_compared_never_an_overlapping_one(tmp_path):
