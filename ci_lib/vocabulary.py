@@ -22,6 +22,9 @@ GAP_TREND = {"narrowing": "Narrowing", "widening": "Widening", "reversed": "Reve
 # JSON object keys are strings: `closing` true/false/null is looked up by `json.dumps` of the value
 CLOSING = {"true": "Closing", "false": "Not closing", "null": "—"}
 ON_TRACK = {"true": "On track", "false": "Off track", "null": "—"}
+# why a trend is flat or not computed, when the reason is not the usual rule (scores' `trend_reason`)
+TREND_REASON = {"within_margin_of_error": "the change is within its margin of error",
+                "overlapping_periods": "only overlapping periods, which a trend does not compare"}
 CARRIED_FORWARD = "carried forward from last year"
 MISSING = "–"
 
@@ -36,6 +39,12 @@ def word(words: Mapping[str, str], key: str | None) -> str:
     if key is None:
         return MISSING
     return words.get(key, str(key).replace("_", " "))
+
+
+def trend_words(trend: str | None, reason: str | None = None) -> str:
+    """A trend's label, with its reason in words when it has one: "Flat (the change is within its margin of error)"."""
+    label = word(TREND, trend)
+    return f"{label} ({word(TREND_REASON, reason)})" if reason else label
 
 
 def gateway_label(gateway_id: str | None, labels: Mapping[str, str]) -> str:

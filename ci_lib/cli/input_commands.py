@@ -26,6 +26,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
     from ci_lib.inputs.rubric import available_frameworks, load_rubric
 
     local: dict[str, str] | None = None
+    estimates: set[str] = set()
     rubric = None
     if year:
         from ci_lib.inputs.load import read_community_ids
@@ -34,6 +35,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
         year_params = load_params(year, params, known_communities=read_community_ids(data_dir))
         rubric = year_params.rubric(framework)
         local = year_params.local_indicator_units()
+        estimates = year_params.estimate_indicator_ids()
     elif framework:
         rubric = load_rubric(framework)
     else:
@@ -43,7 +45,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
             other = load_rubric(name)
             rubric = rubric.with_local_outcomes([])
             rubric.benchmarks = list({b.id: b for b in [*rubric.benchmarks, *other.benchmarks]}.values())
-    data = load_network(data_dir, rubric, local)
+    data = load_network(data_dir, rubric, local, estimates)
     for note in data.notes:
         print(f"note: {note}", file=sys.stderr)
     statuses = data.outcomes["source_status"].value_counts()

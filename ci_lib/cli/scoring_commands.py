@@ -29,7 +29,8 @@ def score(data_dir: str, year: int, community: str | None = None, as_json: bool 
 
     year_params = load_params(year, params) if (Path(params) / str(year) / "network.yml").exists() else None
     rubric = year_params.rubric() if year_params else load_rubric("toa-2019")
-    data = load_network(data_dir, rubric, year_params.local_indicator_units() if year_params else ())
+    data = load_network(data_dir, rubric, year_params.local_indicator_units() if year_params else (),
+                        year_params.estimate_indicator_ids() if year_params else ())
     only = [community] if community else None
     if community and community not in set(data.communities["community_id"]):
         raise KitError(f"--community {community}: not in {data_dir}/communities.csv")

@@ -15,6 +15,8 @@ from ci_lib.inputs.markers import STATUSES as SOURCE_STATUSES
 
 STATUSES = ("not_started", "in_progress", "met")
 URL_OR_EMPTY = r"(https?://\S+)?"
+# margins of error of an `estimate: true` indicator's cells (90% confidence, as the Census Bureau publishes them)
+MOE_COLUMNS = ("numerator_moe", "denominator_moe", "value_moe")
 
 
 def _slug(column: str = "community_id") -> pa.Column:
@@ -76,11 +78,13 @@ OUTCOMES = pa.DataFrameSchema(
                                                             error="must be a snake_case id")),
         "year": _year(),
         "group": pa.Column(str, pa.Check.str_matches(r"[a-z][a-z0-9_]{0,62}$", error="must be a group id")),
-        "numerator": pa.Column("Int64", pa.Check.ge(0, error="counts cannot be negative"), nullable=True),
-        "denominator": pa.Column("Int64", pa.Check.ge(0, error="counts cannot be negative"), nullable=True),
+        "numerator": pa.Column("Float64", pa.Check.ge(0, error="counts cannot be negative"), nullable=True),
+        "denominator": pa.Column("Float64", pa.Check.ge(0, error="counts cannot be negative"), nullable=True),
         "value": pa.Column("Float64", pa.Check.ge(0, error="cannot be negative; a percent is at most 100, a rate "
                                                             "per 1,000 at most 1000 (see Units)"),
                            nullable=True, required=False),
+        **{column: pa.Column("Float64", pa.Check.ge(0, error="a margin of error cannot be negative"), nullable=True,
+                             required=False) for column in MOE_COLUMNS},
         "source_status": pa.Column(str, pa.Check.isin(("", *SOURCE_STATUSES),
                                                       error="must be one of " + ", ".join(SOURCE_STATUSES)),
                                    nullable=True, required=False),
@@ -99,6 +103,7 @@ class TableSpec:
     integers: tuple[str, ...] = ()
     floats: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    counts: tuple[str, ...] = ()  # whole numbers, but fractional for an indicator declared `estimate: true`
 
     @property
     def required(self) -> list[str]:
@@ -108,8 +113,9 @@ class TableSpec:
 TABLES = {
     "communities": TableSpec("communities", COMMUNITIES, integers=("joined_year",), optional=("region", "website")),
     "benchmarks": TableSpec("benchmarks", BENCHMARKS, integers=("year",), optional=("reviewer", "evidence", "self_status")),
-    "outcomes": TableSpec("outcomes", OUTCOMES, integers=("year", "numerator", "denominator"),
-                          floats=("value",), optional=("value", "numerator", "denominator", "source_status")),
+    "outcomes": TableSpec("outcomes", OUTCOMES, integers=("year",), counts=("numerator", "denominator"),
+                          floats=("value", *MOE_COLUMNS),
+                          optional=("value", "numerator", "denominator", "source_status", *MOE_COLUMNS)),
 }
 
 
@@ -121,7 +127,10 @@ def describe_contract() -> str:
         for name, col in spec.schema.columns.items():
             checks = "; ".join(str(c.error or c.name) for c in col.checks) or "-"
             req = "no" if name in spec.optional else "yes"
-            lines.append(f"| `{name}` | {col.dtype} | {req} | {checks} |")
+            kind = "Int64 (Float64 for `estimate: true`)" if name in spec.counts else col.dtype
+            if name == "year" and spec.name == "outcomes":
+                kind = "Int64, or a period `2005-2009`"
+            lines.append(f"| `{name}` | {kind} | {req} | {checks} |")
         unique = spec.schema.unique
         if unique:
             lines.append(f"\nEach row is unique by ({', '.join(unique)}).")

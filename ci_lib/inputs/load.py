@@ -48,6 +48,7 @@ HEADER_SEARCH_ROWS = 20
 KNOWN_COLUMNS = {str(c) for spec in TABLES.values() for c in spec.schema.columns}
 # [0-9], not \d: \d also matches other scripts' digits ('２０２５', '٢٠٢٥'), which pandas cannot parse
 INTEGER_TEXT = r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0*)?"
+COUNT_TEXT = r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)"  # fractional: estimates only
 NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?"
 SCHOOL_YEAR = re.compile(r"([0-9]{4})\s*[-/\u2013]\s*([0-9]{2}|[0-9]{4})")
 LARGEST_NUMBER = 10**15
@@ -212,17 +213,23 @@ def convert_numbers(path: Path, frame: pd.DataFrame, spec: TableSpec) -> tuple[p
     way to read them, also folds `²` and `①` into digits (`10²` would become 102), and a spreadsheet keeps
     numbers as numbers, so such a cell is text typed through an input method that the user can retype.
     Every bad cell is returned (the caller groups them for display).
+
+    Counts (`spec.counts`) may be fractional (`1,234.6`, a survey estimate): each fractional cell is kept in
+    `attrs["fractional"]` as (index, column, text) for `estimate_problems`, which knows the indicators'
+    declarations. The counts stay Int64 unless a fractional one is kept (then Float64), so whole-number data
+    reads exactly as it always did.
     """
     problems: list[Problem] = []
     frame = frame.copy()
     decimal_comma = frame.attrs.get("delimiter") == ";"
-    for column in (*spec.integers, *spec.floats):
+    fractional: list[tuple[int, str, str]] = []
+    for column in (*spec.integers, *spec.counts, *spec.floats):
         if column not in frame.columns:
             continue
         raw = frame[column].astype("string")
-        integer = column in spec.integers
+        integer = column in spec.integers or column in spec.counts
         if integer:
-            ok = raw.str.fullmatch(INTEGER_TEXT)
+            ok = raw.str.fullmatch(INTEGER_TEXT if column in spec.integers else COUNT_TEXT)
             text = raw.str.replace(",", "", regex=False)
         else:
             text = raw.str.replace(",", ".", regex=False) if decimal_comma else raw
@@ -235,8 +242,40 @@ def convert_numbers(path: Path, frame: pd.DataFrame, spec: TableSpec) -> tuple[p
             problems.append(Problem(str(path), int(index) + 2, column,
                                     number_message(str(raw[index]), column, integer, bool(too_large[index]))))
         parsed = parsed.where(~bad)
-        frame[column] = parsed.round().astype("Int64") if integer else parsed
+        if column in spec.counts:
+            whole = (parsed.round() == parsed).fillna(True).astype(bool)
+            fractional += [(int(i), column, str(raw[i])) for i in frame.index[~whole]]
+            frame[column] = parsed
+        else:
+            frame[column] = parsed.round().astype("Int64") if integer else parsed
+    if not fractional:
+        for column in spec.counts:
+            if column in frame.columns:
+                frame[column] = frame[column].round().astype("Int64")
+    frame.attrs["fractional"] = fractional
     return frame, problems
+
+
+def with_periods(frame: pd.DataFrame) -> pd.DataFrame:
+    """`year` cells written as a period (`2005-2009`: a multi-year estimate) -> the end year, with `period_start`.
+
+    Every outcomes frame gets the `period_start` column (Int64, blank for single years); a school year
+    (`2015-16`) stays an error that says to give its end year.
+    """
+    frame = frame.copy()
+    frame["period_start"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    year = frame["year"].astype("string")
+    dashed = year.str.contains(r"[0-9]\s*[-\u2010-\u2015\u2212]\s*[0-9]", regex=True).fillna(False).astype(bool)
+    if not dashed.any():
+        return frame
+    from ci_lib.inputs.importers.school_year import period_of
+
+    for index in frame.index[dashed]:
+        period = period_of(str(year[index]))
+        if period is not None:
+            frame.at[index, "year"] = str(period.year)
+            frame.at[index, "period_start"] = period.period_start
+    return frame
 
 
 def plain(value: object) -> str:
@@ -249,8 +288,9 @@ def plain(value: object) -> str:
 
 
 def schema_problems(path: Path, frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    counts = {column: "Float64" for column in spec.counts if column in frame.columns}
     try:
-        spec.schema.validate(frame, lazy=True)
+        spec.schema.validate(frame.astype(counts) if counts else frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         return list(failure_problems(path, exc.failure_cases, spec, frame))
     except pa.errors.SchemaError as exc:
@@ -306,7 +346,10 @@ def failure_problems(path: Path, cases: pd.DataFrame, spec: TableSpec,
         elif check.startswith("dtype(") or check.startswith("coerce_dtype("):
             message = f"wrong type: {plain(case.failure_case)}"
         else:
-            message = f"{plain(case.failure_case)}: {check}"
+            failed = case.failure_case  # a whole count is checked as Float64 (see schema_problems): shown whole
+            if column in spec.counts and isinstance(failed, float) and failed.is_integer():
+                failed = int(failed)
+            message = f"{plain(failed)}: {check}"
         yield Problem(str(path), row, column, message)
 
 
@@ -378,15 +421,16 @@ def read_table(data_dir: Path, name: str, notes: list[str], hashes: dict[str, st
         if column not in frame.columns:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype="string")
     if name == "outcomes":
-        frame = with_source_status(frame)
+        frame = with_periods(with_source_status(frame))
     frame, not_numbers = convert_numbers(path, frame, spec)
     if name == "outcomes" and scale is not None:
         frame = scaled(frame, scale)
     # a cell that could not be read is blank now: its row is not checked again for being blank or for counts
     converted = {(p.row, p.column) for p in not_numbers} | {(row, column) for row, column in frame.attrs["unsaved"]}
     frame.attrs["unparsed"] = sorted({int(row) - 2 for row, _ in converted if row is not None})
-    problems = [*grouped([p for p in not_numbers if p.column in spec.integers], "cannot be read as whole numbers"),
-                *grouped([p for p in not_numbers if p.column not in spec.integers], "cannot be read as numbers"),
+    whole = (*spec.integers, *spec.counts)
+    problems = [*grouped([p for p in not_numbers if p.column in whole], "cannot be read as whole numbers"),
+                *grouped([p for p in not_numbers if p.column not in whole], "cannot be read as numbers"),
                 *unsaved]
     problems += [p for p in schema_problems(path, frame, spec) if (p.row, p.column) not in converted]
     frame.attrs["path"] = str(path)
@@ -418,7 +462,8 @@ def unknown_id_problems(path: str, frame: pd.DataFrame, column: str, known: Iter
 
 
 def cross_problems(data: dict[str, pd.DataFrame], rubric: Rubric | None,
-                   local_indicators: set[str] | None, units: Mapping[str, str] | None = None) -> list[Problem]:
+                   local_indicators: set[str] | None, units: Mapping[str, str] | None = None,
+                   estimates: set[str] | None = None) -> list[Problem]:
     """Checks across rows and tables: references, counts that make sense, ids the rubric knows."""
     problems: list[Problem] = []
     communities = data.get("communities")
@@ -437,6 +482,46 @@ def cross_problems(data: dict[str, pd.DataFrame], rubric: Rubric | None,
     out = data.get("outcomes")
     if out is not None:
         problems += outcome_row_problems(out, rubric, local_indicators, units or {})
+        problems += estimate_problems(out, rubric, local_indicators, estimates or set())
+    return problems
+
+
+def estimate_problems(out: pd.DataFrame, rubric: Rubric | None, local_indicators: set[str] | None,
+                      estimates: set[str]) -> list[Problem]:
+    """Fractional counts and margins of error only for indicators declared `estimate: true`; each MOE beside its number.
+
+    An American Community Survey count is an estimate (1234.6 people); a count of students is whole, and a
+    fraction there is a typo or a share pasted as a count, so it stays an error that says how to declare an
+    estimate. Indicators outside the rubric are not checked when the params are unknown (their ids are not
+    checked either; a note says so).
+    """
+    path = out.attrs["path"]
+    unparsed = set(out.attrs.get("unparsed", ()))
+    declared = (rubric.estimate_ids if rubric is not None else set()) | estimates
+    rubric_ids = {o.id for o in rubric.outcomes} if rubric is not None else set()
+
+    def checked(indicator: object) -> bool:
+        known = local_indicators is not None or str(indicator) in rubric_ids
+        return known and str(indicator) not in declared
+
+    def how(indicator: object) -> str:
+        if str(indicator) in rubric_ids:
+            return f"indicator {indicator!r} of the rubric counts whole numbers (it is not declared an estimate)"
+        return (f"if indicator {indicator!r} is a survey estimate (such as the American Community Survey's), "
+                "declare `estimate: true` for it under `local_indicators` in the year's params")
+
+    fractional = [Problem(path, index + 2, column, f"{text!r} is not a whole number: {how(out.at[index, 'indicator_id'])}")
+                  for index, column, text in out.attrs.get("fractional", ())
+                  if index not in unparsed and checked(out.at[index, "indicator_id"])]
+    problems = grouped(fractional, "are not whole numbers (counts of an indicator not declared `estimate: true`)")
+    for column, number in (("numerator_moe", "numerator"), ("denominator_moe", "denominator"), ("value_moe", None)):
+        given = out[column].notna() & ~out.index.isin(list(unparsed))
+        for index in out.index[given & out["indicator_id"].map(checked).astype(bool)]:
+            problems.append(Problem(path, int(index) + 2, column, f"a margin of error is for an estimate: "
+                                    f"{how(out.at[index, 'indicator_id'])}"))
+        alone = out[number].isna() if number else out["value"].isna() & out["denominator"].isna()
+        for index in out.index[given & alone]:
+            problems.append(Problem(path, int(index) + 2, column, f"{column} given without {number or 'a value'}"))
     return problems
 
 
@@ -559,12 +644,14 @@ def notes_of(problems: list[Problem], notes: list[str]) -> list[Problem]:
 
 
 def load_network(data_dir: str | Path, rubric: Rubric | None = None,
-                 local_indicators: Iterable[str] | Mapping[str, str] | None = ()) -> NetworkData:
+                 local_indicators: Iterable[str] | Mapping[str, str] | None = (), estimates: Iterable[str] = ()
+                 ) -> NetworkData:
     """Load and validate a data directory; raise InvalidInput listing every problem.
 
     `local_indicators=None` means the params are unknown: indicator ids outside the rubric are then
     reported as a note instead of an error. A mapping (`YearParams.local_indicator_units`) also gives each
-    local indicator's unit, which decides the range of its values.
+    local indicator's unit, which decides the range of its values. `estimates` are the local indicators
+    declared `estimate: true` (`YearParams.estimate_indicator_ids`; the rubric's own are read from `rubric`).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -584,7 +671,8 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
     units = {o.id: o.unit for o in rubric.outcomes} if rubric is not None else {}
     if isinstance(local_indicators, Mapping):
         units.update(local_indicators)
-    problems += cross_problems(tables, rubric, None if local_indicators is None else set(local_indicators), units)
+    problems += cross_problems(tables, rubric, None if local_indicators is None else set(local_indicators), units,
+                              set(estimates))
     if not problems and "outcomes" in tables:
         tables["outcomes"] = with_student_rows(data_dir, tables, rubric, local_indicators, hashes, problems, notes)
     if problems:

@@ -38,7 +38,8 @@ NETWORK_KEYS = {"year", "framework", "data", "title", "run_date", "rules", "loca
                 "targets", "labels", "groups", "combined_groups"}
 # settings the kit never used: refused with what to write instead, not accepted and ignored
 RETIRED_NETWORK_KEYS = {"network_name": "the network's name on the site (its title, the Methods page) is `title:`"}
-LOCAL_KEYS = {"id", "name", "stage", "polarity", "unit", "indicator", "core", "min_change", "linked_outcome"}
+LOCAL_KEYS = {"id", "name", "stage", "polarity", "unit", "indicator", "core", "min_change", "linked_outcome",
+              "estimate"}
 GROUP_KEYS = {"id": True, "label": True, "family": False, "aliases": False}  # key -> required
 COMBINED_KEYS = {"id": True, "label": True, "family": False, "members": True}
 
@@ -101,6 +102,11 @@ class YearParams:
             if "unit" in item or str(item["id"]) not in units:
                 units[str(item["id"])] = str(item.get("unit", LOCAL_DEFAULTS["unit"]))
         return units
+
+    def estimate_indicator_ids(self) -> set[str]:
+        """Local indicators declared `estimate: true` anywhere in the year's params (one definition per id)."""
+        declared = [*self.local_indicators, *(i for c in self.communities.values() for i in c.get("local_indicators", []))]
+        return {str(i["id"]) for i in declared if i.get("estimate") is True}
 
     def rules_for(self, rubric: Rubric, community_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Effective rules and the list of overrides ({rule, value, default, source})."""
@@ -285,8 +291,9 @@ def check_local_indicators(path: Path, items: Any) -> None:
         if "unit" in item and item["unit"] not in UNITS:
             raise KitError(f"{path}::local_indicators.{item['id']}.unit: must be one of {', '.join(UNITS)}, "
                            f"not {item['unit']!r}")
-        if "core" in item and not isinstance(item["core"], bool):
-            raise KitError(f"{path}::local_indicators.{item['id']}.core: must be true or false")
+        for flag in ("core", "estimate"):
+            if flag in item and not isinstance(item[flag], bool):
+                raise KitError(f"{path}::local_indicators.{item['id']}.{flag}: must be true or false")
         if "min_change" in item and not _is_number(item["min_change"], 0, 1e12):
             raise KitError(f"{path}::local_indicators.{item['id']}.min_change: must be a number >= 0")
         polarity = item.get("polarity", "higher_is_better")
@@ -392,7 +399,7 @@ def check_local_agreement(declared: list[tuple[Path, dict[str, Any]]]) -> None:
     """
     first: dict[tuple[str, str], tuple[Path, str]] = {}
     for path, item in declared:
-        for key in ("name", *LOCAL_DEFAULTS, "core", "min_change", "linked_outcome"):
+        for key in ("name", *LOCAL_DEFAULTS, "core", "min_change", "linked_outcome", "estimate"):
             if key not in item:
                 continue
             where, value = first.setdefault((item["id"], key), (path, str(item[key])))

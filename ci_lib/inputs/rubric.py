@@ -38,6 +38,7 @@ class Outcome:
     local: bool = False
     core: bool = False  # counts toward the proof point (the seven outcomes; a local indicator only when declared)
     min_change: float | None = None  # own "flat" threshold in its unit's measure (None: the unit's or trend rule's)
+    estimate: bool = False  # a survey estimate: fractional counts and margins of error (`*_moe`) accepted
 
     @property
     def sign(self) -> int:
@@ -116,6 +117,11 @@ class Rubric:
     @property
     def core_outcome_ids(self) -> list[str]:
         return [o.id for o in self.outcomes if o.core]
+
+    @property
+    def estimate_ids(self) -> set[str]:
+        """Indicators declared `estimate: true` (fractional counts and margins of error accepted)."""
+        return {o.id for o in self.outcomes if o.estimate}
 
     @property
     def gateway_ids(self) -> list[str]:
@@ -199,12 +205,13 @@ LOCAL_DEFAULTS = {"stage": "local", "polarity": "higher_is_better", "unit": "per
 def local_definition(item: dict[str, Any]) -> dict[str, Any]:
     """What scoring and charts read of a local indicator, with the defaults they apply.
 
-    A local indicator is contributing (never counted toward the proof point) unless declared `core: true`.
+    A local indicator is contributing (never counted toward the proof point) unless declared `core: true`,
+    and counts whole numbers unless declared `estimate: true`.
     """
     min_change = item.get("min_change")
     return {"name": str(item.get("name", item["id"])),
             **{key: str(item.get(key, default)) for key, default in LOCAL_DEFAULTS.items()},
-            "core": bool(item.get("core", False)),
+            "core": bool(item.get("core", False)), "estimate": item.get("estimate", False) is True,
             "min_change": None if min_change is None else float(min_change)}
 
 
@@ -282,6 +289,7 @@ def load_rubric(framework: str = "toa-2019") -> Rubric:
                 indicator=str(o.get("indicator", "")),
                 core=bool(o.get("core", False)),
                 min_change=None if o.get("min_change") is None else float(o["min_change"]),
+                estimate=o.get("estimate", False) is True,
             )
             for o in raw["outcomes"]
         ]

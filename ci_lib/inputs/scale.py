@@ -69,9 +69,11 @@ def refuse_fractions(rows: pd.DataFrame, path: str, scale: Scale = None, units: 
 
 
 def scaled(frame: pd.DataFrame, scale: Scale) -> pd.DataFrame:
-    """Values of indicators declared `fraction` as percents (x 100)."""
+    """Values (and their margins of error, `value_moe`) of indicators declared `fraction` as percents (x 100)."""
     fraction = frame["indicator_id"].map(lambda i: scale_of(scale, str(i)) == "fraction").astype(bool)
     frame = frame.copy()
-    frame["value"] = frame["value"].mask(fraction, (frame["value"] * 100).round(9))  # 0.29 * 100 is 28.999999999999996
+    for column in ("value", "value_moe"):
+        if column in frame.columns:  # 0.29 * 100 is 28.999999999999996: rounded
+            frame[column] = frame[column].mask(fraction, (frame[column] * 100).round(9))
     frame.attrs["fraction_scaled"] = True
     return frame

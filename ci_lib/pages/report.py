@@ -64,6 +64,15 @@ def narrative_html(text: str | None, classes: str = "narrative") -> Markup:
     return Markup('<div class="{}">{}</div>').format(classes, body)
 
 
+def shown_year(year: Any, period_start: Any = None, fallback: bool = False) -> Any:
+    """A year of the outcomes table: `2009 (2005-2009)` for a period estimate, `2018 (fallback)` for a stand-in."""
+    if year is None or pd.isna(year):
+        return words.MISSING
+    period = period_start is not None and not pd.isna(period_start)
+    text: Any = f"{int(year)} ({int(period_start)}-{int(year)})" if period else int(year)
+    return f"{text} (fallback)" if fallback else text
+
+
 @dataclass
 class CommunityPage:
     """One community's page content, built from its prepared work file."""
@@ -291,10 +300,16 @@ class CommunityPage:
                 rows[column] = None
         rows["baseline_fallback"] = rows["baseline_fallback"].astype(object).fillna(False).astype(bool)
         rows["streak"] = [words.streak(n, t) for n, t in zip(rows["streak"], rows["trend"], strict=True)]
-        rows["trend"] = rows["trend"].map(lambda t: f"{plots.TREND_ARROW.get(t, '')} {words.word(words.TREND, t)}")
+        reasons = rows["trend_reason"] if "trend_reason" in rows else pd.Series(None, index=rows.index, dtype=object)
+        rows["trend"] = [f"{plots.TREND_ARROW.get(t, '')} {words.trend_words(t, None if pd.isna(r) else r)}"
+                         for t, r in zip(rows["trend"], reasons, strict=True)]
         rows["indicator"] = rows["indicator_id"].map(names)
-        rows["baseline_year"] = [words.MISSING if y is None or pd.isna(y) else f"{int(y)} (fallback)" if bool(f)
-                                 else int(y) for y, f in zip(rows["baseline_year"], rows["baseline_fallback"], strict=True)]
+        starts = {c: rows[f"{c}_period_start"] if f"{c}_period_start" in rows else [None] * len(rows)
+                  for c in ("baseline", "latest")}
+        rows["baseline_year"] = [shown_year(y, p, bool(f)) for y, p, f in
+                                 zip(rows["baseline_year"], starts["baseline"], rows["baseline_fallback"], strict=True)]
+        if "latest_period_start" in rows:
+            rows["latest_year"] = [shown_year(y, p) for y, p in zip(rows["latest_year"], starts["latest"], strict=True)]
         rows["change (%)"] = rows["change_pct"].map(lambda v: words.signed(v, "%"))
         rows["target"] = [words.MISSING if v is None or pd.isna(v) else f"{v:.1f} by {int(y)}"
                           for v, y in zip(rows["target"], rows["target_year"], strict=True)]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ci_lib import __version__
+from ci_lib.inputs.contract import MOE_COLUMNS
 from ci_lib.inputs.load import NetworkData
 from ci_lib.inputs.parameters import YearParams
 from ci_lib.inputs.rubric import Rubric
@@ -81,6 +82,8 @@ def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
     for name, frame in (("communities", data.communities), ("benchmarks", data.benchmarks), ("outcomes", data.outcomes)):
         if name == "benchmarks":
             frame = frame[frame["year"] == year]
+        if name == "outcomes":  # estimate columns left blank everywhere do not change what the data says
+            frame = frame.drop(columns=[c for c in ESTIMATE_COLUMNS if c in frame and frame[c].isna().all()])
         ordered = frame.sort_values(list(frame.columns[:4]), kind="stable").astype("string").fillna("")
         columns = list(ordered.columns)
         lines = ordered[columns[0]].str.cat([ordered[c] for c in columns[1:]], sep="\x1f")
@@ -89,19 +92,38 @@ def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
     return {cid: d.hexdigest() for cid, d in digests.items()}
 
 
+ESTIMATE_COLUMNS = (*MOE_COLUMNS, "period_start")
 OUTCOME_FIELDS = ["indicator_id", "group", "baseline_year", "baseline", "latest_year", "latest", "change_pp", "change_pct",
                   "change_kind", "streak", "baseline_fallback", "target", "target_year", "on_track", "trend", "suppressed", "family",
                   "core"]
 DISPARITY_FIELDS = ["indicator_id", "group", "family", "reference_group", "baseline_year", "latest_year",
                     "gap_baseline_pp", "gap_latest_pp", "gap_change_pp", "gap_trend", "closing", "suppressed", "core"]
+# added to the outcome rows of estimates and periods only, so other scores read exactly as before
+ESTIMATE_FIELDS = ["estimate", "baseline_period_start", "latest_period_start", "change_moe", "trend_reason"]
 BENCHMARK_FIELDS = ["benchmark_id", "gateway", "pillar", "status", "credit", "evidence", "carried_forward"]
+
+
+def outcome_records(trends: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The outcome rows by community; those of an estimate or a period also carry `ESTIMATE_FIELDS`."""
+    flagged = trends["estimate"] | trends["baseline_period_start"].notna() | trends["latest_period_start"].notna()
+    if not flagged.any():
+        return records_by_community(trends, OUTCOME_FIELDS, ["indicator_id", "group"])
+    rows = records_by_community(trends.assign(flagged=flagged), [*OUTCOME_FIELDS, *ESTIMATE_FIELDS, "flagged"],
+                                ["indicator_id", "group"])
+    for records in rows.values():
+        for record in records:
+            if not record.pop("flagged"):
+                for name in ESTIMATE_FIELDS:
+                    del record[name]
+    return rows
 
 
 def indicator_table(rubric: Rubric) -> pd.DataFrame:
     """What scoring needs of each indicator: polarity sign, core or not, its own minimum change, its unit."""
     return pd.DataFrame({"sign": [o.sign for o in rubric.outcomes], "core": [o.core for o in rubric.outcomes],
                          "min_change": [np.nan if o.min_change is None else o.min_change for o in rubric.outcomes],
-                         "unit": [o.unit for o in rubric.outcomes]},
+                         "unit": [o.unit for o in rubric.outcomes],
+                         "estimate": [o.estimate for o in rubric.outcomes]},
                         index=pd.Index([o.id for o in rubric.outcomes], name="indicator_id"))
 
 
@@ -147,7 +169,7 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
     names = members.set_index("community_id")
     hashes = slice_hashes(data, year)
     bench_rows = records_by_community(credits, BENCHMARK_FIELDS, ["gateway_order", "pillar", "benchmark_id"])
-    outcome_rows = records_by_community(trends, OUTCOME_FIELDS, ["indicator_id", "group"])
+    outcome_rows = outcome_records(trends)
     gap_rows = records_by_community(gaps, DISPARITY_FIELDS, ["indicator_id", "group"])
     missing_ratings = credits[credits["missing_rating"]].groupby("community_id")["benchmark_id"].agg(sorted)
     pillars_by: dict[str, dict[str, dict[str, float | None]]] = {cid: {p: {} for p in rubric.pillar_ids} for cid in ids}

@@ -63,20 +63,22 @@ def disparity_gaps(cells: pd.DataFrame, trends: pd.DataFrame, units: pd.Series |
     """One row per (community, indicator, group) of a family, other than the family's reference group."""
     family_groups = family_groups or {}
     trends = trends.assign(reference_group=references(trends, cells, family_groups))
+    if "latest_start" not in trends.columns:  # a period's gap is compared only with cells ending before it starts
+        trends = trends.assign(latest_start=trends["latest_year"])
     pairs = trends[(trends["family"] != "all") & trends["reference_group"].notna()
                    & (trends["group"] != trends["reference_group"])]
     if units is not None:
         pairs = pairs[pairs["indicator_id"].map(units).fillna("percent").isin(GAP_UNITS)]
-    pairs = pairs[[*PAIR, "family", "core", "configured_baseline", "latest_year", "baseline_strict", "sign",
-                   "min_change_pp"]].reset_index(drop=True)
+    pairs = pairs[[*PAIR, "family", "core", "configured_baseline", "latest_year", "latest_start", "baseline_strict",
+                   "sign", "min_change_pp"]].reset_index(drop=True)
     values = cells[[*SERIES, "year", "shown", "suppressed"]]
     group_cells = pairs[PAIR].merge(values, on=SERIES)
     ref_cells = values.rename(columns={"group": "reference_group", "shown": "ref_shown", "suppressed": "ref_suppressed"})
     both = group_cells.merge(ref_cells, on=["community_id", "indicator_id", "reference_group", "year"])
-    both = both.merge(pairs[[*PAIR, "configured_baseline", "latest_year"]], on=PAIR)
+    both = both.merge(pairs[[*PAIR, "configured_baseline", "latest_start"]], on=PAIR)
 
     shown = both[both["shown"].notna() & both["ref_shown"].notna()
-                 & (both["year"] >= both["configured_baseline"]) & (both["year"] < both["latest_year"])]
+                 & (both["year"] >= both["configured_baseline"]) & (both["year"] < both["latest_start"])]
     earliest = shown.groupby(PAIR)["year"].min().rename("first_usable").reset_index()
     pairs = pairs.merge(earliest, on=PAIR, how="left")
     fallback = pairs["first_usable"].notna() & ~pairs["baseline_strict"].astype(bool)
@@ -98,7 +100,7 @@ def disparity_gaps(cells: pd.DataFrame, trends: pd.DataFrame, units: pd.Series |
     frame["gap_baseline_pp"], frame["gap_latest_pp"] = gb, gl
     frame["gap_change_pp"] = (gl - gb).round(1)
     suppressed = frame[[c for c in frame.columns if c.endswith("_suppressed")]].fillna(False).astype(bool).any(axis=1)
-    known = (gb.notna() & gl.notna() & (frame["latest_year"] > frame["baseline_year"]).fillna(False).astype(bool)
+    known = (gb.notna() & gl.notna() & (frame["latest_start"] > frame["baseline_year"]).fillna(False).astype(bool)
              & ~suppressed)
     delta = gl - gb
     tol = frame["min_change_pp"] - TOLERANCE

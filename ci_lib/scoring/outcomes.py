@@ -14,6 +14,14 @@ earlier), counts, currency and scores relative to the earlier value (in percent)
 Baseline: the configured `baseline_year` (or the first year with data). When that year has no publishable
 value, the earliest later year with one serves and the row says `baseline_fallback` (the field's
 practice), unless the rules say `baseline: strict`.
+
+Estimates (see `cell_moe`, docs/guide.md): a cell of a period (`period_start` set, such as the American
+Community Survey's 2005-2009) is compared only with cells that END BEFORE the period STARTS: overlapping
+periods share most of their sample, so their difference says little (Census Bureau, "Understanding and
+Using American Community Survey Data", 2020, ch. 8). Without such a cell the trend is `insufficient_data`
+with `trend_reason: overlapping_periods`. A single year is a period of one year, so other data compare as
+they always did. A change (or a consecutive move) no larger than its margin of error,
+sqrt(MOE_1^2 + MOE_2^2), is flat with `trend_reason: within_margin_of_error`.
 """
 
 from __future__ import annotations
@@ -25,6 +33,55 @@ from ci_lib.inputs.rules import unit_of
 
 SERIES = ["community_id", "indicator_id", "group"]
 TOLERANCE = 1e-9
+WITHIN_MOE = "within_margin_of_error"
+OVERLAPPING = "overlapping_periods"
+
+
+def cell_moe(cells: pd.DataFrame) -> pd.Series:
+    """The margin of error of each cell's value, in its unit (percentage points for a percent); NaN: none given.
+
+    `value_moe` when given; else, for a percent from counts, the Census Bureau's approximation for a
+    proportion p = N/D ("Understanding and Using American Community Survey Data", 2020, ch. 8):
+    MOE(p) = sqrt(MOE_N^2 - p^2 * MOE_D^2) / D, or, when the term under the root is negative, the ratio
+    formula sqrt(MOE_N^2 + p^2 * MOE_D^2) / D; times 100. A count's MOE not given is taken as 0 (exact)
+    when the other count has one.
+    """
+    if "value_moe" not in cells.columns:
+        return pd.Series(np.nan, index=cells.index)
+    num = cells["numerator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    den = cells["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    num_moe = cells["numerator_moe"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    den_moe = cells["denominator_moe"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = num / den
+        x, y = np.nan_to_num(num_moe), np.nan_to_num(den_moe)
+        square = x**2 - p**2 * y**2
+        square = np.where(square < 0, x**2 + p**2 * y**2, square)
+        from_counts = np.where((den > 0) & ~(np.isnan(num_moe) & np.isnan(den_moe)), np.sqrt(square) / den * 100, np.nan)
+    given = cells["value_moe"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(np.where(np.isnan(given), from_counts, given), index=cells.index)
+
+
+def difference_moe(first: pd.Series, second: pd.Series) -> pd.Series:
+    """MOE of a difference, sqrt(MOE_1^2 + MOE_2^2), rounded like published values; NaN when neither has one."""
+    known = first.notna() | second.notna()
+    return np.sqrt(first.fillna(0) ** 2 + second.fillna(0) ** 2).where(known).round(1)
+
+
+def comparable_chain(cells: pd.DataFrame) -> pd.Series:
+    """Which cells a consecutive comparison may use: all of them, except in series holding a period, where the
+    chain runs back from the latest cell, each step to the latest cell that ends before the current one starts."""
+    chained = pd.Series(True, index=cells.index)
+    periods = cells.groupby(SERIES, sort=False)["period_start"].transform(lambda s: s.notna().any())
+    for _, series in cells[periods.astype(bool)].groupby(SERIES, sort=False):
+        chained[series.index] = False
+        start = None
+        for index, year, first in zip(series.index[::-1], series["year"].iloc[::-1], series["start"].iloc[::-1],
+                                      strict=True):
+            if start is None or year < start:
+                chained[index] = True
+                start = first
+    return chained
 
 
 def classify(signed_change: pd.Series, min_change: pd.Series) -> np.ndarray:
@@ -53,10 +110,11 @@ def relative_change(indicator_ids: pd.Series, indicators: pd.DataFrame) -> pd.Se
 
 
 def value_at(cells: pd.DataFrame, series: pd.DataFrame, year_column: str) -> pd.DataFrame:
-    """The cell of each series at the year named by `year_column` (value, suppressed)."""
+    """The cell of each series at the year named by `year_column` (value, suppressed, moe, period_start)."""
     keyed = series[[*SERIES, year_column]].rename(columns={year_column: "year"})
-    found = keyed.merge(cells[[*SERIES, "year", "shown", "suppressed"]], on=[*SERIES, "year"], how="left")
-    return found[["shown", "suppressed"]].set_axis(series.index)
+    columns = ["shown", "suppressed", "moe", "period_start"]
+    found = keyed.merge(cells[[*SERIES, "year", *columns]], on=[*SERIES, "year"], how="left")
+    return found[columns].set_axis(series.index)
 
 
 def baseline_years(cells: pd.DataFrame, series: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -67,8 +125,8 @@ def baseline_years(cells: pd.DataFrame, series: pd.DataFrame) -> tuple[pd.Series
     """
     configured = series["configured_baseline"]
     shown = cells[cells["shown"].notna()][[*SERIES, "year"]].merge(
-        series[[*SERIES, "configured_baseline", "latest_year"]], on=SERIES)
-    usable = shown[(shown["year"] >= shown["configured_baseline"]) & (shown["year"] < shown["latest_year"])]
+        series[[*SERIES, "configured_baseline", "latest_start"]], on=SERIES)
+    usable = shown[(shown["year"] >= shown["configured_baseline"]) & (shown["year"] < shown["latest_start"])]
     earliest = usable.groupby(SERIES)["year"].min()
     key = pd.MultiIndex.from_frame(series[SERIES])
     first_usable = pd.Series(earliest.reindex(key).to_numpy(), index=series.index).astype("Int64")
@@ -82,12 +140,15 @@ def streaks(cells: pd.DataFrame, series: pd.DataFrame) -> pd.Series:
 
     0 when the latest move is flat or unknown (a suppressed or missing year breaks a streak).
     """
-    frame = cells[[*SERIES, "year", "shown"]].merge(series[[*SERIES, "sign", "min_change_pp", "relative"]], on=SERIES)
+    frame = cells[[*SERIES, "year", "shown", "moe"]].merge(series[[*SERIES, "sign", "min_change_pp", "relative"]],
+                                                          on=SERIES)
     frame = frame.sort_values([*SERIES, "year"], ascending=[True, True, True, False], kind="stable")
     before = frame.groupby(SERIES, sort=False)["shown"].shift(-1)
     signed = moved(frame["shown"], before, frame["relative"]) * frame["sign"]  # each year against the one before
-    direction = np.select([signed >= frame["min_change_pp"] - TOLERANCE, signed <= -frame["min_change_pp"] + TOLERANCE],
-                          [1, -1], 0)
+    within = ((frame["shown"] - before).abs() <= difference_moe(frame["moe"], frame.groupby(SERIES, sort=False)["moe"]
+                                                                .shift(-1)) + TOLERANCE).fillna(False).astype(bool)
+    direction = np.select([within, signed >= frame["min_change_pp"] - TOLERANCE,
+                           signed <= -frame["min_change_pp"] + TOLERANCE], [0, 1, -1], 0)
     frame = frame.assign(direction=direction)
     latest = frame.groupby(SERIES, sort=False)["direction"].transform("first")
     same = ((frame["direction"] == latest) & (latest != 0)).astype(int)
@@ -121,12 +182,22 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     indicator_id, target, target_year (all-students targets); `families` maps group -> family.
     """
     cells = cells.sort_values([*SERIES, "year"]).reset_index(drop=True)
-    series = cells.groupby(SERIES, sort=False).agg(first_year=("year", "min"), latest_year=("year", "max")).reset_index()
+    if "period_start" not in cells.columns:
+        cells = cells.assign(period_start=pd.Series(pd.NA, index=cells.index, dtype="Int64"))
+    cells = cells.assign(moe=cell_moe(cells), start=cells["period_start"].fillna(cells["year"]).astype("Int64"),
+                         is_period=cells["period_start"].notna())
+    has_period = bool(cells["period_start"].notna().any())
+    chain = cells[comparable_chain(cells)] if has_period else cells
+    series = cells.groupby(SERIES, sort=False).agg(first_year=("year", "min"), latest_year=("year", "max"),
+                                                   latest_start=("start", "last"), has_period=("is_period", "any"),
+                                                   cells=("year", "size")).reset_index()
     series = series.merge(rules, on="community_id", how="left")
     series["sign"] = series["indicator_id"].map(indicators["sign"]).fillna(1).astype(int)
     series["core"] = series["indicator_id"].map(indicators["core"]).fillna(False).astype(bool)
     series["relative"] = relative_change(series["indicator_id"], indicators)
     series["change_kind"] = np.where(series["relative"], "relative", "points")
+    estimate = indicators["estimate"] if "estimate" in indicators.columns else pd.Series(dtype=bool)
+    series["estimate"] = series["indicator_id"].map(estimate).fillna(False).astype(bool)
     own_min = series["indicator_id"].map(indicators["min_change"]).astype(float)
     unit_min = series["indicator_id"].map(unit_column(indicators, "min_change")).astype(float)
     series["min_change_pp"] = own_min.fillna(unit_min).fillna(series["min_change_pp"])
@@ -140,31 +211,43 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     change = series["latest"] - series["baseline"]
     series["change_pp"] = change.round(1)
     series["change_pct"] = (change / series["baseline"].where(series["baseline"] != 0) * 100).round(1)
-    series["streak"] = streaks(cells, series)
+    series["change_moe"] = difference_moe(base["moe"], last["moe"])
+    series["baseline_period_start"], series["latest_period_start"] = base["period_start"], last["period_start"]
+    series["streak"] = streaks(chain, series)
 
-    # prior: the latest reported year before latest_year
+    # prior: the latest reported year before latest_year (before the latest period starts, for a period)
     ranked = cells.assign(rank=cells.groupby(SERIES)["year"].rank(ascending=False, method="first"))
-    prior = ranked[ranked["rank"] == 2][[*SERIES, "shown", "suppressed"]].rename(
-        columns={"shown": "prior", "suppressed": "prior_suppressed"})
+    if has_period:
+        earlier = cells.merge(series[[*SERIES, "latest_start"]], on=SERIES)
+        earlier = earlier[earlier["year"] < earlier["latest_start"]]
+        ranked = earlier.assign(rank=earlier.groupby(SERIES)["year"].rank(ascending=False, method="first") + 1)
+    prior = ranked[ranked["rank"] == 2][[*SERIES, "year", "shown", "suppressed", "moe"]].rename(
+        columns={"year": "prior_year", "shown": "prior", "suppressed": "prior_suppressed", "moe": "prior_moe"})
     series = series.merge(prior, on=SERIES, how="left")
+    series["chained"] = series[SERIES].merge(chain.groupby(SERIES).size().rename("n").reset_index(), on=SERIES)["n"]
 
     # consecutive: the last `periods` moves between reported years
-    window_cells = cells.merge(rules[["community_id", "periods"]], on="community_id", how="left")
+    window_cells = chain.merge(rules[["community_id", "periods"]], on="community_id", how="left")
+    window_cells["points"] = window_cells.groupby(SERIES)["shown"].diff()  # the margin of error is in points
     window_cells["move"] = moved(window_cells["shown"], window_cells.groupby(SERIES)["shown"].shift(),
                                  relative_change(window_cells["indicator_id"], indicators))
+    window_cells["move_moe"] = difference_moe(window_cells["moe"], window_cells.groupby(SERIES)["moe"].shift())
     window_cells["rank"] = window_cells.groupby(SERIES)["year"].rank(ascending=False, method="first")
     window = window_cells[window_cells["rank"] <= window_cells["periods"]]
     window = window.merge(series[[*SERIES, "sign", "min_change_pp"]], on=SERIES, how="left")
     signed = window["move"] * window["sign"]
-    window = window.assign(up=signed >= window["min_change_pp"] - TOLERANCE,
-                           down=signed <= -window["min_change_pp"] + TOLERANCE,
+    within = (window["points"].abs() <= window["move_moe"] + TOLERANCE).fillna(False).astype(bool)
+    window = window.assign(up_by=signed >= window["min_change_pp"] - TOLERANCE,
+                           down_by=signed <= -window["min_change_pp"] + TOLERANCE,
                            known=window["move"].notna(), any_suppressed=window["suppressed"])
+    window = window.assign(up=window["up_by"] & ~within, down=window["down_by"] & ~within)
     # the earliest cell in the window is compared with the one before it, so it must be shown too
     moves = window.groupby(SERIES).agg(n=("known", "sum"), up=("up", "all"), down=("down", "all"),
+                                       up_by=("up_by", "all"), down_by=("down_by", "all"),
                                        window_suppressed=("any_suppressed", "any")).reset_index()
     series = series.merge(moves, on=SERIES, how="left")
 
-    enough = (series["latest_year"] > series["baseline_year"]).fillna(False).astype(bool)
+    enough = (series["latest_start"] > series["baseline_year"]).fillna(False).astype(bool)
     base_move = moved(series["latest"], series["baseline"], series["relative"])
     prior_move = moved(series["latest"], series["prior"], series["relative"])
     base_trend = classify(base_move * series["sign"], series["min_change_pp"])
@@ -173,17 +256,35 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
                             ["improving", "declining"], "flat").astype(object)
     method = series["trend_method"]
     trend = np.select([method == "prior", method == "consecutive"], [prior_trend, consecutive], base_trend)
+    # a move the minimum change calls a rise or a fall, but no larger than its margin of error: flat, and why
+    prior_moe = difference_moe(series["prior_moe"], last["moe"])
+    moved_by = (series["up_by"].fillna(False) | series["down_by"].fillna(False)).astype(bool)
+    within = np.select(
+        [method == "prior", method == "consecutive"],
+        [((series["latest"] - series["prior"]).abs() <= prior_moe + TOLERANCE) & (prior_trend != "flat"),
+         moved_by & (consecutive == "flat")],
+        (change.abs() <= series["change_moe"] + TOLERANCE) & (base_trend != "flat")).astype(bool)
+    trend = np.where(within, "flat", trend)
     usable = np.select(
         [method == "prior", method == "consecutive"],
         [prior_move.notna(), series["n"].fillna(0) >= series["periods"]],
         base_move.notna() & enough,
     ).astype(bool)
     series["trend"] = np.where(usable, trend, "insufficient_data")
+    # earlier cells exist, but every one the method could compare with overlaps the latest period
+    overlapping = np.select(
+        [method == "prior", method == "consecutive"],
+        [series["prior_year"].isna() & (series["cells"] > 1),
+         (series["chained"] <= series["periods"]) & (series["cells"] > series["periods"])],
+        ~enough & (series["latest_year"] > series["baseline_year"]).fillna(False).astype(bool)).astype(bool)
+    reason = np.select([~usable & overlapping & series["has_period"].to_numpy(dtype=bool), usable & within],
+                       [OVERLAPPING, WITHIN_MOE], "")
     suppressed_inputs = base["suppressed"].fillna(False).astype(bool).to_numpy() | last["suppressed"].fillna(False).astype(bool).to_numpy()
     suppressed_inputs = suppressed_inputs | np.where(method == "prior", series["prior_suppressed"].fillna(False).astype(bool), False)
     suppressed_inputs = suppressed_inputs | np.where(method == "consecutive", series["window_suppressed"].fillna(False).astype(bool), False)
     series["suppressed"] = suppressed_inputs
     series.loc[series["suppressed"], "trend"] = "insufficient_data"
+    series["trend_reason"] = pd.Series(reason, index=series.index).where(~series["suppressed"] & (reason != ""))
 
     if targets is not None and len(targets):
         series = series.merge(targets[["community_id", "indicator_id", "target", "target_year"]].assign(group="all"),
@@ -194,6 +295,7 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     series["target_year"] = series["target_year"].astype("Int64")
     series["on_track"] = on_track(series)
     return series[[*SERIES, "family", "core", "baseline_year", "baseline", "latest_year", "latest", "change_pp",
-                   "change_pct", "change_kind", "streak", "baseline_fallback", "target", "target_year", "on_track", "trend",
-                   "suppressed", "sign", "min_change_pp", "configured_baseline", "baseline_strict",
+                   "change_pct", "change_kind", "streak", "baseline_fallback", "target", "target_year", "on_track",
+                   "trend", "suppressed", "trend_reason", "change_moe", "baseline_period_start", "latest_period_start",
+                   "estimate", "latest_start", "sign", "min_change_pp", "configured_baseline", "baseline_strict",
                    *[c for c in rules.columns if c.startswith("reference_")]]]

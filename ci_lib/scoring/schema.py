@@ -44,6 +44,13 @@ FIELD_NOTES: list[tuple[str, str]] = [
     ("disparities[].gap_trend / closing", "`reversed`: the group was behind and is now ahead: the gap closed "
                                           "entirely (closing). `narrowing` is closing; `widening` and `flat` are not; "
                                           "`closing` is null when unknown or when the group was never behind."),
+    ("outcomes[].estimate / baseline_period_start / latest_period_start / change_moe / trend_reason",
+     "only on rows of an indicator declared `estimate: true` or with a period time frame (`2005-2009`): whether it "
+     "is an estimate; the first year of the baseline's and the latest's period (null for a single year; "
+     "`baseline_year`/`latest_year` are the end years); the margin of error of the change, sqrt(MOE_1^2 + MOE_2^2) "
+     "(null without margins of error); and why the trend is flat or not computed when the usual rule is not the "
+     "reason: `within_margin_of_error` (the change is no larger than `change_moe`: flat) or `overlapping_periods` "
+     "(only periods overlapping the latest one: insufficient_data); null otherwise."),
     ("summary.indicators_improving_share", "share of core indicators (all students, known trend) improving."),
     ("summary.gaps_closing_share / gaps_closing_by_family", "share of the core indicators' gaps closing (closing "
                                                            "not null), overall and per family."),
@@ -85,5 +92,6 @@ def rules_markdown() -> str:
               "its file), `narrative` and `narratives: {indicator_id: text}` (the story behind the curve, Markdown "
               "shown without raw HTML), and local indicators with `id`, `name`, `stage`, `polarity`, `unit` "
               "(`percent`, `rate_per_1000`, `count`, `currency`, `score`), `indicator`, `core` (counted toward "
-              "the proof point only when true), `min_change` and `linked_outcome`; any other key is an error."]
+              "the proof point only when true), `min_change`, `linked_outcome` and `estimate` (true: a survey "
+              "estimate, see Estimates and periods above); any other key is an error."]
     return "\n".join(lines) + "\n"

@@ -49,6 +49,26 @@ trend used (`change_kind`); `change_pp` is always latest minus baseline in the u
 change. Gaps are differences in points, so counts, currency and scores have none (the page says why).
 """
 
+ESTIMATES_AND_PERIODS = """\
+## Estimates and periods
+
+An indicator declared `estimate: true` (in `local_indicators` of the year's params, or in the rubric) is a
+survey estimate, such as the American Community Survey's: its `numerator` and `denominator` may be fractional
+(`1234.6`), and its rows may give margins of error (90% confidence, as the Census Bureau publishes them) in
+`numerator_moe`, `denominator_moe` (of the counts) and `value_moe` (of the value, in its unit). A fractional
+count or a margin of error of any other indicator is an error that says how to declare the estimate. The
+margin of error of a percent from counts without `value_moe` is the Census Bureau's approximation for a
+proportion p = N/D (*Understanding and Using American Community Survey Data*, 2020, ch. 8):
+sqrt(MOE_N^2 - p^2 MOE_D^2) / D, or sqrt(MOE_N^2 + p^2 MOE_D^2) / D when the first is not real, times 100.
+A trend whose change is no larger than sqrt(MOE_1^2 + MOE_2^2) is flat (`trend_reason: within_margin_of_error`).
+
+A `year` written as a period, `2005-2009` (or `2005–2009`, `2005 - 2009`; more than one year, both in full), is a
+multi-year estimate at its end year: `year` 2009 with `period_start` 2005 in the long data. Periods are accepted
+for any indicator. Trends compare a period only with cells that end before it starts (2005-2009 with
+2010-2014, never with 2006-2010); with only overlapping periods a trend is `insufficient_data` with
+`trend_reason: overlapping_periods`. A school year (`2015-16`) is not a period: give its end year.
+"""
+
 
 def data_contract_markdown() -> str:
     from ci_lib.inputs.contract import describe_contract
@@ -76,6 +96,7 @@ def data_contract_markdown() -> str:
         SCALE_AND_ZEROS.rstrip(),
         "",
         importers_markdown().rstrip(),
+        ESTIMATES_AND_PERIODS.rstrip(),
         "",
         rules_markdown().rstrip(),
         "",

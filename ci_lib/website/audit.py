@@ -210,7 +210,7 @@ def check_against_private_inputs(audit: Audit, published: pd.DataFrame, data: st
         raise ValueError("--data needs --year")
     params = load_params(year, params_root)
     rubric = params.rubric()
-    network = load_network(data, rubric, params.local_indicator_units())
+    network = load_network(data, rubric, params.local_indicator_units(), params.estimate_indicator_ids())
     truth = score_network(network, rubric, params, year).public_outcomes
     secret = truth[truth["suppressed"]]
     merged = secret.merge(published, on=["community_id", "indicator_id", "group", "year"], how="inner",
