@@ -121,6 +121,11 @@ class Slots:
         return cls(member_pos=pos, member_slot=slot, member_den=den[pos], slot_total_pos=totals_at,
                    slot_threshold=threshold[totals_at], slot_unlisted=unlisted, slot_frame=frame)
 
+    @property
+    def present(self) -> np.ndarray:
+        """Per slot: whether any member has a row."""
+        return np.bincount(self.member_slot, minlength=len(self.slot_total_pos)) > 0
+
     def hidden(self, unknown: np.ndarray, weight: np.ndarray) -> np.ndarray:
         """Per slot: the students in the total minus the known members (unknown members' weight + unlisted)."""
         held = np.where(unknown[self.member_pos], weight[self.member_pos], 0.0)
@@ -155,8 +160,8 @@ class Slots:
             closed = self.slot_unlisted == 0
             total_known = known[self.slot_total_pos]
             single = (total_known & (n_unknown == 1) & closed)[self.member_slot] & unknown[self.member_pos]
-            derived = np.concatenate([self.member_pos[single],
-                                      self.slot_total_pos[~total_known & (n_unknown == 0) & closed]])
+            derived = np.concatenate([self.member_pos[single],  # a partition without member rows gives no total
+                                      self.slot_total_pos[~total_known & (n_unknown == 0) & closed & self.present]])
             if not len(derived):
                 return known
             known[derived] = True
