@@ -66,7 +66,7 @@ def score_year(opts: RunOptions, valid: Callable[[], None] | None = None) -> tup
     if not data_dir:
         raise KitError(f"{opts.params_root}/{opts.year}/network.yml: no `data:` directory; pass --data DIR")
     rubric = load_rubric(params.framework)
-    data = load_network(data_dir, rubric, params.all_local_indicator_ids())
+    data = load_network(data_dir, rubric, params.all_local_indicator_ids(), params)
     known = set(data.communities["community_id"])
     unknown = sorted(set(params.communities) - known)
     if unknown:

@@ -217,8 +217,9 @@ def jump_warnings(cells: Cells, percents: np.ndarray, threshold: np.ndarray,
     return out
 
 
-def partition_warnings(cells: Cells, rubric: Rubric) -> list[PlausibilityWarning]:
-    """Families whose groups count more than their total, or (complete) whose total lies outside their range."""
+def partition_warnings(cells: Cells, rubric: Rubric, off_scale: np.ndarray) -> list[PlausibilityWarning]:
+    """Families whose groups count more than their total, or (complete) whose total lies outside their range
+    (unless a value of theirs is on another scale: that warning says it)."""
     families = list(rubric.partitions)
     if not families or not len(cells.value):
         return []
@@ -264,7 +265,7 @@ def partition_warnings(cells: Cells, rubric: Rubric) -> list[PlausibilityWarning
     more_num = counted & ~more_den & (summed["numerator"][at] > cells.numerator[position])
     total_value = cells.value[position]
     low, high = summed["low"][at], summed["high"][at]
-    complete = present[at] == sizes[family_at]
+    complete = (present[at] == sizes[family_at]) & ~off_scale[position] & (each(off_scale.astype(np.int64), np.add)[at] == 0)
     outside = complete & ((total_value < low - RANGE_TOLERANCE_PP) | (total_value > high + RANGE_TOLERANCE_PP))
     out = []
     for what, mask in (("denominators", more_den), ("numerators", more_num), ("", outside)):
@@ -305,5 +306,5 @@ def plausibility_warnings(out: pd.DataFrame, paths: tuple[str, str], lines: np.n
     percents = np.array([units.get(str(i)) == "percent" for i in cells.indicators], dtype=bool)
     found += jump_warnings(cells, percents, threshold, off_scale)
     if rubric is not None:
-        found += partition_warnings(cells, rubric)
+        found += partition_warnings(cells, rubric, off_scale)
     return found
