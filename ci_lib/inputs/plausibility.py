@@ -308,3 +308,37 @@ def plausibility_warnings(out: pd.DataFrame, paths: tuple[str, str], lines: np.n
     if rubric is not None:
         found += partition_warnings(cells, rubric, off_scale)
     return found
+
+
+def plausibility_markdown() -> str:
+    """The "Plausibility warnings" section of docs/data-contract.md, from the constants the checks use."""
+    rows = [
+        ("scale", f"a `value` given without counts is about 100 times smaller or larger (at least {SCALE_FACTOR:g} "
+                  "times) than each neighbouring year of its series (community, indicator, group)", "that row's `value`"),
+        ("jump", "a percent moves more than `plausibility.max_jump_pp` points (default 25; a rule, overridable in "
+                 "params for the network or a community) from one reported year to the next; where both years give "
+                 f"counts, only a move of at least {NOISE_Z:g} standard errors of sampling noise, so a small group's "
+                 "swing is not flagged; indicators of other units are not checked", "the later row's `value`"),
+        ("partition_sum", "the groups of a family that add up to a total (race/ethnicity, income, English learner "
+                          "status, disability and gender add up to all students; the gender x race intersections "
+                          "to female or male) count more students (`denominator`) or successes (`numerator`) than "
+                          "the total's row", "the total's row"),
+        ("outside_range", "every group of such a family is given and the total's value lies outside their range by "
+                          f"more than {RANGE_TOLERANCE_PP:g} points", "the total's `value`"),
+    ]
+    table = "\n".join(f"| {kind} | {when} | {at} |" for kind, when, at in rows)
+    return f"""\
+## Plausibility warnings
+
+Valid data can still be wrong. `ci-assess validate` (and every run) checks the outcomes once they are valid
+and lists what looks implausible as warnings, after the notes, each at its `file:row:column` (exit 0; `--strict`
+exits 2 on any warning); the summary line counts them, and each community page's data notes list that
+community's warnings in plain words (a warning on a cell the kit suppresses names the cell, never its number).
+
+| warning | when | at |
+|---|---|---|
+{table}
+
+A value on another scale is not also reported as a jump into and out of it, nor as a total outside its
+groups' range. What to do about each: the user guide, "When something fails".
+"""

@@ -34,6 +34,7 @@ D gives a row with that `source_status` and no numbers (`NA` over a positive den
 def data_contract_markdown() -> str:
     from ci_lib.inputs.contract import describe_contract
     from ci_lib.inputs.markers import markers_markdown
+    from ci_lib.inputs.plausibility import plausibility_markdown
     from ci_lib.scoring.schema import rules_markdown, scores_markdown
 
     return "\n".join([
@@ -51,6 +52,8 @@ def data_contract_markdown() -> str:
         markers_markdown().rstrip(),
         "",
         SCALE_AND_ZEROS.rstrip(),
+        "",
+        plausibility_markdown().rstrip(),
         "",
         rules_markdown().rstrip(),
         "",
