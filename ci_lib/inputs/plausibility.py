@@ -115,8 +115,10 @@ class Cells:
         indicator, indicators = pd.factorize(out["indicator_id"])
         group, groups = pd.factorize(out["group"])
         year = out["year"].to_numpy("int64", na_value=0)
-        order = np.lexsort((year, group, indicator, community))
-        order = order[~np.isnan(value[order])]
+        keep = np.flatnonzero(~np.isnan(value))
+        span = int(year.max() - year.min() + 1) if len(year) else 1
+        series = (community.astype(np.int64) * len(indicators) + indicator) * len(groups) + group
+        order = keep[np.argsort((series * span + (year - year.min(initial=0)))[keep], kind="stable")]
         return cls(paths, lines[order], community[order], indicator[order], group[order], pd.Index(communities),
                    pd.Index(indicators), pd.Index(groups), year[order], num[order], den[order], value[order],
                    counted[order])
