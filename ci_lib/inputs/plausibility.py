@@ -320,7 +320,8 @@ def plausibility_markdown() -> str:
         ("jump", "a percent moves more than `plausibility.max_jump_pp` points (default 25; a rule, overridable in "
                  "params for the network or a community) from one reported year to the next; where both years give "
                  f"counts, only a move of at least {NOISE_Z:g} standard errors of sampling noise, so a small group's "
-                 "swing is not flagged; indicators of other units are not checked", "the later row's `value`"),
+                 "swing is not flagged; indicators of other units (and local indicators when `validate` is not given "
+                 "`--year`) are not checked", "the later row's `value`"),
         ("partition_sum", "the groups of a family that add up to a total (race/ethnicity, income, English learner "
                           "status, disability and gender add up to all students; the gender x race intersections "
                           "to female or male) count more students (`denominator`) or successes (`numerator`) than "

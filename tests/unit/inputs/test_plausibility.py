@@ -97,6 +97,7 @@ def test_a_jump_over_the_threshold_is_a_warning_and_the_threshold_is_a_rule_para
     assert f"{data / 'outcomes.csv'}:4:value: south-bay hs_graduation, all: rises 33.0 points from 2023 to 2024" in found
     assert "more than plausibility.max_jump_pp 25" in found
     assert out.strip().endswith("; 1 warning(s)")
+    assert validate(capsys, str(data), "--strict")[0] == 2  # a warning like any other under --strict
 
     params = tmp_path / "params"
     (params / "2025").mkdir(parents=True)
