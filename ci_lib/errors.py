@@ -25,6 +25,11 @@ class Problem:
         return f"{self.file}:{row}:{column}: {self.message}"
 
 
+def ordered(problems: list[Problem]) -> list[Problem]:
+    """Each problem once, likely causes first, then by file, row and column (how every list of them is shown)."""
+    return sorted(set(problems), key=lambda p: (p.priority, p.file, p.row or 0, p.column or "", p.message))
+
+
 class KitError(Exception):
     """A user-facing error: the CLI prints it without a traceback and exits 2."""
 
@@ -39,8 +44,7 @@ class InvalidInput(KitError):
     """
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(set(problems), key=lambda p: (p.priority, p.file, p.row or 0, p.column or "",
-                                                                    p.message))
+        self.problems = ordered(problems)
         super().__init__(f"{len(self.problems)} problem(s) in the input")
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ci_lib.errors import KitError
+from ci_lib.errors import KitError, ordered
 
 
 def add_validate_options(p: argparse.ArgumentParser) -> None:
@@ -21,13 +21,18 @@ def add_validate_options(p: argparse.ArgumentParser) -> None:
 
 def validate(data_dir: str, framework: str | None = None, year: int | None = None, params: str = "params",
              strict: bool = False) -> int:
-    """`validate`: notes and warnings on stderr, one line of counts; exit 2 on a warning with `strict`."""
+    """`validate`: notes and warnings on stderr, one line of counts; exit 2 on a warning with `strict`.
+
+    Warnings are the members with unrated benchmarks, then the plausibility warnings of the outcomes
+    (`ci_lib.inputs.plausibility`), each at its file:row:column.
+    """
     from ci_lib.inputs.load import load_network
     from ci_lib.inputs.rubric import available_frameworks, load_rubric
 
     local: dict[str, str] | None = None
     estimates: set[str] = set()
     rubric = None
+    year_params = None
     if year:
         from ci_lib.inputs.load import read_community_ids
         from ci_lib.inputs.parameters import load_params
@@ -45,7 +50,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
             other = load_rubric(name)
             rubric = rubric.with_local_outcomes([])
             rubric.benchmarks = list({b.id: b for b in [*rubric.benchmarks, *other.benchmarks]}.values())
-    data = load_network(data_dir, rubric, local, estimates)
+    data = load_network(data_dir, rubric, local, estimates, year_params)
     for note in data.notes:
         print(f"note: {note}", file=sys.stderr)
     statuses = data.outcomes["source_status"].value_counts()
@@ -54,6 +59,7 @@ def validate(data_dir: str, framework: str | None = None, year: int | None = Non
         print(f"note: {suppressed} cells suppressed at the source, {not_available} not available (markers such as "
               "* and NA; see docs/data-contract.md)", file=sys.stderr)
     warnings = unrated_warnings(data, data_dir, year, framework, params)
+    warnings += [str(w) for w in ordered(list(data.warnings))]  # plausibility: file:row:column, likely causes first
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{data_dir}: valid ({len(data.communities)} communities, {len(data.benchmarks)} benchmark ratings, "

@@ -106,7 +106,7 @@ def cycle_inputs(year: int, params_root: str | Path = "params", data: str | Path
     if not data_dir:
         raise KitError(f"{Path(params_root) / str(year) / 'network.yml'}: no `data:` directory: pass --data")
     rubric = load_rubric(params.framework)
-    network = load_network(data_dir, rubric, params.all_local_indicator_ids())
+    network = load_network(data_dir, rubric, params.local_indicator_units(), params.estimate_indicator_ids())
     return CycleInputs(year, params, rubric, Path(data_dir), network)
 
 

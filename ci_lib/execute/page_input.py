@@ -64,6 +64,17 @@ class PreviousGateway(TypedDict):
     reached: str | None
 
 
+class PlausibilityNote(TypedDict):
+    """A plausibility warning on the community's data (`ci_lib.inputs.plausibility`), in the page's words;
+    the number of a cell the kit suppresses is never in `text`."""
+
+    kind: str  # scale, jump, partition_sum or outside_range
+    indicator_id: str
+    group: str
+    year: int
+    text: str
+
+
 class CommunityInput(TypedDict):
     """`_work/<community_id>.json`: everything a community page shows, already suppressed."""
 
@@ -82,6 +93,7 @@ class CommunityInput(TypedDict):
     earlier_pages: list[int]
     narrative: str | None
     narratives: dict[str, str]
+    plausibility: list[PlausibilityNote]  # the data notes' plausibility warnings, in file order
 
 
 class Member(TypedDict):

@@ -22,9 +22,11 @@ from ci_lib.execute.page_input import (
     NetworkInfo,
     NetworkInput,
     OutcomeRow,
+    PlausibilityNote,
 )
 from ci_lib.inputs.load import NetworkData
 from ci_lib.inputs.parameters import YearParams, movement_year
+from ci_lib.inputs.plausibility import page_words
 from ci_lib.layout import YearLayout
 from ci_lib.scoring import NetworkScores, clean, to_records
 
@@ -52,6 +54,34 @@ def narratives(params: YearParams | None, community_id: str, indicator_ids: set[
     """The story behind each curve (`narratives:` of the community's params), for the indicators it charts."""
     given = (params.community(community_id).get("narratives") if params else None) or {}
     return {str(k): str(v) for k, v in given.items() if str(k) in indicator_ids and v is not None and str(v).strip()}
+
+
+def plausibility_notes(data: NetworkData, scores: NetworkScores,
+                       labels: dict[str, dict[str, str]]) -> dict[str, list[PlausibilityNote]]:
+    """Each community's plausibility warnings in plain words; a warning on a cell the kit does not publish
+    (suppressed, or blank) names the cell, never its number."""
+    if not data.warnings:
+        return {}
+    names = {o.id: o.name for o in scores.rubric.outcomes}
+    public = scores.public_outcomes
+    public = public[public["community_id"].isin({w.community_id for w in data.warnings})]
+    published = public[~public["suppressed"].astype(bool) & public["value"].notna()]
+    shown = set(zip(published["community_id"], published["indicator_id"], published["group"],
+                    published["year"].astype(int), strict=True))
+
+    def group_words(group: str) -> str:
+        label = labels["groups"].get(group, group)
+        return label[0].lower() + label[1:] if label.startswith("All ") else label
+
+    notes: dict[str, list[PlausibilityNote]] = {}
+    for w in data.warnings:
+        cells = [(w.community_id, w.indicator_id, group, year) for group, year in w.cells]
+        numbers = all(c in shown for c in cells)
+        text = page_words(w, names.get(w.indicator_id, w.indicator_id), group_words(w.group),
+                          labels["families"].get(w.family, w.family), numbers)
+        notes.setdefault(w.community_id, []).append(
+            {"kind": w.kind, "indicator_id": w.indicator_id, "group": w.group, "year": w.year, "text": text})
+    return notes
 
 
 def dumps(data: Any) -> bytes:
@@ -102,6 +132,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
     by_community = dict(tuple(public.groupby("community_id", sort=False)))
     empty = public.iloc[0:0]
     written: dict[str, bytes] = {}
+    plausibility = plausibility_notes(data, scores, lab)
     for cid, s in scores.scores.items():
         row = communities.loc[cid]
         effective = params.rules_for(scores.rubric, cid)[0] if params else scores.rubric.rules
@@ -125,6 +156,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
             "earlier_pages": community_pages(years, cid),
             "narrative": None if narrative is None else str(narrative),
             "narratives": narratives(params, cid, {i["id"] for i in shown}),
+            "plausibility": plausibility.get(cid, []),
         }
         payload = dumps(work)
         write_if_changed(layout.page_input(cid), payload)

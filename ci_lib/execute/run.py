@@ -65,7 +65,8 @@ def score_year(opts: RunOptions, valid: Callable[[], None] | None = None) -> tup
     if not data_dir:
         raise KitError(f"{opts.params_root}/{opts.year}/network.yml: no `data:` directory; pass --data DIR")
     rubric = params.rubric()
-    data = load_network(data_dir, rubric, params.local_indicator_units(), params.estimate_indicator_ids())
+    data = load_network(data_dir, rubric, params.local_indicator_units(), params.estimate_indicator_ids(),
+                        params)
     known = set(data.communities["community_id"])
     unknown = sorted(set(params.communities) - known)
     if unknown:

@@ -23,7 +23,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -31,8 +33,9 @@ from ci_lib.digest import file_sha256
 from ci_lib.errors import InvalidInput, KitError, Problem
 from ci_lib.inputs.contract import TABLES, TableSpec
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
+from ci_lib.inputs.plausibility import PlausibilityWarning, plausibility_warnings
 from ci_lib.inputs.rubric import Rubric
-from ci_lib.inputs.rules import unit_of
+from ci_lib.inputs.rules import DEFAULT_RULES, unit_of
 from ci_lib.inputs.scale import SCALES, Scale, fraction_problems, scaled
 from ci_lib.inputs.tables import (
     EXCEL_SUFFIXES,
@@ -42,6 +45,9 @@ from ci_lib.inputs.tables import (
     read_rows,
     width_problems,
 )
+
+if TYPE_CHECKING:
+    from ci_lib.inputs.parameters import YearParams
 
 OTHER_SUFFIXES = (".xls", ".ods", ".tsv", ".txt", ".CSV", ".XLSX")
 HEADER_SEARCH_ROWS = 20
@@ -67,6 +73,7 @@ class NetworkData:
     outcomes: pd.DataFrame
     file_sha256: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[PlausibilityWarning] = field(default_factory=list)  # valid, probably wrong (plausibility)
 
     @property
     def sha256(self) -> str:
@@ -644,14 +651,16 @@ def notes_of(problems: list[Problem], notes: list[str]) -> list[Problem]:
 
 
 def load_network(data_dir: str | Path, rubric: Rubric | None = None,
-                 local_indicators: Iterable[str] | Mapping[str, str] | None = (), estimates: Iterable[str] = ()
-                 ) -> NetworkData:
+                 local_indicators: Iterable[str] | Mapping[str, str] | None = (), estimates: Iterable[str] = (),
+                 params: YearParams | None = None) -> NetworkData:
     """Load and validate a data directory; raise InvalidInput listing every problem.
 
     `local_indicators=None` means the params are unknown: indicator ids outside the rubric are then
     reported as a note instead of an error. A mapping (`YearParams.local_indicator_units`) also gives each
     local indicator's unit, which decides the range of its values. `estimates` are the local indicators
     declared `estimate: true` (`YearParams.estimate_indicator_ids`; the rubric's own are read from `rubric`).
+    Valid data gets its plausibility warnings (`warnings`), with the year's `params` (the jump threshold of
+    each community, the units of local indicators) when given.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -673,7 +682,9 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
         units.update(local_indicators)
     problems += cross_problems(tables, rubric, None if local_indicators is None else set(local_indicators), units,
                               set(estimates))
+    where = None
     if not problems and "outcomes" in tables:
+        where = file_lines(tables["outcomes"])
         tables["outcomes"] = with_student_rows(data_dir, tables, rubric, local_indicators, hashes, problems, notes)
     if problems:
         raise InvalidInput(problems + notes_of(problems, notes))
@@ -687,8 +698,36 @@ def load_network(data_dir: str | Path, rubric: Rubric | None = None,
             notes.append(f"indicators not in the rubric, not checked without params (pass --year): {', '.join(extra)}")
     outcomes["value"] = outcomes["value"].astype("Float64")
     outcomes["source_status"] = outcomes["source_status"].fillna("").astype(str)
+    warnings = network_warnings(outcomes, where, data_dir, rubric, params)
     return NetworkData(data_dir=data_dir, communities=tables["communities"], benchmarks=tables["benchmarks"],
-                       outcomes=outcomes, file_sha256=hashes, notes=notes)
+                       outcomes=outcomes, file_sha256=hashes, notes=notes, warnings=warnings)
+
+
+def file_lines(outcomes: pd.DataFrame) -> tuple[str, np.ndarray]:
+    """The outcomes file and the line of each of its rows (rows aggregated from students are added after)."""
+    return str(outcomes.attrs["path"]), (outcomes.index.to_numpy() + 2).astype(float)
+
+
+def network_warnings(outcomes: pd.DataFrame, where: tuple[str, np.ndarray] | None, data_dir: Path,
+                     rubric: Rubric | None, params: YearParams | None) -> list[PlausibilityWarning]:
+    """The plausibility warnings of valid outcomes (`ci_lib.inputs.plausibility`), each at its file and line."""
+    if where is None or outcomes.empty:
+        return []
+    path, lines = where
+    extra = len(outcomes) - len(lines)  # rows aggregated from student-level records have no line of their own
+    students = next((str(data_dir / name) for name in STUDENT_FILES if (data_dir / name).exists()), path)
+    rules = rubric.rules if rubric is not None else DEFAULT_RULES
+    units = {o.id: o.unit for o in rubric.outcomes} if rubric is not None else {}
+    overrides: dict[str, float] = {}
+    if params is not None:
+        from ci_lib.inputs.rubric import merge_rules
+
+        rules = merge_rules(rules, params.rules)
+        units = {**params.local_indicator_units(), **units}
+        overrides = {cid: float(merge_rules(rules, c["rules"])["plausibility"]["max_jump_pp"])
+                     for cid, c in params.communities.items() if (c.get("rules") or {}).get("plausibility")}
+    return plausibility_warnings(outcomes, (path, students), np.r_[lines, np.full(extra, np.nan)], rubric, units,
+                                 float(rules["plausibility"]["max_jump_pp"]), overrides)
 
 
 def read_community_ids(data_dir: str | Path) -> set[str] | None:

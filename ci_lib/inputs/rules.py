@@ -173,6 +173,17 @@ def trend_check(value: Any) -> str | None:
     return None
 
 
+def plausibility_check(value: Any) -> str | None:
+    known = {"max_jump_pp"}
+    if not isinstance(value, dict):
+        return f"must be a mapping such as {{max_jump_pp: 25}}, not {value!r}"
+    if set(value) - known:
+        return f"unknown key(s) {names(set(value) - known)}; known: {names(known)}"
+    if "max_jump_pp" in value and not is_number(value["max_jump_pp"], 0, 100):
+        return f"max_jump_pp must be a number from 0 to 100, not {value['max_jump_pp']!r}"
+    return None
+
+
 # -- sentences: what the effective rules say, in readers' words (the Methods page) --------------------------
 def gateway_rule_sentence(rules: Rules) -> str:
     rule = rules["gateway_rule"]
@@ -305,6 +316,11 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "When true, a benchmark without a rating this year takes last year's rating, flagged "
          "`carried_forward`.",
          flag_check, carry_forward_sentence),
+    Rule("plausibility", {"max_jump_pp": 25.0},
+         "Warnings of `validate` and the page's data notes, never errors: a percent that moves more than "
+         "`max_jump_pp` points from one reported year to the next (beyond what sampling noise explains where "
+         "counts are given) is flagged. See Plausibility warnings.",
+         plausibility_check),
 )}
 
 DEFAULT_RULES: Rules = {name: rule.default for name, rule in RULES.items()}

@@ -383,6 +383,8 @@ class CommunityPage:
                 words.CARRIED_FORWARD, ", ".join(carried)))
         if self.fallbacks():
             items.append(Markup("<li>{}</li>").format(self.fallback_note().striptags()))
+        for note in self.work.get("plausibility", []):
+            items.append(Markup('<li class="plausibility">Check the data: {}.</li>').format(note["text"]))
         return HTML(str(Markup('<ul class="data-notes">{}</ul>').format(html.join(items))))
 
     def downloads(self) -> HTML:

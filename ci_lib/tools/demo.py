@@ -115,6 +115,30 @@ def benchmark_rows(rng: np.random.Generator, rubric: Rubric, ids: list[str], lev
     return pd.DataFrame(rows)
 
 
+SPLITS = (["low_income", "not_low_income"], ["english_learner", "not_english_learner"], ["female", "male"],
+          ["disability", "no_disability"])
+"""Families whose groups add up to all students: their numerators are made to add up to all's too."""
+
+
+def adding_up(nums: dict[str, int], dens: dict[str, int], groups: list[str]) -> None:
+    """Scale the groups' successes (drawn each on its own) to add up to all's, none above its group's size.
+
+    Drawn independently, the groups of a family counted up to a fifth more successes than all students (a
+    plausibility warning on every page); scaling keeps each group's rate as drawn, within rounding, and
+    draws nothing more, so every other number of the demo stays as it was.
+    """
+    total = nums["all"]
+    if len(groups) < 2 or sum(dens[g] for g in groups) != dens["all"]:
+        for g in groups:  # a family given in part: a group never counts more successes than all students
+            nums[g] = min(nums[g], total)
+        return
+    first, second = groups
+    drawn = nums[first] + nums[second]
+    share = nums[first] / drawn if drawn else dens[first] / dens["all"]
+    nums[first] = min(dens[first], max(total - dens[second], round(total * share)))
+    nums[second] = total - nums[first]
+
+
 def outcome_rows(rng: np.random.Generator, ids: list[str], levels: np.ndarray,
                  local: dict[str, list[str]], last_year: int,
                  complements: np.random.Generator | None = None) -> pd.DataFrame:
@@ -157,6 +181,8 @@ def outcome_rows(rng: np.random.Generator, ids: list[str], levels: np.ndarray,
                         dens[g] = n_all - dens[other]
                         rate = base + effect + slope * y * sign - sign * closing * gap
                         nums[g] = int(complements.binomial(dens[g], min(0.98, max(0.02, rate / 100))))
+                for part in SPLITS:
+                    adding_up(nums, dens, [g for g in part if g in nums])
                 for g, d in dens.items():
                     if d == 0:
                         continue

@@ -74,6 +74,7 @@ def data_contract_markdown() -> str:
     from ci_lib.inputs.contract import describe_contract
     from ci_lib.inputs.importers.table import importers_markdown
     from ci_lib.inputs.markers import markers_markdown
+    from ci_lib.inputs.plausibility import plausibility_markdown
     from ci_lib.inputs.rules import units_markdown
     from ci_lib.scoring.schema import rules_markdown, scores_markdown
 
@@ -97,6 +98,7 @@ def data_contract_markdown() -> str:
         "",
         importers_markdown().rstrip(),
         ESTIMATES_AND_PERIODS.rstrip(),
+        plausibility_markdown().rstrip(),
         "",
         rules_markdown().rstrip(),
         "",
