@@ -14,7 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ci_lib.cli import input_commands, pipeline_commands, release_commands, scoring_commands, tool_commands, website_commands
+from ci_lib.cli import (
+    cycle_commands,
+    input_commands,
+    pipeline_commands,
+    release_commands,
+    scoring_commands,
+    tool_commands,
+    website_commands,
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,9 @@ COMMANDS: list[Command] = [
             input_commands.add_params_options, input_commands.create_params),
     Command("new-community", "scaffold params/<year>/<ID>.yml with commented defaults",
             input_commands.add_new_community_options, input_commands.new_community),
+    # the yearly cycle
+    Command("new-year", "start params/<YEAR>/ from the previous year (never overwrites); what to review",
+            cycle_commands.add_new_year_options, cycle_commands.new_year),
     # scoring
     Command("score", "scores without notebooks (fast path)", scoring_commands.add_score_options,
             scoring_commands.score),
