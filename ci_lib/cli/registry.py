@@ -58,6 +58,8 @@ COMMANDS: list[Command] = [
     # the yearly cycle
     Command("new-year", "start params/<YEAR>/ from the previous year (never overwrites); what to review",
             cycle_commands.add_new_year_options, cycle_commands.new_year),
+    Command("review", "self-ratings against the network's reviewed ratings, per community",
+            cycle_commands.add_review_options, cycle_commands.review),
     # scoring
     Command("score", "scores without notebooks (fast path)", scoring_commands.add_score_options,
             scoring_commands.score),

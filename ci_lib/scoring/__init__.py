@@ -92,7 +92,8 @@ OUTCOME_FIELDS = ["indicator_id", "group", "baseline_year", "baseline", "latest_
                   "core"]
 DISPARITY_FIELDS = ["indicator_id", "group", "family", "reference_group", "baseline_year", "latest_year",
                     "gap_baseline_pp", "gap_latest_pp", "gap_change_pp", "gap_trend", "closing", "suppressed", "core"]
-BENCHMARK_FIELDS = ["benchmark_id", "gateway", "pillar", "status", "credit", "evidence", "carried_forward"]
+BENCHMARK_FIELDS = ["benchmark_id", "gateway", "pillar", "status", "credit", "evidence", "carried_forward", "self_status",
+                    "review_note"]
 
 
 def indicator_table(rubric: Rubric) -> pd.DataFrame:
