@@ -75,3 +75,48 @@ def print_json(payload: object) -> int:
     json.dump(payload, sys.stdout, indent=1, ensure_ascii=False)
     print()
     return 0
+
+
+def add_status_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--data", default=None, help="data directory (default: `data:` in network.yml)")
+    p.add_argument("--params", default="params")
+    p.add_argument("--reports", default="reports", help="reports root (default: reports)")
+    p.add_argument("--notebooks", default="notebooks", help="the templates a run executes (for `up to date`)")
+    p.add_argument("--json", dest="as_json", action="store_true", help="print the status as JSON (ci_lib/cycle/status.py)")
+
+
+def status(year: int, data: str | None = None, params: str = "params", reports: str = "reports",
+           notebooks: str = "notebooks", as_json: bool = False) -> int:
+    """`status`: per community, form returned, data valid, notebook run, page built."""
+    from ci_lib.cycle.status import cycle_status
+
+    state = cycle_status(year, params, data, reports, notebooks)
+    if as_json:
+        return print_json(state)
+    from rich.console import Console
+    from rich.table import Table
+
+    words = {"returned": "returned", "returned_with_problems": "returned, {} problem(s)", "not_returned": "not returned",
+             "unknown": "unknown", "run": "run", "failed": "failed", "not_run": "not run"}
+    table = Table(title=f"Status {year}")
+    table.add_column("community", no_wrap=True)
+    for column in ("form", "data", "notebook", "page"):
+        table.add_column(column)
+    for c in state["communities"]:
+        data_cell = f"{c['data_errors']} error(s)" if c["data_errors"] else "valid" if state["data_valid"] else "–"
+        if c["not_rated"]:
+            data_cell += f", {c['not_rated']} not rated"
+        table.add_row(c["community_id"], words[c["form"]].format(c["form_problems"]), data_cell,
+                      words[c["notebook"]], "built" if c["page"] else "–")
+    totals, fresh = state["totals"], state["notebooks_up_to_date"]
+    table.caption = (f"forms returned {totals['forms_returned']}/{totals['communities']}"
+                     + ("" if state["forms_record"] else " (no form collected yet)")
+                     + f"; data {'valid' if state['data_valid'] else str(state['data_problems']) + ' problem(s)'}"
+                     + (f" ({state['network_problems']} not tied to a community: `ci-assess validate`)"
+                        if state["network_problems"] else "")
+                     + f"; notebooks run {totals['notebooks_run']}, failed {totals['notebooks_failed']}"
+                     + {True: " (up to date)", False: " (inputs changed since the last run)", None: ""}[fresh]
+                     + f"; pages {totals['pages']}" + ("" if state["site_built"] else " (no site built)"))
+    Console().print(table)
+    return 0

@@ -60,6 +60,8 @@ COMMANDS: list[Command] = [
             cycle_commands.add_new_year_options, cycle_commands.new_year),
     Command("review", "self-ratings against the network's reviewed ratings, per community",
             cycle_commands.add_review_options, cycle_commands.review),
+    Command("status", "where the year's cycle stands per community: form, data, notebook, page",
+            cycle_commands.add_status_options, cycle_commands.status),
     # scoring
     Command("score", "scores without notebooks (fast path)", scoring_commands.add_score_options,
             scoring_commands.score),
