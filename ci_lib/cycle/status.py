@@ -35,7 +35,8 @@ STATUS_SCHEMA = """\
 { "year", "data", "params", "reports",
   "forms_record": path of DATA/collected.json or null (no form collected yet: every form "unknown"),
   "data_valid": bool, "data_problems": int, "network_problems": int (problems tied to no community's row),
-  "notebooks_up_to_date": bool|null (the inputs still have the key of the last whole run; null: no such run),
+  "notebooks_up_to_date": bool|null (the inputs still have the key of the last whole run; null: no such run or
+                          an input that cannot be read, such as the templates under --notebooks),
   "site_built": bool,
   "communities": [{"community_id", "form": "returned|returned_with_problems|not_returned|unknown", "form_file",
                    "form_problems", "data_errors", "not_rated", "notebook": "run|failed|not_run", "page": bool}],
@@ -134,10 +135,12 @@ def cycle_status(year: int, params_root: str | Path = "params", data: str | None
 
 def up_to_date(year: int, params_root: str | Path, data: str | None, reports_root: str | Path,
                notebooks: str | Path, layout: YearLayout) -> bool | None:
-    """Whether the year's inputs still have the key its last whole successful run recorded (None: no such run)."""
+    """Whether the year's inputs still have the key its last whole successful run recorded (None: no such run, or
+    an input, such as the templates under `notebooks`, that cannot be read)."""
     recorded = read_ledger(layout.report_dir)["year"] if layout.report_dir.exists() else None
     if not recorded:
         return None
     options = RunOptions(year=year, data=data, params_root=str(params_root), reports_root=str(reports_root),
                          notebooks=str(notebooks))
-    return inputs_key(options) == recorded
+    key = inputs_key(options)
+    return None if key is None else key == recorded
