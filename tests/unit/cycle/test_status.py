@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from ci_lib.cli import main
-from ci_lib.cycle.status import FORM_STATES, NOTEBOOK_STATES
+from ci_lib.cycle.status import FORM_STATES, NOTEBOOK_STATES, cycle_status
 from ci_lib.layout import YearLayout
 from tests.conftest import NOTEBOOKS, YEAR
 
@@ -46,6 +46,8 @@ def test_after_a_run_every_notebook_ran_and_every_page_is_built(copy_small_run, 
     assert state["site_built"] and state["notebooks_up_to_date"] is True
     assert {(c["notebook"], c["page"]) for c in state["communities"]} == {("run", True)}
     assert state["totals"]["notebooks_run"] == state["totals"]["pages"] == 5
+    elsewhere = cycle_status(YEAR, project.params, None, project.reports, project.root / "no-notebooks")
+    assert elsewhere["notebooks_up_to_date"] is None  # templates not found: unknown, not "changed"
 
 
 def test_a_failed_notebook_a_missing_page_bad_rows_and_returned_forms_show_per_community(copy_small_run, capsys):
