@@ -202,9 +202,9 @@ def add_params_options(p: argparse.ArgumentParser) -> None:
 
 def create_params(year: int, data: str | None = None, params: str = "params") -> int:
     """`params`: a params file for each member of communities.csv that has none; existing ones are kept."""
+    from ci_lib.cycle.scaffold import missing_params
     from ci_lib.inputs.load import load_network
     from ci_lib.inputs.parameters import data_dir_for, load_params
-    from ci_lib.tools.scaffold import missing_params
 
     year_params = load_params(year, params)
     data_dir = data or data_dir_for(year_params.data, params)
@@ -224,7 +224,7 @@ def add_new_community_options(p: argparse.ArgumentParser) -> None:
 
 def new_community(community_id: str, year: int, params: str = "params") -> int:
     """`new-community`: params/<year>/<ID>.yml with commented defaults."""
-    from ci_lib.tools import scaffold
+    from ci_lib.cycle import scaffold
 
     print(f"created {scaffold.new_community(community_id, year, params)}")
     return 0

@@ -56,10 +56,16 @@ COMMANDS: list[Command] = [
     Command("new-community", "scaffold params/<year>/<ID>.yml with commented defaults",
             input_commands.add_new_community_options, input_commands.new_community),
     # the yearly cycle
+    Command("new-year", "start params/<YEAR>/ from the previous year (never overwrites); what to review",
+            cycle_commands.add_new_year_options, cycle_commands.new_year),
     Command("forms", "self-assessment workbooks (.xlsx), one per member, to fill in and return",
             cycle_commands.add_forms_options, cycle_commands.forms),
     Command("collect", "merge returned forms into benchmarks.csv and outcomes.csv (errors as file:sheet:row:column)",
             cycle_commands.add_collect_options, cycle_commands.collect),
+    Command("review", "self-ratings against the network's reviewed ratings, per community",
+            cycle_commands.add_review_options, cycle_commands.review),
+    Command("status", "where the year's cycle stands per community: form, data, notebook, page",
+            cycle_commands.add_status_options, cycle_commands.status),
     # scoring
     Command("score", "scores without notebooks (fast path)", scoring_commands.add_score_options,
             scoring_commands.score),

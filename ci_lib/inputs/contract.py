@@ -63,8 +63,10 @@ BENCHMARKS = pa.DataFrameSchema(
         "evidence": pa.Column(str, pa.Check(lambda s: s.str.len() <= 2000, error="longer than 2000 characters"),
                               nullable=True),
         "reviewer": _text(nullable=True, required=False),
-        # the partnership's own rating from its form (`ci-assess collect`); `status` is the one that scores
+        # the partnership's own rating (its self-assessment form); `status` is the network's reviewed one, which scores
         "self_status": pa.Column(str, pa.Check.isin(STATUSES, error="must be empty or one of " + ", ".join(STATUSES)),
+                                 nullable=True, required=False),
+        "review_note": pa.Column(str, pa.Check(lambda s: s.str.len() <= 2000, error="longer than 2000 characters"),
                                  nullable=True, required=False),
     },
     unique=["community_id", "year", "benchmark_id"],
@@ -112,10 +114,21 @@ class TableSpec:
 
 TABLES = {
     "communities": TableSpec("communities", COMMUNITIES, integers=("joined_year",), optional=("region", "website")),
-    "benchmarks": TableSpec("benchmarks", BENCHMARKS, integers=("year",), optional=("reviewer", "evidence", "self_status")),
+    "benchmarks": TableSpec("benchmarks", BENCHMARKS, integers=("year",),
+                            optional=("reviewer", "evidence", "self_status", "review_note")),
     "outcomes": TableSpec("outcomes", OUTCOMES, integers=("year",), counts=("numerator", "denominator"),
                           floats=("value", *MOE_COLUMNS),
                           optional=("value", "numerator", "denominator", "source_status", *MOE_COLUMNS)),
+}
+
+
+# What a table's columns mean together, beyond each column's checks (printed under the table)
+TABLE_NOTES = {
+    "benchmarks": "`status` is the rating that scores: the network's reviewed rating (until staff review a "
+                  "benchmark, the partnership's own). `self_status` is the partnership's self-rating from its "
+                  "assessment, kept beside it (empty: not recorded); `reviewer` and `review_note` say who reviewed "
+                  "it and why a reviewed rating differs. Pages mark where the two differ, and "
+                  "`ci-assess review --year Y` lists the differences per community.",
 }
 
 
@@ -134,5 +147,7 @@ def describe_contract() -> str:
         unique = spec.schema.unique
         if unique:
             lines.append(f"\nEach row is unique by ({', '.join(unique)}).")
+        if spec.name in TABLE_NOTES:
+            lines.append(f"\n{TABLE_NOTES[spec.name]}")
         lines.append("")
     return "\n".join(lines)

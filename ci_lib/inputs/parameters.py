@@ -484,7 +484,8 @@ def load_params(year: int, root: str | Path = "params", known_communities: set[s
     folder = Path(root) / str(year)
     network_file = folder / "network.yml"
     if not network_file.exists():
-        raise KitError(f"{network_file}: no params for year {year} (create it, or run `ci-assess demo`)")
+        raise KitError(f"{network_file}: no params for year {year} (start it with `ci-assess new-year {year}`, or run "
+                       "`ci-assess demo`)")
     network = read_yaml(network_file)
     for key, instead in RETIRED_NETWORK_KEYS.items():
         if key in network:

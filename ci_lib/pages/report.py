@@ -29,6 +29,7 @@ from ci_lib.pages import markup as html
 from ci_lib.pages import plots
 
 Rows = list[dict[str, Any]]
+SELF_RATED_MARK = "≠"  # in a benchmark's status: the self-rating differs from the reviewed one
 LINK_SCHEMES = re.compile(r"(?i)^(https?|mailto):")
 
 
@@ -122,6 +123,26 @@ class CommunityPage:
     def carried_forward(self) -> list[str]:
         return [b["benchmark_id"] for b in self.scores["benchmarks"] if b.get("carried_forward")]
 
+    def review_differences(self) -> list[dict[str, Any]]:
+        """Benchmarks whose self-rating differs from the network's reviewed rating (the one that scores)."""
+        return [b for b in self.scores["benchmarks"]
+                if b.get("self_status") and b["self_status"] != b["status"]]
+
+    def review_notice(self) -> Markup:
+        """Where the partnership's self-assessment and the network's review differ, grouped by the two ratings."""
+        pairs: dict[tuple[str, str], list[str]] = {}
+        for b in self.review_differences():
+            pairs.setdefault((b["self_status"], b["status"]), []).append(b["benchmark_id"])
+        if not pairs:
+            return Markup("")
+        items = html.join(Markup("<li>Self-rated {}, reviewed {}: {}</li>").format(
+            words.word(words.STATUS, mine).lower(), words.word(words.STATUS, reviewed).lower(), ", ".join(ids))
+            for (mine, reviewed), ids in sorted(pairs.items()))
+        n = sum(len(ids) for ids in pairs.values())
+        return Markup('<div class="notice review-differences"><p>{n} benchmark rating{s} differ{v} from the '
+                      "partnership's self-assessment; the reviewed rating is the one that counts.</p><ul>{items}</ul>"
+                      "</div>").format(n=n, s="" if n == 1 else "s", v="s" if n == 1 else "", items=items)
+
     def incomplete_notice(self) -> Markup:
         unrated = self.not_rated()
         if not unrated:
@@ -209,12 +230,21 @@ class CommunityPage:
         rows["gateway"] = rows["gateway"].map(lambda g: self.label("gateways", g))
         rows["pillar"] = rows["pillar"].map(lambda p: self.label("pillars", p))
         carried = rows["carried_forward"] if "carried_forward" in rows else pd.Series(False, index=rows.index)
+        differs = {b["benchmark_id"]: b["self_status"] for b in self.review_differences()}
         rows["status"] = [words.word(words.STATUS, status) + (f" ({words.CARRIED_FORWARD})" if bool(c) else "")
-                          for status, c in zip(rows["status"], carried, strict=True)]
-        view = rows.set_index("benchmark_id")[["gateway", "pillar", "title", "status", "credit", "evidence"]]
+                          + (f" {SELF_RATED_MARK} self-rated {words.word(words.STATUS, differs[b]).lower()}"
+                             if b in differs else "")
+                          for b, status, c in zip(rows["benchmark_id"], rows["status"], carried, strict=True)]
+        columns = ["gateway", "pillar", "title", "status", "credit", "evidence"]
+        if "review_note" in rows and rows["review_note"].fillna("").astype(str).str.strip().any():
+            rows["review note"] = rows["review_note"].fillna("").astype(str)
+            columns.append("review note")
+        view = rows.set_index("benchmark_id")[columns]
         view.index.name = "benchmark"
-        return HTML(str(self.incomplete_notice() + html.table(
-            view, "Benchmark ratings with evidence", classes="data benchmarks", cells={"evidence": html.link_or_text})))
+        caption = "Benchmark ratings with evidence" + (
+            f" ({SELF_RATED_MARK}: the partnership's self-rating differs from the reviewed rating)" if differs else "")
+        return HTML(str(self.incomplete_notice() + self.review_notice() + html.table(
+            view, caption, classes="data benchmarks", cells={"evidence": html.link_or_text})))
 
     def indicator_ids(self) -> list[str]:
         present = {o["indicator_id"] for o in self.work["outcomes"]}
@@ -381,6 +411,10 @@ class CommunityPage:
         if carried:
             items.append(Markup("<li>Benchmark ratings {} (not rated this year): {}</li>").format(
                 words.CARRIED_FORWARD, ", ".join(carried)))
+        differ = self.review_differences()
+        if differ:
+            items.append(Markup("<li>Reviewed ratings that differ from the self-assessment (the reviewed one "
+                                "counts): {}</li>").format(", ".join(b["benchmark_id"] for b in differ)))
         if self.fallbacks():
             items.append(Markup("<li>{}</li>").format(self.fallback_note().striptags()))
         for note in self.work.get("plausibility", []):

@@ -100,7 +100,8 @@ DISPARITY_FIELDS = ["indicator_id", "group", "family", "reference_group", "basel
                     "gap_baseline_pp", "gap_latest_pp", "gap_change_pp", "gap_trend", "closing", "suppressed", "core"]
 # added to the outcome rows of estimates and periods only, so other scores read exactly as before
 ESTIMATE_FIELDS = ["estimate", "baseline_period_start", "latest_period_start", "change_moe", "trend_reason"]
-BENCHMARK_FIELDS = ["benchmark_id", "gateway", "pillar", "status", "credit", "evidence", "carried_forward"]
+BENCHMARK_FIELDS = ["benchmark_id", "gateway", "pillar", "status", "credit", "evidence", "carried_forward", "self_status",
+                    "review_note"]
 
 
 def outcome_records(trends: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:

@@ -11,6 +11,7 @@ CREDIT = {"met": 1.0, "not_started": 0.0}
 
 
 NOT_RATED = "not_rated"
+RATED = ["status", "evidence", "self_status", "review_note"]  # what a rating row gives a benchmark (the first scores)
 
 
 def benchmark_credits(ratings: pd.DataFrame, rubric: Rubric, community_ids: list[str],
@@ -20,26 +21,29 @@ def benchmark_credits(ratings: pd.DataFrame, rubric: Rubric, community_ids: list
     A benchmark without a rating row is `not_rated` (credit 0, flagged `missing_rating`): an unrated
     benchmark is a gap in the assessment, not evidence that work has not started. Where the rules say
     `carry_forward_unrated`, last year's rating (`previous`) stands in and is flagged `carried_forward`.
+    The partnership's self-rating (`self_status`, None when not recorded) and the review note ride along
+    unscored.
     """
     catalogue = pd.DataFrame([b.__dict__ for b in rubric.benchmarks]).rename(columns={"id": "benchmark_id"})
     grid = pd.MultiIndex.from_product([community_ids, catalogue["benchmark_id"]],
                                       names=["community_id", "benchmark_id"]).to_frame(index=False)
     grid = grid.merge(catalogue, on="benchmark_id", how="left")
-    rated = ratings[["community_id", "benchmark_id", "status", "evidence"]]
+    rated = ratings.reindex(columns=["community_id", "benchmark_id", *RATED])
     table = grid.merge(rated, on=["community_id", "benchmark_id"], how="left")
     table["carried_forward"] = False
     carry = set(rules.loc[rules["carry_forward_unrated"], "community_id"])
     if previous is not None and carry and table["status"].isna().any():
-        last = previous[previous["community_id"].isin(carry)][["community_id", "benchmark_id", "status", "evidence"]]
+        last = previous[previous["community_id"].isin(carry)].reindex(columns=["community_id", "benchmark_id", *RATED])
         last = last.drop_duplicates(["community_id", "benchmark_id"], keep="last")
         filled = table[["community_id", "benchmark_id"]].merge(last, on=["community_id", "benchmark_id"], how="left")
         use = table["status"].isna() & filled["status"].notna().to_numpy()
-        table.loc[use, "status"] = filled.loc[use.to_numpy(), "status"].to_numpy()
-        table.loc[use, "evidence"] = filled.loc[use.to_numpy(), "evidence"].to_numpy()
+        for column in RATED:
+            table.loc[use, column] = filled.loc[use.to_numpy(), column].to_numpy()
         table.loc[use, "carried_forward"] = True
     table["missing_rating"] = table["status"].isna()
     table["status"] = table["status"].fillna(NOT_RATED).astype(str)
-    table["evidence"] = table["evidence"].astype("string").fillna("").astype(str)
+    for column in ("evidence", "review_note"):
+        table[column] = table[column].astype("string").fillna("").astype(str)
     table = table.merge(rules[["community_id", "in_progress_credit"]], on="community_id", how="left")
     table["credit"] = np.where(table["status"] == "in_progress", table["in_progress_credit"],
                                table["status"].map(CREDIT).fillna(0.0))

@@ -7,7 +7,8 @@ SCORES_SCHEMA = """\
 { "community_id", "name", "state", "year", "framework",
   "gateway": {"reached": "emerging", "next": "sustaining", "missing": [benchmark ids], "incomplete": bool},
   "pillars": {pillar_id: {gateway_id: share_0_to_1}},
-  "benchmarks": [{"benchmark_id", "gateway", "pillar", "status", "credit", "evidence", "carried_forward"}],
+  "benchmarks": [{"benchmark_id", "gateway", "pillar", "status", "credit", "evidence", "carried_forward",
+                  "self_status", "review_note"}],
   "outcomes": [{"indicator_id", "group", "family", "core", "baseline_year", "baseline", "latest_year", "latest",
                "change_pp", "change_pct", "change_kind": "points|relative", "streak", "baseline_fallback", "target",
                "target_year", "on_track",
@@ -26,6 +27,9 @@ FIELD_NOTES: list[tuple[str, str]] = [
                            "the gateway is computed from what was rated."),
     ("benchmarks[].status", "`met`, `in_progress`, `not_started` or `not_rated` (no rating row; credit 0)."),
     ("benchmarks[].carried_forward", "true when `carry_forward_unrated` took last year's rating for this one."),
+    ("benchmarks[].self_status / review_note", "the partnership's self-rating (`met`, `in_progress`, `not_started`, "
+                                               "or null when not recorded) beside `status`, the network's reviewed "
+                                               "rating that scores; the reviewer's note (empty when none)."),
     ("outcomes[].family / core", "the group's comparison family (`all` for all students); whether the indicator "
                                  "counts toward the proof point."),
     ("outcomes[].change_pp / change_pct", "latest minus baseline in the indicator's unit (percentage points for "

@@ -1,1 +1,1 @@
-"""Tools around the pipeline: the demo network, scaffolding, JupyterLab, the environment doctor, doc generation."""
+"""Tools around the pipeline: the demo network, JupyterLab, the environment doctor, doc generation."""

@@ -139,6 +139,25 @@ def adding_up(nums: dict[str, int], dens: dict[str, int], groups: list[str]) -> 
     nums[second] = total - nums[first]
 
 
+RATED_UP = {"not_started": "in_progress", "in_progress": "met"}
+RATED_DOWN = {"met": "in_progress", "in_progress": "not_started"}
+REVIEW_NOTES = {"lower": "The evidence shows the work under way, not yet in place across the partners.",
+                "higher": "The evidence submitted meets this level; rated up on review."}
+
+
+def self_ratings(benchmarks: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The partnerships' own ratings beside the reviewed ones, from a stream of their own (the reviewed ratings,
+    and so every score, stay those of the demo before self-ratings): most agree, about one in twelve rated
+    itself a step above the review, one in seventy a step below, each with the reviewer's note."""
+    draw = rng.random(len(benchmarks))
+    status = benchmarks["status"]
+    above = (draw < 0.08) & status.isin(list(RATED_UP))
+    below = (draw > 0.985) & status.isin(list(RATED_DOWN))
+    mine = status.mask(above, status.map(RATED_UP)).mask(below, status.map(RATED_DOWN))
+    notes = pd.Series("", index=benchmarks.index).mask(above, REVIEW_NOTES["lower"]).mask(below, REVIEW_NOTES["higher"])
+    return benchmarks.assign(self_status=mine, review_note=notes)
+
+
 def outcome_rows(rng: np.random.Generator, ids: list[str], levels: np.ndarray,
                  local: dict[str, list[str]], last_year: int,
                  complements: np.random.Generator | None = None) -> pd.DataFrame:
@@ -206,7 +225,7 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 2025, n: int = 70,
     ids = list(communities["community_id"])
     levels = maturity_levels(rng, n)
     local = {cid: [LOCAL_INDICATORS[i % 2]["id"]] for i, cid in enumerate(ids[3:n:9])}
-    benchmarks = benchmark_rows(rng, rubric, ids, levels, year)
+    benchmarks = self_ratings(benchmark_rows(rng, rubric, ids, levels, year), np.random.default_rng([seed, 2]))
     outcomes = outcome_rows(rng, ids, levels, local, year, np.random.default_rng([seed, 1]))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -85,7 +85,7 @@ def check_page(audit: Audit, page: Path, scores: dict[str, dict]) -> None:
     cid = page.stem if page.parent.name == "communities" else None
     if cid and cid in scores:
         s = scores[cid]
-        strings = [s["name"], *[b.get("evidence") or "" for b in s["benchmarks"]]]
+        strings = [s["name"], *[b.get(key) or "" for b in s["benchmarks"] for key in ("evidence", "review_note")]]
         for value in strings:
             if any(ch in value for ch in "<>") and value in text:
                 audit.fail(page, f"user text reached the page unescaped: {value[:60]!r}")

@@ -1,4 +1,4 @@
-"""Params scaffolding for analysts: `new-community` and `params` never overwrite an edited file."""
+"""Params scaffolding for analysts: `new-community`, `params` and `new-year` never overwrite an edited file."""
 
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ community_id: {cid}
 """
 
 
+def community_template(cid: str, year: int) -> str:
+    """A community's params file with nothing set: every setting shown as a commented example."""
+    return TEMPLATE.format(cid=cid, year=year)
+
+
 def new_community(cid: str, year: int, params_root: str | Path = "params", force: bool = False) -> Path:
     try:
         check_community_id(cid)
@@ -52,11 +57,12 @@ def new_community(cid: str, year: int, params_root: str | Path = "params", force
         raise KitError(str(exc)) from exc
     folder = Path(params_root) / str(year)
     if not (folder / "network.yml").exists():
-        raise KitError(f"{folder / 'network.yml'}: no params for {year}; create the year first")
+        raise KitError(f"{folder / 'network.yml'}: no params for {year}; create the year first with "
+                       f"`ci-assess new-year {year}` (from the latest year of {params_root})")
     path = folder / f"{cid}.yml"
     if path.exists() and not force:
         raise KitError(f"{path}: already exists (an analyst may have edited it); not overwritten")
-    write_text(path, TEMPLATE.format(cid=cid, year=year))
+    write_text(path, community_template(cid, year))
     load_params(year, params_root)  # the new file must validate with the rest of the year
     return path
 

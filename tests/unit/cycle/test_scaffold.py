@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from ci_lib.cli import main
+from ci_lib.cycle.scaffold import new_community
 from ci_lib.errors import KitError
 from ci_lib.inputs.parameters import load_params
-from ci_lib.tools.scaffold import new_community
 from tests.conftest import YEAR
 
 
@@ -65,7 +65,7 @@ def test_new_community_rejects_an_invalid_id(project, cid):
 
 
 def test_new_community_needs_the_year_first(project):
-    with pytest.raises(KitError, match="create the year first"):
+    with pytest.raises(KitError, match=r"create the year first with `ci-assess new-year 2030`"):
         new_community("new-town", YEAR + 5, project.params)
     assert not (project.params / str(YEAR + 5)).exists()
 
