@@ -90,12 +90,22 @@ def add_review_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=None, help="data directory (default: `data:` in network.yml)")
     p.add_argument("--params", default="params")
     p.add_argument("--json", dest="as_json", action="store_true", help="print the summary as JSON (ci_lib/cycle/review.py)")
+    p.add_argument("--set", dest="set_rating", nargs=3, metavar=("COMMUNITY", "BENCHMARK", "STATUS"), default=None,
+                   help="record the network's reviewed rating of one benchmark (the partnership's self-rating is kept)")
+    p.add_argument("--reviewer", default="", help="with --set: who reviewed it")
+    p.add_argument("--note", default="", help="with --set: the reviewer's note, shown beside the difference")
 
 
-def review(year: int, data: str | None = None, params: str = "params", as_json: bool = False) -> int:
-    """`review`: per community, the benchmarks whose reviewed rating differs from the self-rating."""
-    from ci_lib.cycle.review import review_summary
+def review(year: int, data: str | None = None, params: str = "params", as_json: bool = False,
+           set_rating: list[str] | None = None, reviewer: str = "", note: str = "") -> int:
+    """`review`: per community, the benchmarks whose reviewed rating differs from the self-rating; with
+    `--set`, first record one reviewed rating."""
+    from ci_lib.cycle.review import record_review, review_summary
 
+    if set_rating:
+        community, benchmark, status = set_rating
+        before, after = record_review(year, community, benchmark, status, reviewer, note, params, data)
+        print(f"{community} {benchmark} {year}: reviewed {after} (was {before}) by {reviewer}", file=sys.stderr)
     summary = review_summary(year, params, data)
     if as_json:
         return print_json(summary)

@@ -42,10 +42,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ci_lib.atomic import write_if_changed
 from ci_lib.errors import KitError
 from ci_lib.inputs.importers.cia import _Labels
-from ci_lib.inputs.load import NetworkData, load_network
+from ci_lib.inputs.load import NetworkData, load_year
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE
 from ci_lib.inputs.parameters import YearParams, data_dir_for, load_params
-from ci_lib.inputs.rubric import Outcome, Rubric, load_rubric
+from ci_lib.inputs.rubric import Outcome, Rubric
 
 STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "met": "Met"}
 MARKER_OF_STATUS = {SUPPRESSED_AT_SOURCE: "*", NOT_AVAILABLE: "NA"}  # how a stored cell status is shown
@@ -105,8 +105,8 @@ def cycle_inputs(year: int, params_root: str | Path = "params", data: str | Path
     data_dir = data or data_dir_for(params.data, params_root)
     if not data_dir:
         raise KitError(f"{Path(params_root) / str(year) / 'network.yml'}: no `data:` directory: pass --data")
-    rubric = load_rubric(params.framework)
-    network = load_network(data_dir, rubric, params.local_indicator_units(), params.estimate_indicator_ids())
+    rubric = params.rubric()
+    network = load_year(data_dir, params, rubric)
     return CycleInputs(year, params, rubric, Path(data_dir), network)
 
 

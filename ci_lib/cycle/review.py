@@ -16,8 +16,8 @@ import pandas as pd
 
 from ci_lib.cycle.year import year_params_and_data
 from ci_lib.inputs.contract import STATUSES
-from ci_lib.inputs.load import NetworkData, load_network
-from ci_lib.inputs.rubric import Rubric, load_rubric
+from ci_lib.inputs.load import NetworkData, load_year
+from ci_lib.inputs.rubric import Rubric
 from ci_lib.scoring import score_network
 
 RANK = {status: i for i, status in enumerate(STATUSES)}  # not_started < in_progress < met
@@ -62,8 +62,8 @@ def differences(rows: pd.DataFrame, rubric: Rubric) -> list[dict[str, Any]]:
 def review_summary(year: int, params_root: str | Path = "params", data: str | None = None) -> dict[str, Any]:
     """Per member of `year`: self-rated, reviewed and differing ratings, the differences, and both gateways."""
     params, data_dir = year_params_and_data(year, params_root, data)
-    rubric = load_rubric(params.framework)
-    network = load_network(data_dir, rubric, params.all_local_indicator_ids())
+    rubric = params.rubric()
+    network = load_year(data_dir, params, rubric)
     reviewed = score_network(network, rubric, params, year).scores
     self_rated = score_network(self_rated_network(network), rubric, params, year).scores
     ratings = network.benchmarks[network.benchmarks["year"] == year]
@@ -87,3 +87,45 @@ def review_summary(year: int, params_root: str | Path = "params", data: str | No
             "totals": {"communities": len(communities), **totals,
                        "communities_differing": sum(1 for c in communities if c["differ"])},
             "communities": communities}
+
+
+def record_review(year: int, community_id: str, benchmark_id: str, status: str, reviewer: str, note: str = "",
+                  params_root: str | Path = "params", data: str | None = None) -> tuple[str, str]:
+    """Staff's reviewed rating of one benchmark: `status` (the rating that scores), `reviewer` and `review_note`
+    written into the year's row of `benchmarks.csv`, the partnership's `self_status` kept. A row with no
+    self-rating yet gets one from its current `status` (what the partnership said, before the review changed
+    it). Only that row's text changes (the file's other rows keep their bytes); returns (before, after).
+    """
+    from ci_lib.atomic import write_if_changed
+    from ci_lib.cycle.collect import year_text
+    from ci_lib.cycle.records import CsvRecords
+    from ci_lib.errors import KitError
+
+    params, data_dir = year_params_and_data(year, params_root, data)
+    rubric = params.rubric()
+    if status not in STATUSES:
+        raise KitError(f"--set {community_id} {benchmark_id} {status}: the status must be one of {', '.join(STATUSES)}")
+    if benchmark_id not in {b.id for b in rubric.benchmarks}:
+        raise KitError(f"--set {community_id} {benchmark_id}: not a benchmark of framework {rubric.framework}")
+    if not reviewer.strip():
+        raise KitError("--reviewer: say who reviewed the rating (it is what makes the rating a reviewed one)")
+    path = Path(data_dir) / "benchmarks.csv"
+    if not path.exists():
+        raise KitError(f"{path}: no benchmarks.csv (a review records into the CSV table; collect the forms first)")
+    table = CsvRecords.read(path)
+    for column in ("reviewer", "self_status", "review_note"):
+        table.add_column(column)
+    record = next((r for r in table.records if (table.value(r, "community_id"), year_text(table.value(r, "year")),
+                                                table.value(r, "benchmark_id")) == (community_id, str(year), benchmark_id)),
+                  None)
+    if record is None:
+        raise KitError(f"{path}: no {year} rating of {benchmark_id} for {community_id} to review (collect its form first)")
+    before = table.value(record, "status")
+    cells = list(record.cells)
+    if not table.value(record, "self_status"):
+        cells[table.index("self_status")] = before
+    cells[table.index("status")], cells[table.index("reviewer")] = status, reviewer.strip()
+    cells[table.index("review_note")] = note.strip()
+    table.replace(record, cells)
+    write_if_changed(path, table.text().encode("utf-8"))
+    return before, status

@@ -21,8 +21,7 @@ from ci_lib.errors import InvalidInput, Problem
 from ci_lib.execute.cache import read_ledger
 from ci_lib.execute.results import RunOptions
 from ci_lib.execute.unchanged import inputs_key
-from ci_lib.inputs.load import load_network, read_community_ids, read_text_table
-from ci_lib.inputs.rubric import load_rubric
+from ci_lib.inputs.load import load_year, read_community_ids, read_text_table
 from ci_lib.layout import YearLayout
 from ci_lib.scoring.ratings import unrated_benchmarks
 
@@ -93,12 +92,12 @@ def cycle_status(year: int, params_root: str | Path = "params", data: str | None
                  reports_root: str | Path = "reports", notebooks: str | Path = "notebooks") -> dict[str, Any]:
     """The year's cycle per community, as `ci-assess status --json` prints it (`STATUS_SCHEMA`)."""
     params, data_dir = year_params_and_data(year, params_root, data)
-    rubric = load_rubric(params.framework)
+    rubric = params.rubric()
     layout = YearLayout(Path(reports_root), year)
     problems: list[Problem] = []
     unrated: dict[str, list[str]] = {}
     try:
-        network = load_network(data_dir, rubric, params.all_local_indicator_ids())
+        network = load_year(data_dir, params, rubric)
         members = network.communities[network.communities["joined_year"].fillna(0) <= year]["community_id"]
         ids = sorted(str(c) for c in members)
         unrated = unrated_benchmarks(network.benchmarks, network.communities, rubric, year)

@@ -22,7 +22,7 @@ from ci_lib.execute.local_sections import drop_local, extra_notebook, merge_loca
 from ci_lib.execute.results import RunOptions, TaskResult
 from ci_lib.execute.tasks import NotebookTask
 from ci_lib.ids import check_community_id
-from ci_lib.inputs.load import load_network
+from ci_lib.inputs.load import load_year
 from ci_lib.inputs.parameters import YearParams, data_dir_for, load_params
 from ci_lib.layout import YearLayout
 from ci_lib.scoring import NetworkScores, score_network
@@ -65,8 +65,7 @@ def score_year(opts: RunOptions, valid: Callable[[], None] | None = None) -> tup
     if not data_dir:
         raise KitError(f"{opts.params_root}/{opts.year}/network.yml: no `data:` directory; pass --data DIR")
     rubric = params.rubric()
-    data = load_network(data_dir, rubric, params.local_indicator_units(), params.estimate_indicator_ids(),
-                        params)
+    data = load_year(data_dir, params, rubric)
     known = set(data.communities["community_id"])
     unknown = sorted(set(params.communities) - known)
     if unknown:

@@ -708,6 +708,13 @@ def file_lines(outcomes: pd.DataFrame) -> tuple[str, np.ndarray]:
     return str(outcomes.attrs["path"]), (outcomes.index.to_numpy() + 2).astype(float)
 
 
+def load_year(data_dir: str | Path, params: YearParams, rubric: Rubric | None = None) -> NetworkData:
+    """A data directory read as the year's params declare it: the year's rubric (with the groups params add),
+    its local indicators' units, its estimates and its plausibility thresholds."""
+    return load_network(data_dir, rubric or params.rubric(), params.local_indicator_units(),
+                        params.estimate_indicator_ids(), params)
+
+
 def network_warnings(outcomes: pd.DataFrame, where: tuple[str, np.ndarray] | None, data_dir: Path,
                      rubric: Rubric | None, params: YearParams | None) -> list[PlausibilityWarning]:
     """The plausibility warnings of valid outcomes (`ci_lib.inputs.plausibility`), each at its file and line."""

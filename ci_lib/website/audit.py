@@ -202,7 +202,7 @@ def check_against_private_inputs(audit: Audit, published: pd.DataFrame, data: st
                                  params_root: str | Path) -> None:
     """Recompute from the private counts: every cell that must be suppressed is blank, and no total minus
     its shown groups (directly, or through a total itself derived) isolates 1 to min_cell - 1 students."""
-    from ci_lib.inputs.load import load_network
+    from ci_lib.inputs.load import load_year
     from ci_lib.inputs.parameters import load_params
     from ci_lib.scoring import score_network
 
@@ -210,7 +210,7 @@ def check_against_private_inputs(audit: Audit, published: pd.DataFrame, data: st
         raise ValueError("--data needs --year")
     params = load_params(year, params_root)
     rubric = params.rubric()
-    network = load_network(data, rubric, params.local_indicator_units(), params.estimate_indicator_ids())
+    network = load_year(data, params, rubric)
     truth = score_network(network, rubric, params, year).public_outcomes
     secret = truth[truth["suppressed"]]
     merged = secret.merge(published, on=["community_id", "indicator_id", "group", "year"], how="inner",

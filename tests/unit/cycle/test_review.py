@@ -126,3 +126,35 @@ def test_a_page_without_self_ratings_shows_no_review_marks(tmp_path):
     assert str(page.review_notice()) == ""
     html = page.benchmarks().data
     assert "≠" not in html and "review note" not in html and "self-assessment" not in text(page.notes())
+
+
+def test_review_set_records_a_reviewed_rating_in_its_row_only(project, capsys):
+    """Staff record a review with a command, not by editing the CSV: status, reviewer and note in that row,
+    the self-rating kept (taken from the status when the row had none), every other row's bytes unchanged."""
+    cid = clear_self_ratings(project)
+    path = project.data / "benchmarks.csv"
+    before = path.read_text(encoding="utf-8").splitlines()
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = table[(table["community_id"] == cid) & (table["year"] == str(YEAR))].iloc[0]
+    target = "met" if row["status"] != "met" else "in_progress"
+    assert main(["review", "--year", str(YEAR), "--params", str(project.params), "--set", cid, row["benchmark_id"],
+                 target, "--reviewer", "staff-b", "--note", "Seen the signed charter."]) == 0
+    after = path.read_text(encoding="utf-8").splitlines()
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert len(changed) == 1
+    written = pd.read_csv(path, dtype=str, keep_default_na=False).iloc[changed[0] - 1]
+    assert (written["status"], written["self_status"], written["reviewer"], written["review_note"]) == (
+        target, row["status"], "staff-b", "Seen the signed charter.")
+    assert scores_json(project, capsys, cid)["benchmarks"]  # still a valid year
+
+
+def test_review_set_refuses_what_it_cannot_record(project, capsys):
+    cid = clear_self_ratings(project)
+    common = ["review", "--year", str(YEAR), "--params", str(project.params)]
+    for extra, message in ((["--set", cid, "sv-ex-1", "done", "--reviewer", "x"], "must be one of"),
+                           (["--set", cid, "nope-1", "met", "--reviewer", "x"], "not a benchmark"),
+                           (["--set", cid, "sv-ex-1", "met"], "--reviewer"),
+                           (["--set", "nowhere", "sv-ex-1", "met", "--reviewer", "x"], "no 2025 rating")):
+        capsys.readouterr()
+        assert main([*common, *extra]) == 2, extra
+        assert message in capsys.readouterr().err, extra
