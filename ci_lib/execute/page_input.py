@@ -57,6 +57,7 @@ class OutcomeRow(TypedDict):
     year: int
     value: float | None
     suppressed: bool
+    status: str  # why a value is blank: suppressed | suppressed_by_source | not_available ("" = shown)
 
 
 class PreviousGateway(TypedDict):

@@ -161,7 +161,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         payload = dumps(work)
         write_if_changed(layout.page_input(cid), payload)
         written[cid] = payload
-        csv = slice_[["indicator_id", "group", "year", "value"]].to_csv(index=False, lineterminator="\n")
+        csv = slice_[["indicator_id", "group", "year", "value", "status"]].to_csv(index=False, lineterminator="\n")
         write_if_changed(layout.outcomes_csv(cid), csv.encode())
     totals = public[(public["group"] == "all") & public["value"].notna()]
     network: NetworkInput = {

@@ -390,10 +390,18 @@ class CommunityPage:
 
     def notes(self) -> HTML:
         s = self.scores
-        suppressed = [o for o in s["outcomes"] if o["suppressed"]]
+        series = {status: {(o["indicator_id"], o["group"]) for o in self.work["outcomes"] if o.get("status") == status}
+                  for status in ("suppressed", "suppressed_by_source", "not_available")}
         items = [Markup("<li>{} group series have at least one cell from fewer than {} students; those values are "
                         "suppressed (with complementary suppression where groups add up to the total).</li>")
-                 .format(len(suppressed), self.work["rules"]["min_cell"])]
+                 .format(len(series["suppressed"]), self.work["rules"]["min_cell"])]
+        if series["suppressed_by_source"]:
+            items.append(Markup("<li>{} group series have values suppressed by the source (its publisher withheld "
+                                "them); other cells are blanked where needed so that they cannot be derived.</li>")
+                         .format(len(series["suppressed_by_source"])))
+        if series["not_available"]:
+            items.append(Markup("<li>{} group series have values not available at the source (not collected or not "
+                                "applicable): no number exists for them.</li>").format(len(series["not_available"])))
         for o in s["overrides"]:
             items.append(Markup("<li>Rule override ({}): <code>{}</code> = <code>{}</code> (rubric default <code>{}</code>)"
                                 "</li>").format(o["source"], o["rule"], json.dumps(o["value"]), json.dumps(o["default"])))

@@ -66,7 +66,8 @@ def data_dictionary(manifest: dict[str, Any]) -> str:
         "| `site/` | the static website: open `site/index.html`, or copy the folder to any static host |",
         "| `site/scores/<community_id>.json` | each community's scores (schema below) |",
         "| `site/data/<community_id>-outcomes.csv` | published outcome values: `indicator_id`, `group`, `year`, "
-        "`value` (percent 0-100; blank where suppressed below the minimum cell size) |",
+        "`value` (percent 0-100; blank where suppressed below the minimum cell size), `status` (why a value is "
+        "blank: `suppressed` by the kit, `suppressed_by_source`, `not_available` at the source) |",
         "| `site/downloads/scores.csv` | one row per community: gateway reached, next gateway, missing "
         "benchmarks, shares improving and closing, proof point |",
         "| `manifest.json` | provenance: input and params files by sha256, effective rules, rubric, package versions, "

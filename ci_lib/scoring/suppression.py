@@ -302,8 +302,25 @@ def exposures(table: pd.DataFrame, shown: pd.Series, min_cell: pd.Series, partit
     return out.reset_index(drop=True)[[*KEY, "partition", "groups", "students"]]
 
 
+# A published cell's `status`: why a value is blank, one meaning each ("" = a value is shown)
+SUPPRESSED_BY_KIT, SUPPRESSED_BY_SOURCE, NOT_AVAILABLE_AT_SOURCE = "suppressed", "suppressed_by_source", "not_available"
+PUBLIC_STATUSES = (SUPPRESSED_BY_KIT, SUPPRESSED_BY_SOURCE, NOT_AVAILABLE_AT_SOURCE)
+
+
+def public_status(suppressed: pd.DataFrame) -> pd.Series:
+    """`suppressed` (the kit's small-cell rule, own or complementary), `suppressed_by_source` (the source's
+    marker), `not_available` (the source has no number), or "": what a reader is told of each cell."""
+    kind = suppressed["suppression"].astype(str)
+    source = (suppressed["source_status"].astype("string").fillna("") if "source_status" in suppressed.columns
+              else pd.Series("", index=suppressed.index))
+    status = np.select([kind == "source", kind != "", source == "not_available"],
+                       [SUPPRESSED_BY_SOURCE, SUPPRESSED_BY_KIT, NOT_AVAILABLE_AT_SOURCE], "")
+    return pd.Series(status, index=suppressed.index, dtype=object)
+
+
 def public_table(suppressed: pd.DataFrame) -> pd.DataFrame:
-    """What may be published: values rounded to 0.1, suppressed cells blank, no counts."""
+    """What may be published: values rounded to 0.1, suppressed cells blank, no counts; `status` says why a
+    value is blank."""
     columns = ["community_id", "indicator_id", "group", "year", "shown", "suppressed"]
-    out = suppressed[columns].rename(columns={"shown": "value"})
+    out = suppressed[columns].rename(columns={"shown": "value"}).assign(status=public_status(suppressed))
     return out.sort_values(["community_id", "indicator_id", "group", "year"]).reset_index(drop=True)

@@ -69,3 +69,39 @@ def test_nested_intersections_keep_withheld_cells_underivable_too(case, min_cell
     table = withhold(table, set(data.draw(st.lists(st.sampled_from(groups), max_size=3)) if groups else []))
     out = suppress(table, min_cell_of(min_cell), partitions, totals)
     assert derivable_withheld(out, ~out["suppressed"], partitions, totals).empty
+
+
+def test_a_withheld_cell_is_published_as_suppressed_by_the_source_and_its_partner_blanked(tmp_path):
+    """From `outcomes.csv` to the page: a `*` in a group's counts reaches the published CSV and the page input
+    as `suppressed_by_source` (not the kit's `suppressed`, not missing), the page's notes say so in words, and
+    the kit blanks a partner cell so that the total minus the others does not give it back."""
+    import json
+
+    from ci_lib.execute.prepare import prepare
+    from ci_lib.execute.run import score_year
+    from ci_lib.layout import YearLayout
+    from ci_lib.pages.report import CommunityPage
+    from tests.conftest import make_project
+
+    project = make_project(tmp_path)
+    path = project.data / "outcomes.csv"
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cid = rows["community_id"].iloc[0]
+    cell = ((rows["community_id"] == cid) & (rows["indicator_id"] == "kindergarten_readiness")
+            & (rows["group"] == "low_income") & (rows["year"] == "2025"))
+    assert cell.sum() == 1
+    rows.loc[cell, ["numerator", "denominator"]] = "*"
+    rows.to_csv(path, index=False, lineterminator="\n")
+
+    params, scores, data = score_year(project.options().run_options())
+    prepare(project.report_dir, data, scores, params)
+    layout = YearLayout.of(project.report_dir)
+    published = pd.read_csv(layout.outcomes_csv(cid), keep_default_na=False)
+    at = published[(published["indicator_id"] == "kindergarten_readiness") & (published["year"] == 2025)]
+    status = dict(zip(at["group"], at["status"], strict=True))
+    assert status["low_income"] == "suppressed_by_source"
+    assert status["not_low_income"] == "suppressed" and status["all"] == ""  # its partner in the income family
+    work = json.loads(layout.page_input(cid).read_text(encoding="utf-8"))
+    assert {o["status"] for o in work["outcomes"]} >= {"", "suppressed_by_source"}
+    notes = CommunityPage.load(project.report_dir, cid, 2025).notes().data
+    assert "1 group series have values suppressed by the source" in notes
