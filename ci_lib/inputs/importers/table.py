@@ -44,7 +44,7 @@ import pandas as pd
 from ci_lib.errors import ImportFormatError
 from ci_lib.ids import is_community_id
 from ci_lib.inputs.importers.cia import OUTCOME_COLUMNS, OUTCOME_DTYPES
-from ci_lib.inputs.importers.school_year import parse_year
+from ci_lib.inputs.importers.school_year import parse_time_frame, parse_year
 from ci_lib.inputs.importers.summary import ImportSummary
 from ci_lib.inputs.markers import NOT_AVAILABLE, STATUSES, SUPPRESSED_AT_SOURCE, cell_status
 from ci_lib.inputs.scale import fraction_message
@@ -90,7 +90,7 @@ EXCEL_ERRORS = frozenset({"#VALUE!", "#DIV/0!", "#N/A", "#REF!", "#NAME?", "#NUM
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _THOUSANDS = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 _INDICATOR_ID = re.compile(r"[a-z][a-z0-9_]{0,62}")
-Key = tuple[str, str, int, str]  # community, indicator, year, group
+Key = tuple[str, str, int | str, str]  # community, indicator, year (or a period's label), group
 
 
 def norm(label: object) -> str:
@@ -350,19 +350,19 @@ class Resolver:
             return None
         return community, indicator, self.year_of(cells), group
 
-    def year_of(self, cells: Cells) -> int:
+    def year_of(self, cells: Cells) -> int | str:
+        """The row's year, or a period's label (`2005-2009`) as outcomes.csv takes it: read at its end year and
+        flagged (`period_start`) when loaded, so trends compare only periods that do not overlap."""
         if self.table.year is not None:
             return self.table.year
         if self.year_column is None:
             raise self.table.error("year", "the map names no year: give `year: <column>` or `year: 2021`")
         text = cells.text(self.year_column)
         try:
-            return parse_year(text)
+            frame = parse_time_frame(text)
         except ValueError as exc:
-            hint = (" (a period such as 2005-2009 is a multi-year estimate: its end year is used once the kit "
-                    "reads period time frames; until then filter these rows out or convert them)"
-                    if re.fullmatch(r"[0-9]{4}\s*-\s*[0-9]{4}", text) else "")
-            raise cells.error(self.year_column, f"{exc}{hint}") from exc
+            raise cells.error(self.year_column, str(exc)) from exc
+        return frame.label if frame.is_period else frame.year
 
     def group_of(self, cells: Cells) -> str | None:
         if self.group is None:
@@ -395,11 +395,17 @@ def outcome_frame(records: list[Record]) -> pd.DataFrame:
                                                    _int(record.numerator), _int(record.denominator),
                                                    record.value), strict=True):
             columns[column].append(value)
-    frame = pd.DataFrame({c: pd.Series(columns[c], dtype=OUTCOME_DTYPES[c]) for c in OUTCOME_COLUMNS})
+    periods = any(isinstance(year, str) for year in columns["year"])  # a period's label: the column is text
+    dtypes = {**OUTCOME_DTYPES, "year": "str"} if periods else OUTCOME_DTYPES
+    if periods:
+        columns["year"] = [str(year) for year in columns["year"]]
+    frame = pd.DataFrame({c: pd.Series(columns[c], dtype=dtypes[c]) for c in OUTCOME_COLUMNS})
     statuses = [record.status for record in records]
     if any(statuses):
         frame["source_status"] = pd.Series(statuses, dtype="str")
-    return frame.sort_values(["community_id", "indicator_id", "year", "group"], kind="stable").reset_index(drop=True)
+    end = frame["year"].map(lambda y: parse_time_frame(y).year) if periods else frame["year"]
+    return (frame.assign(end_year=end).sort_values(["community_id", "indicator_id", "end_year", "group"], kind="stable")
+            .drop(columns="end_year").reset_index(drop=True))
 
 
 def _int(number: float | None) -> int | None:

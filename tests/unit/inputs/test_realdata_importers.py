@@ -157,11 +157,7 @@ def test_every_colorado_file_imports_or_says_what_to_declare(name, tmp_path):
             return
         filters = {**settings.get("filters", {}), **declaration.get("filters", {})}  # type: ignore[dict-item]
         settings = {**settings, **declaration, **({"filters": filters} if filters else {})}
-    try:
-        frame, summary = kidscount(source, settings, tmp_path)
-    except ImportFormatError as exc:  # period time frames (2005-2009): refused until the kit reads them
-        assert "2005-2009" in str(exc) and "period" in str(exc), str(exc)
-        return
+    frame, summary = kidscount(source, settings, tmp_path)
     accounted(summary, source)
     raw = records(source)
     assert summary.written == len(frame) > 0
@@ -339,3 +335,35 @@ def test_every_realdata_file_is_covered_here():
     label_maps_not_data = {"herccia/GLOSSARY_OF_POPS_FOR_CIA.csv", "herccia/GLOSSARY_OF_POPS_FOR_COMPS.csv"}
     found = {str(p.relative_to(folder)) for p in folder.rglob("*.csv")}
     assert found == covered | label_maps_not_data
+
+
+def test_colorado_median_income_periods_import_and_score_as_non_overlapping_estimates(tmp_path, capsys):
+    """The ACS 5-year periods (2005-2009 ... 2009-2013) import as period labels, validate for a currency
+    estimate declared in params, and score without comparing overlapping periods: 2009-2013 shares 2009 with
+    2005-2009, so no trend, and the row says why."""
+    source = realdata() / "kidscount_co" / "Median household income.csv"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "communities.csv").write_text("community_id,name,state,anchor_entity,joined_year\n"
+                                          "academy-20,Academy 20,CO,Partnership,2010\n", encoding="utf-8")
+    (data / "benchmarks.csv").write_text("community_id,year,benchmark_id,status,evidence\n", encoding="utf-8")
+    map_file = write_map(tmp_path, {"indicator": "median_income", "locations": {"ACADEMY 20": "academy-20"},
+                                    "formats": ["Currency"]})
+    assert main(["import", "kidscount", str(source), "--map", str(map_file), "--out", str(data / "outcomes.csv")]) == 0
+    written = (data / "outcomes.csv").read_text(encoding="utf-8")
+    assert ",2005-2009,all,,,85060.0" in written and ",2009-2013,all," in written
+    params = tmp_path / "params" / "2013"
+    params.mkdir(parents=True)
+    (params / "network.yml").write_text(
+        "year: 2013\nframework: toa-2024\ndata: ../../data\nlocal_indicators:\n"
+        "  - {id: median_income, name: Median household income, unit: currency, estimate: true,\n"
+        "     polarity: higher_is_better}\n", encoding="utf-8")
+    common = ["--year", "2013", "--params", str(tmp_path / "params")]
+    assert main(["validate", str(data), *common]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["score", str(data), *common, "--community", "academy-20", "--json"]) == 0
+    import json
+
+    (row,) = [o for o in json.loads(capsys.readouterr().out)["outcomes"] if o["indicator_id"] == "median_income"]
+    assert (row["latest_year"], row["latest_period_start"], row["trend"], row["trend_reason"]) == (
+        2013, 2009, "insufficient_data", "overlapping_periods")
