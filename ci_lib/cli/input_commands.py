@@ -106,6 +106,8 @@ def add_import_options(p: argparse.ArgumentParser) -> None:
     q.add_argument("--append", action="store_true")
     q.add_argument("--sheet", default=None)
     add_label_options(q)
+    q.add_argument("--estimate", action="store_true", help="the counts are survey estimates (ACS): fractional "
+                   "numerators and denominators are read; declare the indicator `estimate: true` in params")
     q.add_argument("--scale", choices=("fraction", "percent"), default=None,  # ci_lib.inputs.scale.SCALES
                    help="what the values of 'V <year>' columns are: fraction (0.79 for 79%%, multiplied by 100) or "
                         "percent; a series of values all at most 1 is refused unless declared")
@@ -136,7 +138,7 @@ def add_label_options(q: argparse.ArgumentParser) -> None:
 def import_rows(format: str, file: str, out: str, append: bool = False, community: str | None = None,
                 indicator: str | None = None, sheet: str | None = None, framework: str | None = None,
                 min_year: int | None = None, map: str | None = None, year: int | None = None,
-                params: str = "params", scale: str | None = None) -> int:
+                params: str = "params", scale: str | None = None, estimate: bool = False) -> int:
     """`import cia|students|kidscount|table`: long outcomes rows written to (or appended to) `out`, and a
     summary on stdout whose counts account for every row read; `community` and `indicator` are those of a
     `cia` table, `min_year` filters `students`, `map` drives `kidscount` and `table`, `scale` declares a `cia` table's
@@ -149,7 +151,7 @@ def import_rows(format: str, file: str, out: str, append: bool = False, communit
             raise KitError("import cia needs --community and --indicator")
         label_map, labels = import_labels(framework, year, params)
         result = read_cia(file, community_id=community, indicator_id=indicator, label_map={**label_map, **labels},
-                          sheet=sheet, scale=scale)
+                          sheet=sheet, scale=scale, estimate=estimate)
         for row, label in result.unknown_labels:
             print(f"{file}:{row}:: unknown group label {label!r} (add it to the `aliases` of a "
                   "group in params `groups:` and pass --year, or to the rubric's label_map); row not imported", file=sys.stderr)

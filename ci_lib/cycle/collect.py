@@ -331,7 +331,7 @@ def read_outcomes(form: Form, sheet: Sheet, inputs: CycleInputs) -> None:
 def outcome_row(form: Form, sheet: Sheet, number: int, columns: tuple[int, int],
                 texts: list[str]) -> dict[str, object] | None:
     """The numbers of one N/D pair as `import cia` reads them ({} for no data, None after a problem)."""
-    read: list[tuple[int | None, str | None]] = []
+    read: list[tuple[int | float | None, str | None]] = []
     for column, text in zip(columns, texts, strict=True):
         if (number, column) in sheet.formulas:
             form.problems.append(sheet.unsaved(number, column))

@@ -59,7 +59,7 @@ import pandas as pd
 from ci_lib.atomic import write_bytes
 from ci_lib.errors import ImportFormatError
 from ci_lib.ids import check_community_id
-from ci_lib.inputs.importers.school_year import parse_year
+from ci_lib.inputs.importers.school_year import parse_time_frame
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
 from ci_lib.inputs.scale import refuse_fractions, scaled
 from ci_lib.inputs.tables import read_rows, unsaved_message
@@ -101,11 +101,33 @@ class CiaImport:
 
 
 def empty_outcomes() -> pd.DataFrame:
-    return _frame({c: [] for c in OUTCOME_COLUMNS})
+    return long_outcomes({c: [] for c in OUTCOME_COLUMNS})
 
 
-def _frame(columns: Mapping[str, list[object]]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(columns[c], dtype=OUTCOME_DTYPES[c]) for c in OUTCOME_COLUMNS})
+def long_outcomes(columns: Mapping[str, list[object]]) -> pd.DataFrame:
+    """Long outcome rows from column lists: `year` is text when a period's label (`2005-2009`, as outcomes.csv
+    takes it) is among the years, and counts are decimals when an estimate's count is fractional."""
+    dtypes = dict(OUTCOME_DTYPES)
+    columns = dict(columns)
+    if any(isinstance(year, str) for year in columns["year"]):
+        dtypes["year"] = "str"
+        columns["year"] = [str(year) for year in columns["year"]]
+    for count in ("numerator", "denominator"):
+        if any(isinstance(v, float) and not v.is_integer() for v in columns[count]):
+            dtypes[count] = "Float64"
+    return pd.DataFrame({c: pd.Series(columns[c], dtype=dtypes[c]) for c in OUTCOME_COLUMNS})
+
+
+def end_year(year: object) -> int:
+    """A year or a period's label (`2005-2009`) as the year it ends: the order rows are written in."""
+    return parse_time_frame(year).year if isinstance(year, str) else int(year)  # type: ignore[call-overload]
+
+
+def sorted_outcomes(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """`frame` sorted by `by`, its `year` by the year each time frame ends."""
+    keyed = frame.assign(end_year=frame["year"].map(end_year) if len(frame) else frame["year"])
+    order = [("end_year" if column == "year" else column) for column in by]
+    return keyed.sort_values(order, kind="stable").drop(columns="end_year").reset_index(drop=True)
 
 
 def _norm(label: str) -> str:
@@ -145,8 +167,8 @@ class _Layout:
     label_col: int
     label_name: str
     gender_name: str
-    years: dict[int, tuple[int, str, int, str]]  # year -> (N index, N header, D index, D header)
-    values: dict[int, tuple[int, str]] = field(default_factory=dict)  # year -> (V index, V header)
+    years: dict[int | str, tuple[int, str, int, str]]  # year (or period) -> (N index, N header, D index, D header)
+    values: dict[int | str, tuple[int, str]] = field(default_factory=dict)  # year -> (V index, V header)
 
 
 def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
@@ -159,17 +181,18 @@ def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
                                 "'D 2023-2024' or 'N 2019' (any order of years; or values: 'V 2019')")
     header_row, cells = grid[header_at]
     names = [_cell_text(c) for c in cells]
-    found: dict[str, dict[int, tuple[int, str]]] = {"N": {}, "D": {}, "V": {}}
+    found: dict[str, dict[int | str, tuple[int, str]]] = {"N": {}, "D": {}, "V": {}}
     for index, name in enumerate(names):
         match = _COUNT_COLUMN.fullmatch(name) if name is not None else None
         if name is None or match is None:
             continue
         kind = _VALUE_KINDS.get(match.group(1)[0].upper(), match.group(1)[0].upper())
         try:
-            year = parse_year(match.group(2))
+            frame = parse_time_frame(match.group(2))
         except ValueError as exc:
             raise ImportFormatError(path, header_row, name,
                                     f"cannot read the year of this column: {exc}") from exc
+        year: int | str = frame.label if frame.is_period else frame.year  # a period (ACS 5-year) keeps its label
         if year in found[kind]:
             raise ImportFormatError(path, header_row, name,
                                     f"year {year} already has column '{found[kind][year][1]}'")
@@ -185,7 +208,7 @@ def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
     if not found["N"] and not found["V"]:
         raise ImportFormatError(path, header_row, None, "no 'N <year>' / 'D <year>' columns")
     years = {y: (found["N"][y][0], found["N"][y][1], found["D"][y][0], found["D"][y][1])
-             for y in sorted(found["N"])}
+             for y in sorted(found["N"], key=end_year)}
     first_count = min(i for k in found for i, _ in found[k].values())
     candidates = {_norm(name or ""): i for i, name in reversed(list(enumerate(names[:first_count])))}
     if first_count == 0:
@@ -199,11 +222,12 @@ def _layout(path: Path, grid: Grid) -> tuple[_Layout, int]:
     gender_name = (names[gender_col] or "Gender") if gender_col is not None else "Gender"
     label_name = names[label_col] or "label"
     return _Layout(header_row, gender_col, label_col, label_name, gender_name, years,
-                   {y: found["V"][y] for y in sorted(found["V"])}), header_at
+                   {y: found["V"][y] for y in sorted(found["V"], key=end_year)}), header_at
 
 
-def _count(path: Path, row: int, column: str, value: str | None) -> int | None:
-    """A count cell -> int (None when empty); anything else is an ImportFormatError."""
+def _count(path: Path, row: int, column: str, value: str | None, estimate: bool = False) -> int | float | None:
+    """A count cell -> int (None when empty), or a decimal for a survey `estimate` (an ACS count such as
+    1234.6); anything else is an ImportFormatError."""
     shown = _cell_text(value)
     if shown is None:
         return None
@@ -217,19 +241,23 @@ def _count(path: Path, row: int, column: str, value: str | None) -> int | None:
     if number < 0:
         raise ImportFormatError(path, row, column, f"'{shown}' is negative: counts cannot be negative")
     if not float(number).is_integer():
-        raise ImportFormatError(path, row, column, f"'{shown}' is not a whole number")
+        if estimate:
+            return number
+        raise ImportFormatError(path, row, column, f"'{shown}' is not a whole number (a survey estimate's count may "
+                                "be fractional: import with --estimate and declare `estimate: true` for the indicator)")
     return int(number)
 
 
-def _cell(path: Path, row: int, column: str, value: str | None) -> tuple[int | None, str | None]:
+def _cell(path: Path, row: int, column: str, value: str | None,
+          estimate: bool = False) -> tuple[int | float | None, str | None]:
     """A count cell -> (count, None), or (None, status) for a source's marker."""
     status = cell_status(value.strip()) if isinstance(value, str) else None
     if status is not None:
         return None, status
-    return _count(path, row, column, value), None
+    return _count(path, row, column, value, estimate), None
 
 
-def _cell_status(numerator: int | None, n_status: str | None, denominator: int | None,
+def _cell_status(numerator: float | None, n_status: str | None, denominator: float | None,
                  d_status: str | None) -> str | None:
     """The status of a cell-year with a marker in N or D: a status, or None when it is missing (no row)."""
     if SUPPRESSED_AT_SOURCE in (n_status, d_status):
@@ -327,13 +355,15 @@ def _value(path: Path, row: int, column: str, value: str | None) -> tuple[float 
 
 
 def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: str,
-             label_map: Mapping[str, str], sheet: str | int | None = None, scale: str | None = None) -> CiaImport:
+             label_map: Mapping[str, str], sheet: str | int | None = None, scale: str | None = None,
+             estimate: bool = False) -> CiaImport:
     """Read one CIA wide table (CSV or .xlsx) into long outcome rows for `community_id`/`indicator_id`.
 
     `label_map` maps spreadsheet labels to group ids (e.g. the rubric's `label_map`); `sheet` picks the
     Excel sheet (name or 0-based index; default the first); `scale` (`fraction` or `percent`) declares what
-    the values of `V <year>` columns are. The conventions (zeros mean missing, intersections as groups, header
-    detection, the counters, fractions refused) are in the module docstring. Raises ImportFormatError.
+    the values of `V <year>` columns are; `estimate` accepts fractional counts (survey estimates). The
+    conventions (zeros mean missing, intersections as groups, header detection, the counters, fractions
+    refused, periods kept as their labels) are in the module docstring. Raises ImportFormatError.
     """
     path = Path(path)
     try:
@@ -348,7 +378,7 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
     layout, header_at = _layout(path, grid)
     result = CiaImport(rows=empty_outcomes())
     out: dict[str, list[object]] = {c: [] for c in OUTCOME_COLUMNS}
-    seen: dict[tuple[str, int], int] = {}
+    seen: dict[tuple[str, int | str], int] = {}
     statuses: list[str] = []
     lines: list[int] = []
     gender_above: str | None = None
@@ -388,8 +418,8 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
             for position, name in ((n_col, n_name), (d_col, d_name)):
                 if (row, position) in unsaved:
                     raise ImportFormatError(path, row, name, unsaved[row, position])
-            numerator, n_status = _cell(path, row, n_name, cells[n_col])
-            denominator, d_status = _cell(path, row, d_name, cells[d_col])
+            numerator, n_status = _cell(path, row, n_name, cells[n_col], estimate)
+            denominator, d_status = _cell(path, row, d_name, cells[d_col], estimate)
             status = ""
             if n_status is not None or d_status is not None:
                 found = _cell_status(numerator, n_status, denominator, d_status)
@@ -430,14 +460,14 @@ def read_cia(path: str | os.PathLike[str], *, community_id: str, indicator_id: s
             lines.append(row)
             if marker is not None:
                 result.source_status_cells[marker] += 1
-    frame = _frame(out)
+    frame = long_outcomes(out)
     if scale == "fraction":
         frame = scaled(frame, scale)
     elif scale is None:
         refuse_fractions(frame, str(path), lines=lines)
     if any(statuses):
         frame["source_status"] = pd.Series(statuses, dtype="str")
-    result.rows = frame.sort_values(["year", "group"], kind="stable").reset_index(drop=True)
+    result.rows = sorted_outcomes(frame, ["year", "group"])
     return result
 
 

@@ -43,7 +43,7 @@ import pandas as pd
 
 from ci_lib.errors import ImportFormatError
 from ci_lib.ids import is_community_id
-from ci_lib.inputs.importers.cia import OUTCOME_COLUMNS, OUTCOME_DTYPES
+from ci_lib.inputs.importers.cia import OUTCOME_COLUMNS, long_outcomes, sorted_outcomes
 from ci_lib.inputs.importers.school_year import parse_time_frame, parse_year
 from ci_lib.inputs.importers.summary import ImportSummary
 from ci_lib.inputs.markers import NOT_AVAILABLE, STATUSES, SUPPRESSED_AT_SOURCE, cell_status
@@ -395,17 +395,11 @@ def outcome_frame(records: list[Record]) -> pd.DataFrame:
                                                    _int(record.numerator), _int(record.denominator),
                                                    record.value), strict=True):
             columns[column].append(value)
-    periods = any(isinstance(year, str) for year in columns["year"])  # a period's label: the column is text
-    dtypes = {**OUTCOME_DTYPES, "year": "str"} if periods else OUTCOME_DTYPES
-    if periods:
-        columns["year"] = [str(year) for year in columns["year"]]
-    frame = pd.DataFrame({c: pd.Series(columns[c], dtype=dtypes[c]) for c in OUTCOME_COLUMNS})
+    frame = long_outcomes(columns)
     statuses = [record.status for record in records]
     if any(statuses):
         frame["source_status"] = pd.Series(statuses, dtype="str")
-    end = frame["year"].map(lambda y: parse_time_frame(y).year) if periods else frame["year"]
-    return (frame.assign(end_year=end).sort_values(["community_id", "indicator_id", "end_year", "group"], kind="stable")
-            .drop(columns="end_year").reset_index(drop=True))
+    return sorted_outcomes(frame, ["community_id", "indicator_id", "year", "group"])
 
 
 def _int(number: float | None) -> int | None:

@@ -114,7 +114,10 @@ def test_three_forms_one_with_errors_the_rest_merged(project, capsys):
     # every earlier row kept its text, with the one empty field of the column the merge added
     for name, column in (("benchmarks", "self_status"), ("outcomes", "source_status")):
         lines = before[name].splitlines(keepends=True)
-        kept = lines[0].rstrip("\n") + f",{column}\n" + "".join(line.rstrip("\n") + ",\n" for line in lines[1:])
+        if column in lines[0].rstrip("\n").split(","):  # the demo's table has it already: nothing is added
+            kept = "".join(lines)
+        else:
+            kept = lines[0].rstrip("\n") + f",{column}\n" + "".join(line.rstrip("\n") + ",\n" for line in lines[1:])
         assert (project.data / f"{name}.csv").read_text(encoding="utf-8").startswith(kept), name
 
     assert main(["validate", str(project.data), "--year", str(YEAR), "--params", str(project.params)]) == 0
@@ -220,8 +223,9 @@ def test_a_hand_kept_table_keeps_its_bytes_and_line_ends(project):
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow([*rows[0], "self_status"])
-    writer.writerows(row + [""] for row in rows[1:])
+    extra = [] if "self_status" in rows[0] else ["self_status"]  # the demo's table may carry it already
+    writer.writerow([*rows[0], *extra])
+    writer.writerows(row + [""] * len(extra) for row in rows[1:])
     path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
     before = path.read_bytes()
     folder = copy_forms(project, ["ashford"])

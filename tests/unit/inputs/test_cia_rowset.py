@@ -139,3 +139,36 @@ def test_import_cia_with_year_reads_the_labels_of_groups_added_in_params(tmp_pat
     assert main(args) == 0  # without the params, both labels are unknown, and said so
     assert set(pd.read_csv(out)["group"]) == {"all"}
     assert "unknown group label 'Non-binary'" in capsys.readouterr().err
+
+
+def test_employment_as_acs_five_year_estimates_imports_with_periods_and_fractional_counts(tmp_path, capsys):
+    """herccia's employment counts are ACS 5-year estimates: period headers and fractional counts. With
+    --estimate they import as period labels and decimals, validate for an indicator declared `estimate: true`,
+    and without it the first fractional count is refused saying what to declare."""
+    path = write_table(tmp_path / "employment.csv", [
+        ["Gender", "Population", "N 2019-2023", "D 2019-2023", "N 2014-2018", "D 2014-2018"],
+        ["All", "All Students", "1234.6", "1890.2", "1101.4", "1850.9"],
+        ["Female", "All Students", "640.5", "951.3", "NA", "NA"]])
+    out = tmp_path / "data" / "outcomes.csv"
+    out.parent.mkdir()
+    base = ["import", "cia", str(path), "--community", "racine", "--indicator", "employment_acs", "--out", str(out)]
+    assert main(base) == 2 and not out.exists()
+    refused = capsys.readouterr().err
+    assert "is not a whole number" in refused and "--estimate" in refused and "estimate: true" in refused
+    assert main([*base, "--estimate"]) == 0
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert rows[["year", "group", "numerator", "denominator"]].values.tolist() == [
+        ["2014-2018", "all", "1101.4", "1850.9"], ["2019-2023", "all", "1234.6", "1890.2"],
+        ["2019-2023", "female", "640.5", "951.3"]]
+    (tmp_path / "data" / "communities.csv").write_text(
+        "community_id,name,state,anchor_entity,joined_year\nracine,Racine,WI,HERC,2015\n", encoding="utf-8")
+    (tmp_path / "data" / "benchmarks.csv").write_text("community_id,year,benchmark_id,status,evidence\n",
+                                                      encoding="utf-8")
+    params = tmp_path / "params" / "2023"
+    params.mkdir(parents=True)
+    (params / "network.yml").write_text(
+        "year: 2023\nframework: toa-2024\nlocal_indicators:\n"
+        "  - {id: employment_acs, name: Employment (ACS), estimate: true}\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["validate", str(out.parent), "--year", "2023", "--params", str(tmp_path / "params")]) == 0, \
+        capsys.readouterr().err
