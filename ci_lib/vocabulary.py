@@ -26,7 +26,10 @@ ON_TRACK = {"true": "On track", "false": "Off track", "null": "—"}
 TREND_REASON = {"within_margin_of_error": "the change is within its margin of error",
                 "overlapping_periods": "only overlapping periods, which a trend does not compare"}
 CARRIED_FORWARD = "carried forward from last year"
-MISSING = "–"
+MISSING = "–"  # no value and no reason known (no row for the cell)
+# a blank published cell, by its `status` (ci_lib.scoring.suppression.PUBLIC_STATUSES): one mark each
+CELL_MARKS = {"suppressed": "suppressed (privacy)", "suppressed_by_source": "suppressed by the source",
+              "not_available": "not available at the source"}
 
 
 def flag(words: Mapping[str, str], value: bool | None) -> str:

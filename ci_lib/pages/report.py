@@ -334,6 +334,10 @@ class CommunityPage:
         rows["trend"] = [f"{plots.TREND_ARROW.get(t, '')} {words.trend_words(t, None if pd.isna(r) else r)}"
                          for t, r in zip(rows["trend"], reasons, strict=True)]
         rows["indicator"] = rows["indicator_id"].map(names)
+        status = {(o["indicator_id"], o["year"]): o.get("status", "") for o in self.work["outcomes"] if o["group"] == "all"}
+        for value, year in (("baseline", "baseline_year"), ("latest", "latest_year")):  # a blank says why it is blank
+            rows[value] = [words.CELL_MARKS.get(status.get((i, y), ""), v) if v is None or pd.isna(v) else v
+                           for i, y, v in zip(rows["indicator_id"], rows[year], rows[value], strict=True)]
         starts = {c: rows[f"{c}_period_start"] if f"{c}_period_start" in rows else [None] * len(rows)
                   for c in ("baseline", "latest")}
         rows["baseline_year"] = [shown_year(y, p, bool(f)) for y, p, f in
@@ -459,7 +463,8 @@ def with_units(view: pd.DataFrame, units: list[str]) -> pd.DataFrame:
     measures = [unit_of(u) for u in units]
     view = view.copy()
     for column in ("baseline", "latest"):
-        view[column] = [m.format(v, words.MISSING) for m, v in zip(measures, view[column], strict=True)]
+        view[column] = [v if isinstance(v, str) else m.format(v, words.MISSING)  # a blank's mark stays as it is
+                        for m, v in zip(measures, view[column], strict=True)]
     view["change_pp"] = [words.MISSING if v is None or pd.isna(v) else words.signed(v, " pp") if m.id == "percent"
                          else ("+" if v >= 0 else "-") + m.format(abs(v)) for m, v in zip(measures, view["change_pp"],
                                                                                           strict=True)]

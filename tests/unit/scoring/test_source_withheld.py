@@ -105,3 +105,28 @@ def test_a_withheld_cell_is_published_as_suppressed_by_the_source_and_its_partne
     assert {o["status"] for o in work["outcomes"]} >= {"", "suppressed_by_source"}
     notes = CommunityPage.load(project.report_dir, cid, 2025).notes().data
     assert "1 group series have values suppressed by the source" in notes
+
+
+def test_a_blank_all_students_value_says_why_in_the_outcome_table(tmp_path):
+    """Marks that mean one thing each: the source's `*` reads "suppressed by the source", the kit's own blank
+    "suppressed (privacy)", and a cell with no row at all stays "–"."""
+    from ci_lib.execute.prepare import prepare
+    from ci_lib.execute.run import score_year
+    from ci_lib.pages.report import CommunityPage
+    from ci_lib.vocabulary import CELL_MARKS
+    from tests.conftest import make_project
+
+    project = make_project(tmp_path)
+    path = project.data / "outcomes.csv"
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cid = rows["community_id"].iloc[0]
+    latest = ((rows["community_id"] == cid) & (rows["indicator_id"] == "kindergarten_readiness")
+              & (rows["group"] == "all") & (rows["year"] == "2025"))
+    rows.loc[latest, ["numerator", "denominator"]] = "*"
+    rows.to_csv(path, index=False, lineterminator="\n")
+    params, scores, data = score_year(project.options().run_options())
+    prepare(project.report_dir, data, scores, params)
+    table = CommunityPage.load(project.report_dir, cid, 2025).outcome_table().data
+    row = next(r for r in table.split("<tr>") if "Kindergarten readiness" in r)
+    assert f"<td>{CELL_MARKS['suppressed_by_source']}</td>" in row
+    assert CELL_MARKS["suppressed"] not in row
