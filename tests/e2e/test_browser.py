@@ -229,7 +229,7 @@ def test_download_links_return_the_files(tab, site):
     for href in hrefs:
         body = check_download(page, href)
         if href.endswith(".csv"):
-            assert body.decode().splitlines()[0] == "indicator_id,group,year,value"
+            assert body.decode().splitlines()[0] == "indicator_id,group,year,value,status"
         else:
             assert json.loads(body)["community_id"] == cid
 
