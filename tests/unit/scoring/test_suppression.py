@@ -306,8 +306,9 @@ def test_no_change_trend_or_gap_is_published_from_a_suppressed_cell(sizes, min_c
                         rules={"min_cell": min_cell, "trend": {"method": method, "periods": 2}}, local_indicators=[])
     result = score_network(network(sizes), RUBRIC, params, 2022)
     public = result.public_outcomes
-    assert list(public.columns) == ["community_id", "indicator_id", "group", "year", "value", "suppressed"]
+    assert list(public.columns) == ["community_id", "indicator_id", "group", "year", "value", "suppressed", "status"]
     assert public.loc[public["suppressed"], "value"].isna().all()
+    assert (public["status"] == "suppressed").equals(public["suppressed"].astype(bool))  # no marker in these cells
     blank = {(g, y) for g, y, s in zip(public["group"], public["year"], public["suppressed"], strict=True) if s}
     s = result.scores["alpha"]
     for row in s["outcomes"]:
