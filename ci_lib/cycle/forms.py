@@ -40,11 +40,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ci_lib.atomic import write_if_changed
+from ci_lib.cycle.year import year_params_and_data
 from ci_lib.errors import KitError
 from ci_lib.inputs.importers.cia import _Labels
 from ci_lib.inputs.load import NetworkData, load_year
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE
-from ci_lib.inputs.parameters import YearParams, data_dir_for, load_params
+from ci_lib.inputs.parameters import YearParams
 from ci_lib.inputs.rubric import Outcome, Rubric
 
 STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "met": "Met"}
@@ -101,10 +102,7 @@ class CycleInputs:
 
 def cycle_inputs(year: int, params_root: str | Path = "params", data: str | Path | None = None) -> CycleInputs:
     """Read and validate what a year's forms are made from (params/<year>, its framework, the data directory)."""
-    params = load_params(year, params_root)
-    data_dir = data or data_dir_for(params.data, params_root)
-    if not data_dir:
-        raise KitError(f"{Path(params_root) / str(year) / 'network.yml'}: no `data:` directory: pass --data")
+    params, data_dir = year_params_and_data(year, params_root, None if data is None else str(data))
     rubric = params.rubric()
     network = load_year(data_dir, params, rubric)
     return CycleInputs(year, params, rubric, Path(data_dir), network)
