@@ -20,6 +20,7 @@ blank, the combined cell is blanked too (complementary). Adding a combined group
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -121,9 +122,9 @@ class Slots:
         return cls(member_pos=pos, member_slot=slot, member_den=den[pos], slot_total_pos=totals_at,
                    slot_threshold=threshold[totals_at], slot_unlisted=unlisted, slot_frame=frame)
 
-    @property
+    @cached_property
     def present(self) -> np.ndarray:
-        """Per slot: whether any member has a row."""
+        """Per slot: whether any member has a row (fixed for the table: computed once, read in every closure pass)."""
         return np.bincount(self.member_slot, minlength=len(self.slot_total_pos)) > 0
 
     def hidden(self, unknown: np.ndarray, weight: np.ndarray) -> np.ndarray:
