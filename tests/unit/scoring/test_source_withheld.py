@@ -71,16 +71,11 @@ def test_nested_intersections_keep_withheld_cells_underivable_too(case, min_cell
     assert derivable_withheld(out, ~out["suppressed"], partitions, totals).empty
 
 
-def test_a_withheld_cell_is_published_as_suppressed_by_the_source_and_its_partner_blanked(tmp_path):
-    """From `outcomes.csv` to the page: a `*` in a group's counts reaches the published CSV and the page input
-    as `suppressed_by_source` (not the kit's `suppressed`, not missing), the page's notes say so in words, and
-    the kit blanks a partner cell so that the total minus the others does not give it back."""
-    import json
-
+def prepared_with_a_marker(tmp_path, group: str):
+    """A small project whose first member's 2025 kindergarten readiness of `group` carries the source's `*`,
+    scored and prepared (pages not executed): (project, its community id)."""
     from ci_lib.execute.prepare import prepare
     from ci_lib.execute.run import score_year
-    from ci_lib.layout import YearLayout
-    from ci_lib.pages.report import CommunityPage
     from tests.conftest import make_project
 
     project = make_project(tmp_path)
@@ -88,13 +83,25 @@ def test_a_withheld_cell_is_published_as_suppressed_by_the_source_and_its_partne
     rows = pd.read_csv(path, dtype=str, keep_default_na=False)
     cid = rows["community_id"].iloc[0]
     cell = ((rows["community_id"] == cid) & (rows["indicator_id"] == "kindergarten_readiness")
-            & (rows["group"] == "low_income") & (rows["year"] == "2025"))
+            & (rows["group"] == group) & (rows["year"] == "2025"))
     assert cell.sum() == 1
     rows.loc[cell, ["numerator", "denominator"]] = "*"
     rows.to_csv(path, index=False, lineterminator="\n")
-
     params, scores, data = score_year(project.options().run_options())
     prepare(project.report_dir, data, scores, params)
+    return project, cid
+
+
+def test_a_withheld_cell_is_published_as_suppressed_by_the_source_and_its_partner_blanked(tmp_path):
+    """From `outcomes.csv` to the page: a `*` in a group's counts reaches the published CSV and the page input
+    as `suppressed_by_source` (not the kit's `suppressed`, not missing), the page's notes say so in words, and
+    the kit blanks a partner cell so that the total minus the others does not give it back."""
+    import json
+
+    from ci_lib.layout import YearLayout
+    from ci_lib.pages.report import CommunityPage
+
+    project, cid = prepared_with_a_marker(tmp_path, "low_income")
     layout = YearLayout.of(project.report_dir)
     published = pd.read_csv(layout.outcomes_csv(cid), keep_default_na=False)
     at = published[(published["indicator_id"] == "kindergarten_readiness") & (published["year"] == 2025)]
@@ -108,24 +115,12 @@ def test_a_withheld_cell_is_published_as_suppressed_by_the_source_and_its_partne
 
 
 def test_a_blank_all_students_value_says_why_in_the_outcome_table(tmp_path):
-    """Marks that mean one thing each: the source's `*` reads "suppressed by the source", the kit's own blank
-    "suppressed (privacy)", and a cell with no row at all stays "–"."""
-    from ci_lib.execute.prepare import prepare
-    from ci_lib.execute.run import score_year
+    """Marks that mean one thing each: the source's `*` in the all-students latest value reads "suppressed by
+    the source" in the outcome table, not the kit's "suppressed (privacy)"."""
     from ci_lib.pages.report import CommunityPage
     from ci_lib.vocabulary import CELL_MARKS
-    from tests.conftest import make_project
 
-    project = make_project(tmp_path)
-    path = project.data / "outcomes.csv"
-    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
-    cid = rows["community_id"].iloc[0]
-    latest = ((rows["community_id"] == cid) & (rows["indicator_id"] == "kindergarten_readiness")
-              & (rows["group"] == "all") & (rows["year"] == "2025"))
-    rows.loc[latest, ["numerator", "denominator"]] = "*"
-    rows.to_csv(path, index=False, lineterminator="\n")
-    params, scores, data = score_year(project.options().run_options())
-    prepare(project.report_dir, data, scores, params)
+    project, cid = prepared_with_a_marker(tmp_path, "all")
     table = CommunityPage.load(project.report_dir, cid, 2025).outcome_table().data
     row = next(r for r in table.split("<tr>") if "Kindergarten readiness" in r)
     assert f"<td>{CELL_MARKS['suppressed_by_source']}</td>" in row
