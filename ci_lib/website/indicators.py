@@ -290,6 +290,11 @@ def pager(view: IndicatorView, number: int) -> Markup:
                   f'<ul>{"".join(items)}</ul></nav>')
 
 
+def sort_number(value: float | None) -> str:
+    """A number as the sort buttons read it (shortest exact form); blank for no value."""
+    return "" if value is None else repr(float(value))
+
+
 def member_rows(view: IndicatorView, number: int) -> str:
     """The rows of one page, each cell with the value the sort buttons order it by (blank: no value)."""
     measure, targets = view.indicator.measure, view.has_targets
@@ -302,10 +307,10 @@ def member_rows(view: IndicatorView, number: int) -> str:
             f'<th scope="row" data-sort-value="{escape(m.name.lower())}"><a href="../communities/{escape(m.community_id)}'
             f'.html">{escape(m.name)}</a></th>',
             f'<td data-sort-value="{escape(m.state)}">{escape(m.state)}</td>',
-            f'<td class="value" data-sort-value="{"" if m.value is None else m.value!r}">{escape(shown)}</td>',
+            f'<td class="value" data-sort-value="{sort_number(m.value)}">{escape(shown)}</td>',
             f'<td class="year">{escape(year_words(m))}</td>',
             f'<td data-sort-value="{TREND_RANK.get(m.trend or "", "")}">{escape(trend_words(m))}</td>',
-            f'<td data-sort-value="{"" if change is None else change!r}">{escape(change_words(m, measure))}</td>',
+            f'<td data-sort-value="{sort_number(change)}">{escape(change_words(m, measure))}</td>',
         ]
         if targets:
             track = words.flag(words.ON_TRACK, m.on_track) if m.has_target else words.MISSING
