@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import html
 import json
 import statistics
 from dataclasses import asdict, dataclass
@@ -82,18 +83,33 @@ class IndicatorView:
     indicator: Indicator
     members: list[MemberValue]
 
-    @property
+    # The summaries every page shows are computed once per indicator, not once per page: a page then costs
+    # its own rows only, and the site stays linear in members at any number of pages.
+    @functools.cached_property
     def values(self) -> list[float]:
         return [m.value for m in self.members if m.value is not None]
 
-    @property
+    @functools.cached_property
     def median(self) -> float | None:
         values = self.values
         return float(statistics.median(values)) if values else None
 
-    @property
+    @functools.cached_property
     def has_targets(self) -> bool:
         return any(m.has_target for m in self.members)
+
+    @functools.cached_property
+    def trends(self) -> dict[str, int]:
+        """Members per trend id."""
+        counts: dict[str, int] = {}
+        for m in self.members:
+            counts[m.trend or ""] = counts.get(m.trend or "", 0) + 1
+        return counts
+
+    @functools.cached_property
+    def years(self) -> list[int]:
+        """The latest years of the published values (members' latest years may differ)."""
+        return sorted({m.year for m in self.members if m.value is not None and m.year is not None})
 
     @functools.cached_property
     def figure(self) -> Figure:
@@ -198,10 +214,8 @@ def change_words(m: MemberValue, measure: Unit) -> str:
     return ("+" if m.change_pp >= 0 else "-") + measure.format(abs(m.change_pp))
 
 
-def trend_words(m: MemberValue) -> str:
-    from ci_lib.pages.plots import TREND_ARROW
-
-    return f"{TREND_ARROW.get(m.trend or '', '')} {words.trend_words(m.trend, m.trend_reason)}".strip()
+def trend_words(m: MemberValue, arrows: dict[str, str]) -> str:
+    return f"{arrows.get(m.trend or '', '')} {words.trend_words(m.trend, m.trend_reason)}".strip()
 
 
 def median_sentence(view: IndicatorView) -> str:
@@ -210,7 +224,7 @@ def median_sentence(view: IndicatorView) -> str:
     values, total = view.values, len(view.members)
     if not values:
         return f"No member has a published value for {ind.name}, so the network has no median."
-    years = sorted({m.year for m in view.members if m.value is not None and m.year is not None})
+    years = view.years
     span = f"latest year {years[0]}" if len(years) == 1 else f"latest years {years[0]} to {years[-1]}"
     blank = total - len(values)
     if len(values) == 1:
@@ -227,8 +241,8 @@ def median_sentence(view: IndicatorView) -> str:
 
 
 def trend_counts(view: IndicatorView) -> str:
-    counts = {t: sum(1 for m in view.members if m.trend == t) for t in words.TREND}
-    return "; ".join(f"{label} {counts[t]:,}" for t, label in words.TREND.items() if counts[t])
+    counts = view.trends
+    return "; ".join(f"{label} {counts[t]:,}" for t, label in words.TREND.items() if counts.get(t))
 
 
 # -- the figure ------------------------------------------------------------------------------------------
@@ -290,6 +304,11 @@ def pager(view: IndicatorView, number: int) -> Markup:
                   f'<ul>{"".join(items)}</ul></nav>')
 
 
+def text(value: str) -> str:
+    """Text in HTML (quotes too, for attributes): the standard library's escape, a plain str for the row loop."""
+    return html.escape(value, quote=True)
+
+
 def sort_number(value: float | None) -> str:
     """A number as the sort buttons read it (shortest exact form); blank for no value."""
     return "" if value is None else repr(float(value))
@@ -297,25 +316,28 @@ def sort_number(value: float | None) -> str:
 
 def member_rows(view: IndicatorView, number: int) -> str:
     """The rows of one page, each cell with the value the sort buttons order it by (blank: no value)."""
+    from ci_lib.pages.plots import TREND_ARROW
+
     measure, targets = view.indicator.measure, view.has_targets
     start = (number - 1) * PAGE_SIZE
     out = []
     for position, m in enumerate(view.members[start:start + PAGE_SIZE], start):
         shown = measure.format(m.value) if m.value is not None else m.mark
         change = m.change_pct if m.change_kind == "relative" else m.change_pp
+        cid, state = text(m.community_id), text(m.state)
         cells = [
-            f'<th scope="row" data-sort-value="{escape(m.name.lower())}"><a href="../communities/{escape(m.community_id)}'
-            f'.html">{escape(m.name)}</a></th>',
-            f'<td data-sort-value="{escape(m.state)}">{escape(m.state)}</td>',
-            f'<td class="value" data-sort-value="{sort_number(m.value)}">{escape(shown)}</td>',
-            f'<td class="year">{escape(year_words(m))}</td>',
-            f'<td data-sort-value="{TREND_RANK.get(m.trend or "", "")}">{escape(trend_words(m))}</td>',
-            f'<td data-sort-value="{sort_number(change)}">{escape(change_words(m, measure))}</td>',
+            f'<th scope="row" data-sort-value="{text(m.name.lower())}"><a href="../communities/{cid}.html">'
+            f"{text(m.name)}</a></th>",
+            f'<td data-sort-value="{state}">{state}</td>',
+            f'<td class="value" data-sort-value="{sort_number(m.value)}">{text(shown)}</td>',
+            f'<td class="year">{text(year_words(m))}</td>',
+            f'<td data-sort-value="{TREND_RANK.get(m.trend or "", "")}">{text(trend_words(m, TREND_ARROW))}</td>',
+            f'<td data-sort-value="{sort_number(change)}">{text(change_words(m, measure))}</td>',
         ]
         if targets:
             track = words.flag(words.ON_TRACK, m.on_track) if m.has_target else words.MISSING
-            cells.append(f"<td>{escape(track)}</td>")
-        out.append(f'<tr data-community="{escape(m.community_id)}" data-order="{position}">{"".join(cells)}</tr>')
+            cells.append(f"<td>{text(track)}</td>")
+        out.append(f'<tr data-community="{cid}" data-order="{position}">{"".join(cells)}</tr>')
     return "".join(out)
 
 
