@@ -27,6 +27,7 @@ from ci_lib import vocabulary as words
 from ci_lib.inputs.rules import Unit, unit_of
 
 if TYPE_CHECKING:
+    from ci_lib.layout import YearLayout
     from ci_lib.pages.plots import Figure
     from ci_lib.website.content import YearContent
 
@@ -142,10 +143,11 @@ def network_indicators(content: YearContent) -> list[IndicatorView]:
             if o.get("group") == "all":
                 rows.setdefault(o["indicator_id"], []).append((cid, s, o))
     order = {o.id: i for i, o in enumerate(content.rubric.outcomes)}
+    marks = BlankMarks(content.layout)
     views = []
     for indicator_id in sorted(rows, key=lambda i: (order.get(i, len(order)), i)):
         indicator = describe(content, indicator_id, [cid for cid, _, _ in rows[indicator_id]])
-        members = [member_value(content, cid, s, o) for cid, s, o in rows[indicator_id]]
+        members = [member_value(cid, s, o, marks) for cid, s, o in rows[indicator_id]]
         sign = 1 if indicator.lower_is_better else -1
         members.sort(key=lambda m: (m.value is None, 0.0 if m.value is None else sign * m.value, m.name.lower(),
                                     m.community_id))
@@ -171,29 +173,40 @@ def describe(content: YearContent, indicator_id: str, holders: list[str]) -> Ind
     return Indicator(indicator_id, indicator_id, "percent", "higher_is_better", "", True)
 
 
-def member_value(content: YearContent, cid: str, s: dict[str, Any], o: dict[str, Any]) -> MemberValue:
+def member_value(cid: str, s: dict[str, Any], o: dict[str, Any], marks: BlankMarks) -> MemberValue:
     value = o.get("latest")
     year = o.get("latest_year")
-    mark = "" if value is not None else blank_mark(content.layout.outcomes_csv(cid), o["indicator_id"], year)
+    mark = "" if value is not None else marks.mark(cid, o["indicator_id"], year)
     return MemberValue(cid, str(s["name"]), str(s.get("state") or ""), None if value is None else float(value), mark,
                        None if year is None else int(year), o.get("latest_period_start"), o.get("trend"),
                        o.get("trend_reason"), o.get("change_pp"), o.get("change_pct"),
                        str(o.get("change_kind") or "points"), o.get("target") is not None, o.get("on_track"))
 
 
-def blank_mark(published: Path, indicator_id: str, year: Any) -> str:
-    """Why a latest value is blank, from the member's published outcomes CSV (`status` of the cell); read only
-    for the few blank rows, so the cost stays one small file per blank."""
-    if year is None:
-        return words.MISSING
+class BlankMarks:
+    """Why a latest value is blank: the `status` of the cell in the member's published outcomes CSV. A file
+    is read only for a member with a blank value, and once (its all-students statuses kept)."""
+
+    def __init__(self, layout: YearLayout):
+        self.layout = layout
+        self.statuses: dict[str, dict[tuple[str, str], str]] = {}
+
+    def mark(self, cid: str, indicator_id: str, year: Any) -> str:
+        if year is None:
+            return words.MISSING
+        if cid not in self.statuses:
+            self.statuses[cid] = all_students_statuses(self.layout.outcomes_csv(cid))
+        return words.CELL_MARKS.get(self.statuses[cid].get((indicator_id, str(year)), ""), words.MISSING)
+
+
+def all_students_statuses(published: Path) -> dict[tuple[str, str], str]:
+    """(indicator, year) -> status of the all-students cells of a published outcomes CSV (none: unreadable)."""
     try:
         with published.open(newline="", encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                if row.get("indicator_id") == indicator_id and row.get("group") == "all" and row.get("year") == str(year):
-                    return words.CELL_MARKS.get(row.get("status") or "", words.MISSING)
-    except OSError:
-        pass
-    return words.MISSING
+            return {(row["indicator_id"], row["year"]): row.get("status") or "" for row in csv.DictReader(f)
+                    if row.get("group") == "all" and row.get("indicator_id") and row.get("year")}
+    except (OSError, KeyError, csv.Error, UnicodeDecodeError):
+        return {}
 
 
 # -- words -----------------------------------------------------------------------------------------------
