@@ -359,7 +359,16 @@ class CommunityPage:
         else:  # values in their units ($52,000, 12.3 per 1,000); a change in points or relative (change_kind)
             view = with_units(view, units.tolist())
         table = html.table(view, "All students: baseline, latest, change, trend and target", classes="data outcomes")
-        return HTML(str(table + self.fallback_note()))
+        return HTML(str(table + self.fallback_note() + self.indicator_links()))
+
+    def indicator_links(self) -> Markup:
+        """A link per all-students indicator to the network's page of it (`indicators/<id>.html`, beside
+        `communities/` on both engines' sites)."""
+        names = {i["id"]: i["name"] for i in self.work["indicators"]}
+        shown = list(dict.fromkeys(o["indicator_id"] for o in self.scores["outcomes"] if o["group"] == "all"))
+        links = [Markup('<a href="../indicators/{}.html">{}</a>').format(i, names.get(i, i)) for i in shown]
+        return Markup('<p class="indicator-links">All members on each indicator: {}.</p>').format(
+            Markup(" · ").join(links)) if links else Markup("")
 
     def no_gap_note(self) -> Markup:
         """Why an indicator shown on the page has no gaps: its unit is not a percent or a rate."""

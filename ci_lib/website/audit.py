@@ -2,10 +2,11 @@
 
 Fails on: an image without alt text; markup from data that reached a page unescaped (inline scripts,
 event-handler attributes, javascript: URLs, raw user strings containing `<`); broken internal links;
-and any suppressed value present in pages, downloads or notebooks. Without counts it can only fail a single
-blank group beside a shown total; with the private inputs (`--data`) suppression is recomputed from the
-counts, and every partition-year whose known total minus its shown groups isolates 1 to min_cell - 1
-students fails (`scoring.suppression.exposures`), so the blanks are checked for completeness too.
+and any suppressed value present in pages (community pages' data tables, the indicator pages' rows),
+downloads or notebooks. Without counts it can only fail a single blank group beside a shown total; with the
+private inputs (`--data`) suppression is recomputed from the counts, and every partition-year whose known
+total minus its shown groups isolates 1 to min_cell - 1 students fails (`scoring.suppression.exposures`), so
+the blanks are checked for completeness too.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def audit_site(site: str | Path, data: str | Path | None = None, year: int | Non
     published = published_outcomes(site)
     check_derivable(audit, published, scores)
     check_blanks_everywhere(audit, site, published, scores)
+    check_indicator_pages(audit, site, published)
     if data is not None:
         check_against_private_inputs(audit, published, data, year, params_root)
     notebooks = site.parent / "communities"
@@ -163,6 +165,27 @@ def check_blanks_everywhere(audit: Audit, site: Path, published: pd.DataFrame, s
         page = site / "communities" / f"{cid}.html"
         if page.exists():
             check_page_tables(audit, page, cells, s)
+
+
+def check_indicator_pages(audit: Audit, site: Path, published: pd.DataFrame) -> None:
+    """The network's indicator pages show each member's latest all-students value: never one blank in its CSV."""
+    alls = published[(published["group"] == "all") & published["value"].isna()]
+    blank = set(zip(alls["community_id"], alls["indicator_id"], alls["year"].astype(int).astype(str), strict=True))
+    for page in sorted((site / "indicators").glob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for table in soup.select("table.indicator-members[data-indicator]"):
+            indicator = str(table["data-indicator"])
+            for row in table.select("tbody tr[data-community]"):
+                audit.count("indicator page rows checked")
+                value, year = row.select_one("td.value"), row.select_one("td.year")
+                if value is None or year is None:
+                    audit.fail(page, f"indicator row without a value or year cell: {str(row)[:80]}")
+                    continue
+                shown_year = year.get_text(strip=True).rsplit("-", 1)[-1]  # 2019-2023: a period ending in 2023
+                if (str(row["data-community"]), indicator, shown_year) in blank and (
+                        re.search(r"\d", value.get_text()) or str(value.get("data-sort-value") or "")):
+                    audit.fail(page, f"suppressed {indicator}/all/{shown_year} of {row['data-community']} shown as "
+                               f"{value.get_text(strip=True)}")
 
 
 def check_page_tables(audit: Audit, page: Path, blanks: pd.DataFrame, scores: dict) -> None:

@@ -18,6 +18,7 @@ from ci_lib.atomic import write_if_changed, write_text
 from ci_lib.errors import KitError
 from ci_lib.layout import YearLayout
 from ci_lib.website.content import YearContent
+from ci_lib.website.indicators import page_keys as indicator_page_keys
 from ci_lib.website.quarto import quarto_available, render_quarto, write_project
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ def chrome_key(content: YearContent, engine: str) -> str:
 def page_keys(content: YearContent, engine: str) -> dict[str, str]:
     """A key per page: the chrome key plus the cache key of the notebook(s) the page shows.
 
+    Indicator pages depend on what they show of the members' published scores (`ci_lib.website.indicators`).
     The pages that list every community (and its notices: not published, published without its local section)
     depend on every notebook's entry, local sections included, and on its status as well as its key: a notebook
     that failed, then ran with the same inputs, changes the listing only by its status.
@@ -80,6 +82,7 @@ def page_keys(content: YearContent, engine: str) -> dict[str, str]:
                                                  notebooks.get(f"{cid}:local", {}).get("cache_key", ""),
                                                  notebooks.get(f"{cid}:local", {}).get("status", ""))
                  for cid in content.scores})
+    keys.update(indicator_page_keys(content, key))  # what they show, hashed: any member's scores, nothing else
     return keys
 
 

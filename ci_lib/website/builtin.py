@@ -7,6 +7,7 @@ into one shared page template and stylesheet; the listing gets client-side searc
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +22,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from ci_lib import vocabulary
 from ci_lib.atomic import write_text
 from ci_lib.layout import YearLayout
+from ci_lib.website import indicators
 from ci_lib.website.content import NAV, YearContent
 
 HERE = Path(__file__).parent
@@ -131,10 +133,12 @@ class BuiltinSite:
             if due(path):
                 self.page(path, s["name"], self.notebook_body(year.notebook(cid)))
             pages.append(path)
-        published = {f"{cid}.html" for cid in c.scores}
-        for old in (self.out / "communities").glob("*.html"):
-            if old.name not in published:
-                old.unlink()
+        pages += self.indicator_pages(due)
+        for folder in ("communities", "indicators"):
+            published = {page for page in pages if page.startswith(f"{folder}/")}
+            for old in (self.out / folder).glob("*.html"):
+                if f"{folder}/{old.name}" not in published:
+                    old.unlink()
         for folder, source in (("data", year.outcomes_csv), ("scores", year.scores_file)):
             target = self.out / folder
             target.mkdir(exist_ok=True)
@@ -143,6 +147,18 @@ class BuiltinSite:
         write_text(self.out / "downloads" / "scores.csv", c.scores_csv())
         shutil.copyfile(year.manifest, self.out / "manifest.json")
         return pages
+
+    def indicator_pages(self, due: Callable[[str], bool]) -> list[str]:
+        """The index of indicators and each indicator's pages across the network (`ci_lib.website.indicators`)."""
+        c = self.content
+        if due(indicators.INDEX):
+            self.page(indicators.INDEX, "Indicators", indicators.index_html(c))
+        written = [indicators.INDEX]
+        for path, title, view, number in indicators.pages(c):
+            if due(path):
+                self.page(path, title, indicators.page_html(view, number), scripts=(indicators.SCRIPT,))
+            written.append(path)
+        return written
 
     def listing_html(self) -> Markup:
         entries = self.content.listing()

@@ -6,18 +6,22 @@ Markdown with mistune (nbconvert's own Markdown engine), so both engines publish
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ci_lib import vocabulary
 from ci_lib.escape import csv_cell, markdown_code, markdown_text
 from ci_lib.inputs.rubric import Rubric, load_rubric
 from ci_lib.layout import YearLayout
 
-NAV = [("index.html", "Overview"), ("communities.html", "Communities"), ("methods.html", "Methods"),
-       ("downloads.html", "Downloads")]
+if TYPE_CHECKING:
+    from ci_lib.website.indicators import IndicatorView
+
+NAV = [("index.html", "Overview"), ("communities.html", "Communities"), ("indicators.html", "Indicators"),
+       ("methods.html", "Methods"), ("downloads.html", "Downloads")]
 
 
 # Every text written into the Markdown of these pages goes through one of these two (see `ci_lib.escape`).
@@ -65,6 +69,14 @@ class YearContent:
     @property
     def title(self) -> str:
         return str(self.manifest.get("title") or f"Assessment {self.year}")
+
+    @functools.cached_property
+    def indicator_views(self) -> list[IndicatorView]:
+        """Each indicator across the published members (`ci_lib.website.indicators`), built once per render:
+        the page keys and the pages read the same views."""
+        from ci_lib.website.indicators import network_indicators
+
+        return network_indicators(self)
 
     def gateway_label(self, gateway: str | None) -> str:
         return self.rubric.gateway_label(gateway) if gateway else vocabulary.NO_GATEWAY

@@ -3,10 +3,11 @@
 The project lives in `reports/<year>/_quarto/`, apart from the published `_site/` (an old site inside the
 project was copied into the new one by Quarto's resource globs). It holds the project file (the repository's
 `_quarto.yml` with title, years menu and page list filled in), the theme (Bootstrap's default plus the
-content rules of the built-in stylesheet), the listing, Methods and Downloads pages as `.qmd`, the data files
-the site publishes, and a copy of each executed notebook whose HTML outputs are raw HTML blocks: Quarto loads
-RequireJS and jQuery from a CDN for any page with a `text/html` or JavaScript output. Community notebooks carry
-their front matter in a first raw cell (title, description, categories for the listing's filter).
+content rules of the built-in stylesheet), the listing, indicator, Methods and Downloads pages as `.qmd` (the
+indicator pages with their sort script), the data files the site publishes, and a copy of each executed
+notebook whose HTML outputs are raw HTML blocks: Quarto loads RequireJS and jQuery from a CDN for any page with
+a `text/html` or JavaScript output. Community notebooks carry their front matter in a first raw cell (title,
+description, categories for the listing's filter).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ci_lib.atomic import write_if_changed
 from ci_lib.errors import KitError
 from ci_lib.escape import markdown_text, yaml_scalar
 from ci_lib.layout import YearLayout
+from ci_lib.website import indicators
 from ci_lib.website.content import YearContent
 
 DEFAULT_PROJECT = Path(__file__).resolve().parents[2] / "_quarto.yml"
@@ -86,7 +88,26 @@ def project_config(content: YearContent, template: Path | None = None) -> dict[s
 def page_sources(content: YearContent) -> list[str]:
     index = ["index.ipynb"] if content.layout.network_notebook.exists() else []
     return [*index, "communities.qmd", *[f"communities/{cid}.ipynb" for cid in sorted(content.scores)],
-            "methods.qmd", "downloads.qmd"]
+            *indicator_sources(content), "methods.qmd", "downloads.qmd"]
+
+
+def indicator_sources(content: YearContent) -> list[str]:
+    """The index of indicators and every indicator page (`ci_lib.website.indicators`) as `.qmd` sources."""
+    return [qmd(indicators.INDEX), *[qmd(path) for path, *_ in indicators.pages(content)]]
+
+
+def qmd(page: str) -> str:
+    return page.removesuffix(".html") + ".qmd"
+
+
+def indicator_files(content: YearContent) -> dict[str, str]:
+    """The indicator pages' `.qmd` text (their HTML as a raw block, with the sort script) and the script."""
+    script = f'<script src="../assets/{indicators.SCRIPT}"></script>'
+    files = {qmd(indicators.INDEX): qmd_page("Indicators", raw_html_block(indicators.index_html(content))),
+             f"assets/{indicators.SCRIPT}": (ASSETS / indicators.SCRIPT).read_text(encoding="utf-8")}
+    for path, title, view, number in indicators.pages(content):
+        files[qmd(path)] = qmd_page(title, raw_html_block(f"{indicators.page_html(view, number)}\n{script}"))
+    return files
 
 
 def shared_css() -> str:
@@ -150,9 +171,13 @@ def write_project(content: YearContent, template: Path | None = None) -> list[Pa
         "communities.qmd": LISTING_QMD,
         "methods.qmd": qmd_page("Methods", content.methods_markdown()),
         "downloads.qmd": qmd_page("Downloads", content.downloads_markdown()),
+        **indicator_files(content),
     }
     for name, text in files.items():
         write_if_changed(pd / name, text.encode("utf-8"))
+    for old in (pd / "indicators").glob("*.qmd"):  # an indicator no longer reported, or fewer pages of members
+        if f"indicators/{old.name}" not in files:
+            old.unlink()
     return [pd / name for name in files]
 
 
@@ -185,11 +210,13 @@ def quarto_available() -> bool:
 
 
 def sources_for_pages(content: YearContent, pages: set[str]) -> list[str]:
-    """The `quarto render` inputs for the changed output pages, plus every page that is not a community's
-    (overview, listing, Methods, Downloads, indicator pages): they summarise the communities."""
+    """The `quarto render` inputs for the changed output pages, plus the overview, listing, Methods and
+    Downloads: they summarise the communities. Indicator pages only when they changed: their keys hash exactly
+    what they show (`ci_lib.website.indicators.page_keys`), and at thousands of members they are many."""
     sources = page_sources(content)
     out = {s: s.rsplit(".", 1)[0] + ".html" for s in sources}
-    return [s for s in sources if out[s] in pages or not s.startswith("communities/")]
+    per_page = set(indicator_sources(content))
+    return [s for s in sources if out[s] in pages or not (s.startswith("communities/") or s in per_page)]
 
 
 def render_quarto(content: YearContent, out: Path, pages: set[str] | None = None) -> dict[str, Any]:

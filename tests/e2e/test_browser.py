@@ -36,7 +36,7 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync"]
-NAV = ["Overview", "Communities", "Methods", "Downloads"]
+NAV = ["Overview", "Communities", "Indicators", "Methods", "Downloads"]
 CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json"}
 
 

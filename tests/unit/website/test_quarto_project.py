@@ -31,7 +31,7 @@ def test_repository_quarto_project_is_a_website_that_never_executes():
     assert config["format"]["html"]["echo"] is False
     assert config["website"]["search"] is True
     texts = [item["text"] for item in config["website"]["navbar"]["left"]]
-    assert texts == ["Overview", "Communities", "Methods", "Downloads"]
+    assert texts == ["Overview", "Communities", "Indicators", "Methods", "Downloads"]
 
 
 def test_year_project_pages_and_front_matter(small_run):
