@@ -404,7 +404,7 @@ class CommunityPage:
     def median_note(self, rows: pd.DataFrame) -> Markup:
         """The gaps against the network's medians in one sentence: how many are wider, how many narrower."""
         pairs = [(g, m) for g, m in zip(rows["gap_latest_pp"], rows["network median (pp)"], strict=True)
-                 if m is not None and g is not None and not pd.isna(g)]
+                 if not pd.isna(m) and not pd.isna(g)]
         if not pairs:
             return Markup('<p class="network-median">No network median to compare with: no other member publishes '
                           "a gap for the same indicator, group and reference.</p>")

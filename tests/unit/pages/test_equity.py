@@ -141,3 +141,25 @@ def test_a_page_without_network_medians_says_there_is_none_to_compare_with():
     page = community([])
     assert column(page, "network median (pp)") == ["–"]
     assert "No network median to compare with" in text(page.disparities())
+
+
+def test_on_the_quarto_build_the_equity_outputs_are_raw_html_blocks():
+    """Quarto renders the notebook with each HTML output as raw HTML (`plain_html_notebook`): the section's
+    tables and links reach the page as they are, with no script."""
+    import json
+
+    from ci_lib.website.quarto import plain_html_notebook
+
+    page = network()
+    outputs = [page.equity(), page.widened_gaps(), community([median("reading", "black", 4.0)]).disparities()]
+    nb = {"cells": [{"cell_type": "code", "source": "", "metadata": {}, "execution_count": 1,
+                     "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                                  "data": {"text/html": o.data, "text/plain": "<IPython.core.display.HTML object>"}}]}
+                    for o in outputs], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    staged = json.loads(plain_html_notebook(json.dumps(nb).encode()))
+    blocks = [c["outputs"][0]["data"]["text/markdown"] for c in staged["cells"]]
+    assert all(list(c["outputs"][0]["data"]) == ["text/markdown"] for c in staged["cells"])
+    for block, output in zip(blocks, outputs, strict=True):
+        assert block.startswith("```{=html}\n") and output.data.rstrip() in block and "<script" not in block
+    assert 'class="data equity-shares"' in blocks[0] and 'href="communities/a.html"' in blocks[1]
+    assert "network median (pp)" in blocks[2]
