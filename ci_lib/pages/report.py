@@ -663,18 +663,17 @@ class NetworkPage:
             closing=frame["closing"].astype(bool))
 
     def equity_shares(self) -> pd.DataFrame:
-        """Per family (all its groups, then each group): members with a measured gap, gaps measured, closing."""
+        """Per family (all its groups, where it has more than one, then each group): members with a measured gap,
+        gaps measured, gaps closing and their share."""
         frame = self.gap_frame.sort_values(["family_order", "group_order"], kind="stable")
         out = []
         for _, family in frame.groupby("family_order", sort=True):
-            parts = [(ALL_GROUPS, family), *((g, rows) for g, rows in family.groupby("group_label", sort=False))]
-            for group, rows in parts:
+            groups = list(family.groupby("group_label", sort=False))
+            for group, rows in [(ALL_GROUPS, family)] * (len(groups) > 1) + groups:
                 out.append({"family": family["family_label"].iloc[0], "group": group,
-                            "members with a measured gap": rows["community_id"].nunique(),
-                            "gaps measured": len(rows), "closing": int(rows["closing"].sum()),
-                            "share closing": words.share(rows["closing"].mean())})
-        return pd.DataFrame(out, columns=["family", "group", "members with a measured gap", "gaps measured",
-                                          "closing", "share closing"])
+                            "members": rows["community_id"].nunique(), "gaps": len(rows),
+                            "closing": int(rows["closing"].sum()), "share closing": words.share(rows["closing"].mean())})
+        return pd.DataFrame(out, columns=["family", "group", "members", "gaps", "closing", "share closing"])
 
     def equity(self) -> HTML:
         """The share of gaps closing per family and group across the network, from every member's published gaps."""
@@ -688,7 +687,9 @@ class NetworkPage:
                        "member; only published gaps count (a gap suppressed for privacy is left out, and local "
                        "indicators are not compared across members).</p>").format(
             closing=int(frame["closing"].sum()), n=len(frame), share=words.share(frame["closing"].mean()))
-        return HTML(str(intro + html.table(shares, "Gaps closing by comparison family and group, across the network",
+        return HTML(str(intro + html.table(shares, "Gaps closing by comparison family and group, across the network "
+                                                   "(members: those with a measured gap for the group; gaps: measured "
+                                                   "gaps, one per member and indicator)",
                                            classes="data equity-shares", index=False)))
 
     def widened(self) -> pd.DataFrame:
