@@ -397,9 +397,10 @@ class CommunityPage:
                                    classes="data disparities") + self.median_note(rows) + self.no_gap_note()))
 
     def network_medians(self) -> dict[tuple[str, str, str], float]:
-        """The network's median latest gap for each of this page's gaps (computed by the pipeline, `prepare`)."""
+        """The network's median latest gap for each of this page's gaps (computed by the pipeline, `prepare`);
+        none where this community is the only member with the gap (its own value is no comparison)."""
         return {(m["indicator_id"], m["group"], m["reference_group"]): m["median_gap_pp"]
-                for m in self.work.get("network_gaps") or []}
+                for m in self.work.get("network_gaps") or [] if m["members"] > 1}
 
     def median_note(self, rows: pd.DataFrame) -> Markup:
         """The gaps against the network's medians in one sentence: how many are wider, how many narrower."""
@@ -407,7 +408,8 @@ class CommunityPage:
                  if not pd.isna(m) and not pd.isna(g)]
         if not pairs:
             return Markup('<p class="network-median">No network median to compare with: no other member publishes '
-                          "a gap for the same indicator, group and reference.</p>")
+                          "a latest gap for the same indicator, group and reference (local indicators are not "
+                          "compared across members).</p>")
         wider, narrower = sum(g > m for g, m in pairs), sum(g < m for g, m in pairs)
         return Markup('<p class="network-median">Network median: the median of the latest published gaps of every '
                       "member for the same indicator, group and reference (gaps suppressed for privacy are left "

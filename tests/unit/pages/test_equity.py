@@ -140,6 +140,8 @@ def test_a_page_without_network_medians_says_there_is_none_to_compare_with():
     page = community([])
     assert column(page, "network median (pp)") == ["–"]
     assert "No network median to compare with" in text(page.disparities())
+    alone = community([median("reading", "black", -1.0, members=1)])  # its own gap only: no comparison
+    assert column(alone, "network median (pp)") == ["–"]
 
 
 def test_on_the_quarto_build_the_equity_outputs_are_raw_html_blocks():
