@@ -24,6 +24,18 @@ network = NetworkPage.load(report_dir, year)
 network.headline()
 
 # %% [markdown]
+# ## Equity across the network
+
+# %%
+network.equity()
+
+# %% [markdown]
+# ### Gaps that widened
+
+# %%
+network.widened_gaps()
+
+# %% [markdown]
 # ## Gateways reached
 
 # %%

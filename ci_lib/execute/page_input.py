@@ -76,6 +76,17 @@ class PlausibilityNote(TypedDict):
     text: str
 
 
+class MedianGap(TypedDict):
+    """The network's median of its members' latest published gaps (never a suppressed one) for one indicator,
+    group and reference group, rounded to 0.1 pp; `members`: how many gaps it is the median of."""
+
+    indicator_id: str
+    group: str
+    reference_group: str
+    median_gap_pp: float
+    members: int
+
+
 class CommunityInput(TypedDict):
     """`_work/<community_id>.json`: everything a community page shows, already suppressed."""
 
@@ -95,6 +106,7 @@ class CommunityInput(TypedDict):
     narrative: str | None
     narratives: dict[str, str]
     plausibility: list[PlausibilityNote]  # the data notes' plausibility warnings, in file order
+    network_gaps: list[MedianGap]  # the network's median of each of this community's published gaps
 
 
 class Member(TypedDict):
@@ -112,6 +124,23 @@ class NetworkOutcome(TypedDict):
     indicator_id: str
     year: int
     value: float
+
+
+class NetworkGap(TypedDict):
+    """A member's measured gap (its trend known, `closing` true or false) as its page publishes it: never a
+    suppressed one, and only on the network's own indicators (a local indicator is one member's)."""
+
+    community_id: str
+    indicator_id: str
+    family: str
+    group: str
+    reference_group: str
+    baseline_year: int | None
+    latest_year: int | None
+    gap_baseline_pp: float | None
+    gap_latest_pp: float | None
+    gap_trend: str
+    closing: bool
 
 
 class PreviousYear(TypedDict):
@@ -134,6 +163,7 @@ class NetworkInput(TypedDict):
     previous: PreviousYear | None
     gateway_order: list[str]
     proof_point_gateways: list[str]
+    gaps: list[NetworkGap]  # the equity view: every member's measured, published gap
 
 
 class PageInputError(KitError, ValueError):

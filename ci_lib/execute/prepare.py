@@ -7,6 +7,7 @@ no notebook re-reads the network's files and nothing private can reach an execut
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any, cast
 
@@ -18,7 +19,9 @@ from ci_lib.execute.page_input import (
     CommunityInfo,
     CommunityInput,
     Indicator,
+    MedianGap,
     Member,
+    NetworkGap,
     NetworkInfo,
     NetworkInput,
     OutcomeRow,
@@ -84,6 +87,40 @@ def plausibility_notes(data: NetworkData, scores: NetworkScores,
     return notes
 
 
+GapKey = tuple[str, str, str]  # indicator, group, reference group: gaps that measure the same thing
+
+
+def published_gaps(scores: NetworkScores, shared: set[str]) -> list[dict[str, Any]]:
+    """Every member's gaps as its page shows them (a suppressed one never), on the network's `shared`
+    indicators only (a local indicator is one member's own, not comparable across the network)."""
+    return [{"community_id": cid, **row} for cid, s in scores.scores.items() for row in s["disparities"]
+            if not row.get("suppressed") and row["indicator_id"] in shared]
+
+
+def median_gaps(gaps: list[dict[str, Any]]) -> dict[GapKey, MedianGap]:
+    """The median of the members' latest published gaps per indicator, group and reference, rounded to 0.1 pp
+    (the gaps' own precision), so that float noise never changes a page input."""
+    latest: dict[GapKey, list[float]] = {}
+    for row in gaps:
+        if row["gap_latest_pp"] is not None:
+            key = (row["indicator_id"], row["group"], row["reference_group"])
+            latest.setdefault(key, []).append(float(row["gap_latest_pp"]))
+    return {key: {"indicator_id": key[0], "group": key[1], "reference_group": key[2],
+                  "median_gap_pp": round(statistics.median(values), 1) + 0.0, "members": len(values)}
+            for key, values in sorted(latest.items())}
+
+
+def measured_gaps(gaps: list[dict[str, Any]]) -> list[NetworkGap]:
+    """The network page's equity view: the published gaps whose trend is known (closing or not)."""
+    return [cast(NetworkGap, {k: row[k] for k in NetworkGap.__annotations__}) for row in gaps
+            if row["closing"] is not None]
+
+
+def gap_keys(rows: list[dict[str, Any]]) -> list[GapKey]:
+    """A community's published gaps, as the keys of their network medians."""
+    return [(r["indicator_id"], r["group"], r["reference_group"]) for r in rows if not r.get("suppressed")]
+
+
 def dumps(data: Any) -> bytes:
     return (json.dumps(data, indent=None, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
@@ -133,6 +170,8 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
     empty = public.iloc[0:0]
     written: dict[str, bytes] = {}
     plausibility = plausibility_notes(data, scores, lab)
+    gaps = published_gaps(scores, {i["id"] for i in inds if not i["local"]})
+    medians = median_gaps(gaps)
     for cid, s in scores.scores.items():
         row = communities.loc[cid]
         effective = params.rules_for(scores.rubric, cid)[0] if params else scores.rubric.rules
@@ -157,6 +196,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
             "narrative": None if narrative is None else str(narrative),
             "narratives": narratives(params, cid, {i["id"] for i in shown}),
             "plausibility": plausibility.get(cid, []),
+            "network_gaps": [medians[key] for key in gap_keys(s["disparities"]) if key in medians],
         }
         payload = dumps(work)
         write_if_changed(layout.page_input(cid), payload)
@@ -179,6 +219,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         if previous else None,
         "gateway_order": scores.rubric.gateway_ids,
         "proof_point_gateways": pp_gateways,
+        "gaps": measured_gaps(gaps),
     }
     payload = dumps(network)
     write_if_changed(layout.network_input, payload)

@@ -31,6 +31,7 @@ from ci_lib.pages import plots
 Rows = list[dict[str, Any]]
 SELF_RATED_MARK = "≠"  # in a benchmark's status: the self-rating differs from the reviewed one
 LINK_SCHEMES = re.compile(r"(?i)^(https?|mailto):")
+ALL_GROUPS = "All groups"  # a family's own row in the network's equity table, before each of its groups
 
 
 def work_path(report_dir: str | Path, community_id: str) -> Path:
@@ -386,6 +387,9 @@ class CommunityPage:
             return HTML("<p>No disparity gaps could be measured.</p>" + str(self.no_gap_note()))
         names = {i["id"]: i["name"] for i in self.work["indicators"]}
         rows = rows[~rows["suppressed"]].copy()
+        medians = self.network_medians()
+        keys = zip(rows["indicator_id"], rows["group"], rows["reference_group"], strict=True)
+        rows["network median (pp)"] = [medians.get(key) for key in keys]
         rows["indicator"] = rows["indicator_id"].map(names)
         rows["family"] = rows["family"].map(lambda f: self.label("families", f)) if "family" in rows else words.MISSING
         rows["group"] = rows["group"].map(lambda g: self.label("groups", g))
@@ -394,12 +398,35 @@ class CommunityPage:
         closing = rows["closing"] if "closing" in rows else pd.Series(None, index=rows.index, dtype=object)
         rows["closing"] = [words.flag(words.CLOSING, None if v is None or pd.isna(v) else bool(v)) for v in closing]
         view = rows.set_index("indicator")[["family", "group", "reference", "gap_baseline_pp", "gap_latest_pp",
-                                            "gap_change_pp", "gap trend", "closing"]]
+                                            "network median (pp)", "gap_change_pp", "gap trend", "closing"]]
         view = view.rename(columns={"gap_baseline_pp": "gap at baseline (pp)", "gap_latest_pp": "gap latest (pp)",
                                     "gap_change_pp": "change (pp)"})
         return HTML(str(html.table(view, "Disparity gaps (percentage points; positive = group behind the reference; "
                                          "each group is compared with its family's reference)",
-                                   classes="data disparities") + self.no_gap_note()))
+                                   classes="data disparities") + self.median_note(rows) + self.no_gap_note()))
+
+    def network_medians(self) -> dict[tuple[str, str, str], float]:
+        """The network's median latest gap for each of this page's gaps (computed by the pipeline, `prepare`);
+        none where this community is the only member with the gap (its own value is no comparison)."""
+        return {(m["indicator_id"], m["group"], m["reference_group"]): m["median_gap_pp"]
+                for m in self.work.get("network_gaps") or [] if m["members"] > 1}
+
+    def median_note(self, rows: pd.DataFrame) -> Markup:
+        """The gaps against the network's medians in one sentence: how many are wider, how many narrower."""
+        pairs = [(g, m) for g, m in zip(rows["gap_latest_pp"], rows["network median (pp)"], strict=True)
+                 if not pd.isna(m) and not pd.isna(g)]
+        if not pairs:
+            return Markup('<p class="network-median">No network median to compare with: no other member publishes '
+                          "a latest gap for the same indicator, group and reference (local indicators are not "
+                          "compared across members).</p>")
+        wider, narrower = sum(g > m for g, m in pairs), sum(g < m for g, m in pairs)
+        return Markup('<p class="network-median">Network median: the median of the latest published gaps of every '
+                      "member for the same indicator, group and reference (gaps suppressed for privacy are left "
+                      "out). Of this community's {n} latest gaps with a network median, {wider} {verb} larger than "
+                      "the median (the group further behind than in the typical member), {narrower} smaller and "
+                      "{same} the same.</p>").format(
+            n=len(pairs), wider=wider, verb="is" if wider == 1 else "are", narrower=narrower,
+            same=len(pairs) - wider - narrower)
 
     def notes(self) -> HTML:
         s = self.scores
@@ -624,6 +651,97 @@ class NetworkPage:
         frame = rows.reset_index()
         return HTML(str(html.table(frame, "Members", classes="data members", index=False,
                                    cells={"member": lambda v: Markup('<a href="communities/{}.html">{}</a>').format(*v)})))
+
+    # -- equity across the network (the members' measured, published gaps: `prepare.measured_gaps`) ---------
+    @functools.cached_property
+    def gap_frame(self) -> pd.DataFrame:
+        """One row per measured gap, with the readable words of its member, indicator, family and groups."""
+        columns = ["community_id", "indicator_id", "family", "group", "reference_group", "baseline_year",
+                   "latest_year", "gap_baseline_pp", "gap_latest_pp", "gap_trend", "closing"]
+        rows = [g for g in self.work.get("gaps") or [] if not g.get("suppressed") and g.get("closing") is not None]
+        frame = pd.DataFrame(rows, columns=columns)
+        labels = self.work["labels"]
+        names = {m["community_id"]: m["name"] for m in self.work["members"]}
+        families, groups = list(labels.get("families", {})), list(labels.get("groups", {}))
+        return frame.assign(
+            name=frame["community_id"].map(names), indicator=frame["indicator_id"].map(
+                lambda i: self.work["indicator_names"].get(i, i)),
+            family_label=frame["family"].map(lambda f: labels.get("families", {}).get(f, f)),
+            group_label=frame["group"].map(lambda g: labels["groups"].get(g, g)),
+            reference_label=frame["reference_group"].map(lambda g: labels["groups"].get(g, g)),
+            family_order=frame["family"].map(lambda f: families.index(f) if f in families else len(families)),
+            group_order=frame["group"].map(lambda g: groups.index(g) if g in groups else len(groups)),
+            closing=frame["closing"].astype(bool))
+
+    def equity_shares(self) -> pd.DataFrame:
+        """Per family (all its groups, where it has more than one, then each group): members with a measured gap,
+        gaps measured, gaps closing and their share."""
+        frame = self.gap_frame.sort_values(["family_order", "group_order"], kind="stable")
+        out = []
+        for _, family in frame.groupby("family_order", sort=True):
+            groups = list(family.groupby("group_label", sort=False))
+            for group, rows in [(ALL_GROUPS, family)] * (len(groups) > 1) + groups:
+                out.append({"family": family["family_label"].iloc[0], "group": group,
+                            "members": rows["community_id"].nunique(), "gaps": len(rows),
+                            "closing": int(rows["closing"].sum()), "share closing": words.share(rows["closing"].mean())})
+        return pd.DataFrame(out, columns=["family", "group", "members", "gaps", "closing", "share closing"])
+
+    def equity(self) -> HTML:
+        """The share of gaps closing per family and group across the network, from every member's published gaps."""
+        frame, shares = self.gap_frame, self.equity_shares()
+        if frame.empty:
+            return HTML('<p class="equity">No member has a measured disparity gap yet: a gap\'s trend needs a '
+                        "published baseline and a later year for the group and its reference.</p>")
+        intro = Markup('<p class="equity">Across the network, <strong>{closing} of {n}</strong> measured disparity '
+                       "gaps are closing ({share}): narrowing, or reversed (the group caught up). Each gap compares "
+                       "a group with its family's reference group on one of the network's indicators, in one "
+                       "member; only published gaps count (a gap suppressed for privacy is left out, and local "
+                       "indicators are not compared across members).</p>").format(
+            closing=int(frame["closing"].sum()), n=len(frame), share=words.share(frame["closing"].mean()))
+        return HTML(str(intro + html.table(shares, "Gaps closing by comparison family and group, across the network "
+                                                   "(members: those with a measured gap for the group; gaps: measured "
+                                                   "gaps, one per member and indicator)",
+                                           classes="data equity-shares", index=False)))
+
+    def widened(self) -> pd.DataFrame:
+        """The members' gaps that widened (the group further behind), the largest widening first."""
+        frame = self.gap_frame
+        frame = frame[(frame["gap_trend"] == "widening") & ~frame["closing"]]
+        change = (frame["gap_latest_pp"].astype(float) - frame["gap_baseline_pp"].astype(float)).round(1)
+        return frame.assign(change=change).sort_values(["change", "name", "indicator", "group_order"],
+                                                       ascending=[False, True, True, True], kind="stable")
+
+    def widened_gaps(self) -> HTML:
+        """The members whose gaps widened: the largest widening of each member, then every widened gap."""
+        rows = self.widened()
+        if rows.empty:
+            return HTML('<p class="widened">No measured gap widened.</p>')
+
+        def gap(r: Any) -> str:
+            return (f"{html.fmt(r.gap_baseline_pp)} ({html.fmt(r.baseline_year)}) → "
+                    f"{html.fmt(r.gap_latest_pp)} ({html.fmt(r.latest_year)})")
+
+        def view(frame: pd.DataFrame) -> pd.DataFrame:
+            return pd.DataFrame({"member": list(zip(frame["community_id"], frame["name"], strict=True)),
+                                 "indicator": frame["indicator"].to_numpy(),
+                                 "group": [f"{g} vs {r}" for g, r in zip(frame["group_label"], frame["reference_label"],
+                                                                         strict=True)],
+                                 "gap (pp), baseline → latest": [gap(r) for r in frame.itertuples()],
+                                 "change (pp)": [words.signed(v) for v in frame["change"]]})
+
+        link: dict[str, object] = {"member": lambda v: Markup('<a href="communities/{}.html">{}</a>').format(*v)}
+        members = self.work["members"]
+        largest = rows.drop_duplicates("community_id")
+        intro = Markup('<p class="widened">{n} measured gap{s} widened, in <strong>{m} of {total}</strong> members '
+                       "(the group further behind its reference than at the baseline). The largest widening of each "
+                       "member:</p>").format(n=len(rows), s="" if len(rows) == 1 else "s",
+                                             m=rows["community_id"].nunique(), total=len(members))
+        every = Markup('<details class="widened-all"><summary>Every widened gap ({})</summary>{}</details>').format(
+            len(rows), html.table(view(rows.sort_values(["name", "indicator", "family_order", "group_order"],
+                                                          kind="stable")),
+                                  "Every widened gap, by member", classes="data widened-gaps", index=False, cells=link))
+        return HTML(str(intro + html.table(view(largest), "Largest widening of each member", classes="data widened",
+                                           index=False, cells=link) + every))
 
 
 def avg(values: list[float | None]) -> float | None:
