@@ -90,12 +90,13 @@ def page_sources(content: YearContent) -> list[str]:
 
 
 def shared_css() -> str:
-    """The content rules of the built-in stylesheet (between its `shared: begin` and `shared: end` comments)."""
+    """The content rules of the built-in stylesheet: every block between a `shared: begin` and a `shared: end`
+    comment, in order (the print rules are a block at the end, after the built-in site's own rules they override)."""
     css = (ASSETS / "site.css").read_text(encoding="utf-8")
-    found = re.search(r"/\* shared: begin.*?\*/\n(.*?)/\* shared: end \*/", css, re.S)
-    if found is None:
+    found = re.findall(r"/\* shared: begin.*?\*/\n(.*?)/\* shared: end \*/", css, re.S)
+    if not found:
         raise KitError(f"{ASSETS / 'site.css'}: the shared block (/* shared: begin ... */ ... /* shared: end */) is missing")
-    return found.group(1)
+    return "".join(found)
 
 
 def theme_scss() -> str:
