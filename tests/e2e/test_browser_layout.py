@@ -70,7 +70,7 @@ CUE = """table => {
   return {framed: !!frame && !!scroller && scroller.getAttribute('role') === 'region' && scroller.tabIndex === 0,
           overflows: scroller.scrollWidth > scroller.clientWidth,
           hint: hint && hint.classList.contains('scroll-hint') ? hint.textContent.trim() : null,
-          hintShown: !!hint && !hint.hidden && hint.getBoundingClientRect().height > 0,
+          hintShown: !!hint && hint.checkVisibility(),
           rightShadow: after ? Number(after.opacity) : 0, leftShadow: before ? Number(before.opacity) : 0};
 }"""
 

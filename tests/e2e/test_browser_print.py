@@ -79,6 +79,7 @@ def test_print_media_shows_the_profile_and_leaves_out_the_rest(browser, site):
     with tab_at(browser, site.base, 794, 1123) as tab:
         for cid in printed(site):
             scores = site.scores[cid]
+            tab.page.emulate_media(media="screen")
             page = tab.open(site.year_base + f"communities/{cid}.html")
             page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")  # opened ones too
             assert shown(page, "table.benchmarks") == 1 and shown(page, "header.site") == 1  # on screen
