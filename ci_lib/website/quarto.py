@@ -3,10 +3,11 @@
 The project lives in `reports/<year>/_quarto/`, apart from the published `_site/` (an old site inside the
 project was copied into the new one by Quarto's resource globs). It holds the project file (the repository's
 `_quarto.yml` with title, years menu and page list filled in), the theme (Bootstrap's default plus the
-content rules of the built-in stylesheet), the listing, Methods and Downloads pages as `.qmd`, the data files
-the site publishes, and a copy of each executed notebook whose HTML outputs are raw HTML blocks: Quarto loads
-RequireJS and jQuery from a CDN for any page with a `text/html` or JavaScript output. Community notebooks carry
-their front matter in a first raw cell (title, description, categories for the listing's filter).
+content and print rules of the built-in stylesheet), the built-in site's page scripts (inline), the listing,
+Methods and Downloads pages as `.qmd`, the data files the site publishes, and a copy of each executed notebook
+whose HTML outputs are raw HTML blocks: Quarto loads RequireJS and jQuery from a CDN for any page with a
+`text/html` or JavaScript output. Community notebooks carry their front matter in a first raw cell (title,
+description, categories for the listing's filter).
 """
 
 from __future__ import annotations
