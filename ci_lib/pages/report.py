@@ -479,7 +479,7 @@ class CommunityPage:
         """Links to this community's pages in earlier published years (same reports tree)."""
         years = self.work.get("earlier_pages") or []
         if not years:
-            return HTML("<p>This is the first published assessment of this community.</p>")
+            return HTML('<p class="earlier-years">This is the first published assessment of this community.</p>')
         links = html.join(Markup('<li><a href="../../../{0}/_site/communities/{1}.html">{0}</a></li>').format(y, self.cid)
                           for y in years)
         return HTML(str(Markup('<ul class="earlier-years">{}</ul>').format(links)))

@@ -1,5 +1,7 @@
 // Wide tables scroll inside their own labelled, keyboard-focusable region instead of widening the page
 // (WCAG 1.4.10 reflow; a focusable scroller so keyboard users can scroll it in every browser). No network.
+// A table wider than its region says so: a "Scroll sideways" hint above it and a shadow on each edge that
+// hides columns, kept up to date as the window is resized, a data table is opened or the region is scrolled.
 (function () {
   function label(table) {
     const caption = table.querySelector("caption");
@@ -12,14 +14,56 @@
     }
     return "Table";
   }
+
+  function update(frame, scroller, hint) {
+    const hidden = scroller.scrollWidth - scroller.clientWidth;
+    const overflowing = hidden > 1;
+    hint.hidden = !overflowing;
+    frame.classList.toggle("overflowing", overflowing);
+    frame.classList.toggle("more-left", overflowing && scroller.scrollLeft > 1);
+    frame.classList.toggle("more-right", overflowing && scroller.scrollLeft < hidden - 1);
+  }
+
+  // Each cell names its column (data-col: the header's words, lower case, hyphenated), so the print
+  // stylesheet can condense a long table to the columns a printed profile needs.
+  function nameColumns(table) {
+    const head = table.tHead && table.tHead.rows[0];
+    if (!head) return;
+    const names = [...head.cells].map(function (th) {
+      return th.textContent.trim().toLowerCase().replace(/%/g, " pct ").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    });
+    for (const row of table.rows) {
+      if (row.cells.length !== names.length) continue;  // a row with merged cells: positions would mislead
+      [...row.cells].forEach(function (cell, i) { if (names[i]) cell.dataset.col = names[i]; });
+    }
+  }
+
+  const watched = [];
+  const observer = "ResizeObserver" in window
+    ? new ResizeObserver(function () { watched.forEach(function (w) { update(w[0], w[1], w[2]); }); }) : null;
   for (const table of document.querySelectorAll("main table")) {
     if (table.parentElement.classList.contains("table-scroll")) continue;
-    const wrap = document.createElement("div");
-    wrap.className = "table-scroll";
-    wrap.tabIndex = 0;
-    wrap.setAttribute("role", "region");
-    wrap.setAttribute("aria-label", label(table));
-    table.parentNode.insertBefore(wrap, table);
-    wrap.appendChild(table);
+    nameColumns(table);
+    const frame = document.createElement("div");
+    frame.className = "table-frame";
+    const hint = document.createElement("p");
+    hint.className = "scroll-hint";
+    hint.hidden = true;
+    hint.innerHTML = 'Scroll sideways for more columns <span aria-hidden="true">\u2192</span>';
+    const scroller = document.createElement("div");
+    scroller.className = "table-scroll";
+    scroller.tabIndex = 0;
+    scroller.setAttribute("role", "region");
+    scroller.setAttribute("aria-label", label(table));
+    table.parentNode.insertBefore(hint, table);
+    table.parentNode.insertBefore(frame, table);
+    frame.appendChild(scroller);
+    scroller.appendChild(table);
+    scroller.addEventListener("scroll", function () { update(frame, scroller, hint); }, {passive: true});
+    watched.push([frame, scroller, hint]);
+    if (observer) { observer.observe(scroller); observer.observe(table); }
+    update(frame, scroller, hint);
   }
+  window.addEventListener("resize", function () { watched.forEach(function (w) { update(w[0], w[1], w[2]); }); });
+  document.addEventListener("toggle", function () { watched.forEach(function (w) { update(w[0], w[1], w[2]); }); }, true);
 })();

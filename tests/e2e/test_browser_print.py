@@ -1,0 +1,118 @@
+"""A community page printed by Chromium (#20 item 8): `page.pdf` at A4 and Letter gives at most two pages, and the
+print media shows the profile (summary card, gateway matrix, outcome charts and table, gaps) without the site's
+chrome, toggles, data tables behind charts and long tables. The site is the 70-member demo (`demo_site`); the
+pages printed are the first community and the one with the longest profile (most gaps, most indicators).
+
+Pages are counted from the PDF's page objects (`/Type /Page`; Chromium's PDFs keep them uncompressed), texts are
+checked in the print-media DOM (pypdf is not a dependency of the kit).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ci_lib import vocabulary
+from ci_lib.inputs.rubric import load_rubric
+from tests.e2e.browser_support import CHROMIUM, LAUNCH_ARGS, Served, most_gaps, serve_reports, tab_at
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} not found: the browser tests drive Debian's chromium (apt-get install chromium)",
+                allow_module_level=True)
+playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+expect = playwright_sync.expect
+
+pytestmark = pytest.mark.browser
+
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+@pytest.fixture(scope="module")
+def site(demo_site) -> Iterator[Served]:
+    with serve_reports(demo_site.report_dir) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def printed(site: Served) -> list[str]:
+    return sorted({sorted(site.scores)[0], most_gaps(site.scores)})
+
+
+def page_count(pdf: bytes) -> int:
+    assert pdf.startswith(b"%PDF-"), pdf[:20]
+    return len(PAGE_OBJECT.findall(pdf))
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_a_community_page_prints_on_at_most_two_pages(browser, site, paper):
+    with tab_at(browser, site.base, 1280, 900) as tab:
+        for cid in printed(site):
+            page = tab.open(site.year_base + f"communities/{cid}.html")
+            # the screen page is long: many pages if nothing were left out or condensed on paper
+            assert page.evaluate("document.documentElement.scrollHeight") > 4 * 1100
+            count = page_count(page.pdf(format=paper))
+            assert 1 <= count <= 2, f"{cid}: {count} {paper} pages"
+        assert tab.errors == []
+
+
+VISIBLE = "els => els.filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden').length"
+
+
+def shown(page: Any, selector: str) -> int:
+    return page.locator(selector).evaluate_all(VISIBLE)
+
+
+def test_print_media_shows_the_profile_and_leaves_out_the_rest(browser, site):
+    rubric_labels = vocabulary.gateway_labels(load_rubric(site.manifest["framework"]).gateways)
+    with tab_at(browser, site.base, 794, 1123) as tab:
+        for cid in printed(site):
+            scores = site.scores[cid]
+            tab.page.emulate_media(media="screen")
+            page = tab.open(site.year_base + f"communities/{cid}.html")
+            page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")  # opened ones too
+            assert shown(page, "table.benchmarks") == 1 and shown(page, "header.site") == 1  # on screen
+            page.emulate_media(media="print")
+
+            expect(page.locator("main h1")).to_have_text(scores["name"])
+            card = page.locator(".summary-card")
+            expect(card).to_be_visible()
+            reached = vocabulary.gateway_label(scores["gateway"]["reached"], rubric_labels)
+            expect(card.locator(".gateway")).to_contain_text(f"Gateway reached: {reached}")
+            expect(page.locator("figure#pillar-matrix img")).to_be_visible()
+            charts = len({o["indicator_id"] for o in scores["outcomes"]})
+            assert shown(page, "figure.chart[id^='outcome-'] img") >= charts, cid
+            outcomes = page.locator("table.outcomes")
+            expect(outcomes).to_be_visible()
+            an_indicator = outcomes.locator("tbody th").first.inner_text()
+            assert an_indicator and an_indicator in page.locator("main").inner_text()
+            gaps = page.locator("table.disparities")
+            expect(gaps).to_be_visible()
+            assert shown(page, "table.disparities tbody tr") == sum(not d["suppressed"] for d in scores["disparities"])
+            expect(gaps.locator("thead")).to_contain_text("group")
+
+            for left_out in ["header.site", "footer.site", "nav.years", ".skip", "details.data-table", "table.benchmarks",
+                             "ul.data-notes", "ul.downloads", ".earlier-years", ".scroll-hint", "a.anchor-link"]:
+                assert shown(page, left_out) == 0, f"{cid}: {left_out} is printed"
+            headings = page.locator("main h2").evaluate_all(
+                "hs => hs.filter(h => h.getClientRects().length > 0).map(h => h.textContent.replace('\u00b6', '').trim())")
+            assert {"Pillars and gateways", "Outcomes", "Disparities"} <= set(headings), headings
+            assert not {"Benchmarks", "Data notes", "Earlier years", "Downloads"} & set(headings), headings
+
+            # nothing is cut at the page's edge, and cards and figures are never split across pages
+            width = page.evaluate("document.documentElement.clientWidth")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            for selector in [".summary-card", "figure.chart", ".legend"]:
+                assert set(page.locator(selector).evaluate_all("es => es.map(e => getComputedStyle(e).breakInside)")) <= {"avoid"}
+        assert tab.errors == []
