@@ -454,7 +454,9 @@ def outcome_frame(spans: tuple[int, ...], gap_rows: int) -> Frame:
 
     def build() -> Frame:
         fig = new_figure((CHART_WIDTH_PT / 72, outcome_height(spans, gap_rows) / 72))
-        axes, parts, permanent = [], {}, []
+        axes: list[Any] = []
+        parts: dict[Any, Any] = {}
+        permanent: list[Any] = []
         for i, place in enumerate(outcome_boxes(spans, gap_rows)[:-1]):
             ax = fig.add_axes(place)
             axes.append(ax)
@@ -568,8 +570,8 @@ class Drawing:
 
     def give(self, strokes: LineCollection, points: PathCollection) -> None:
         strokes.set_segments(self.segments)
-        strokes.set_color(np.array(self.stroke_colours).reshape(-1, 4))
-        strokes.set_linestyle(self.dashes or ["-"])
+        strokes.set_color(np.array(self.stroke_colours).reshape(-1, 4))  # type: ignore[arg-type]
+        strokes.set_linestyle(self.dashes or ["-"])  # type: ignore[arg-type]
         strokes.set_linewidth(self.widths or [1.0])
         points.set_visible(bool(self.points))
         if not self.points:
@@ -578,8 +580,8 @@ class Drawing:
         points.set_paths([MARKER_PATHS[shape] for shape in shapes])
         points.set_sizes(sizes)
         points.set_offsets(np.column_stack([xs, ys]))
-        points.set_facecolor(np.array([rgba(c) for c in faces]))
-        points.set_edgecolor(np.array([rgba(c) for c in edges]))
+        points.set_facecolor(np.array([rgba(c) for c in faces]))  # type: ignore[arg-type]
+        points.set_edgecolor(np.array([rgba(c) for c in edges]))  # type: ignore[arg-type]
         points.set_linewidth(widths)
 
 
@@ -702,7 +704,7 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
     line's last point. `gaps`: columns group, gap_baseline_pp, gap_latest_pp, gap_trend. `families`: group ->
     family id; `family_labels`: family id -> name, in panel order (groups of another family: "Other groups").
     `target`: the all-students target, a star with a dotted path from the baseline in every panel; the x axis
-    runs to its year. `baseline_year` (or the target's): a grey vertical line and hollow points on each line.
+    runs to its year. `baseline_year` (or the target's): a grey vertical line in every panel.
     Each panel's lines are one collection, its end marks another (`marks`): a panel has a handful of artists.
     """
     families, family_labels = families or {}, family_labels or {}

@@ -312,8 +312,8 @@ class CommunityPage:
             '<div class="legend outcome-key" role="group" aria-label="How to read the outcome charts"><p>Each outcome '
             "chart has a panel per comparison family (race/ethnicity, income, ...): all students, the thick black "
             "line, is the same reference in every panel, and each line is named at its end. The mark at the end of a "
-            "line: ▲ improving, ▼ declining, ▶ flat, ● not enough years. The grey vertical line and the hollow "
-            "points mark the baseline year. The last panel shows each group's gap to its family's reference group "
+            "line: ▲ improving, ▼ declining, ▶ flat, ● not enough years. The grey vertical line marks the baseline "
+            "year. The last panel shows each group's gap to its family's reference group "
             "(● at baseline, ◆ latest).</p></div>")
 
     def fallbacks(self) -> list[dict[str, Any]]:
