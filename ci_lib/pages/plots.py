@@ -126,6 +126,7 @@ class Frame:
     permanent: list[Any] = field(default_factory=list)  # drawn on every chart of the kind (a zero line)
     parts: dict[Any, Any] = field(default_factory=dict)  # artists each chart gives new data (made with the frame)
     labels: dict[tuple[int, str], list[Any]] = field(default_factory=dict)  # tick-label texts (`tick_labels`)
+    titled: bool = True  # its charts set axes titles or axis labels (False: there are none to clear)
 
     def clear(self) -> Frame:
         """Remove what the previous chart drew; each chart sets every title, limit and tick it shows."""
@@ -138,9 +139,10 @@ class Frame:
             for artist in [*ax.lines, *ax.collections, *ax.texts, *ax.patches, *ax.images]:
                 if id(artist) not in kept:
                     artist.remove()
-            ax.set_title("")
-            ax.set_xlabel("")
-            ax.set_ylabel("")
+            if self.titled:
+                ax.set_title("")
+                ax.set_xlabel("")
+                ax.set_ylabel("")
             ax.dataLim.set_points(matplotlib.transforms.Bbox.null().get_points())
             ax.ignore_existing_data_limits = True
         return self
@@ -441,6 +443,14 @@ def outcome_boxes(spans: tuple[int, ...], gap_rows: int) -> list[tuple[float, fl
     return [*boxes, box(GAP_LEFT, height - gap_tall - X_BAND - 8, CHART_WIDTH_PT - GAP_LEFT - 16, gap_tall)]
 
 
+def limits(ax: Any, x: tuple[float, float], y: tuple[float, float]) -> None:
+    """An axes' limits, set only where they change: setting them runs callbacks and unit conversions."""
+    if tuple(ax.get_xlim()) != tuple(x):
+        ax.set_xlim(*x)
+    if tuple(ax.get_ylim()) != tuple(y):
+        ax.set_ylim(*y)
+
+
 def plot_width(span: int) -> float:
     return span * SLOT_PT - Y_BAND - LABEL_BAND[span] - 4
 
@@ -488,7 +498,7 @@ def outcome_frame(spans: tuple[int, ...], gap_rows: int) -> Frame:
             "subtitle": fig.text(0, 1, "", transform=offset_copy(from_top, fig=fig, y=-19, units="points"),
                                  fontsize=TEXT_PT, va="top", color="#333333"),
         })
-        return Frame(fig, axes, permanent, parts)
+        return Frame(fig, axes, permanent, parts, titled=False)
 
     chart = frame(("outcome", spans), build)
     chart.figure.set_size_inches(CHART_WIDTH_PT / 72, outcome_height(spans, gap_rows) / 72)
@@ -746,15 +756,16 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
                 drawing.stroke(np.column_stack([years, values])[known[0]:known[-1] + 1], colour, style,
                                2.6 if group == "all" else 1.5)
                 last = known[-1]
-                ends.append((years[last], values[last], labels.get(group, group), colour))
+                if group != "all" or i == 0:  # all students named once: the same thick black line everywhere
+                    ends.append((years[last], values[last], labels.get(group, group), colour))
                 shape = TREND_MARKER.get(trends.get(group, "insufficient_data"), "o")
                 drawing.point(years[last], values[last], shape, colour, colour, 0.0, 40)
             draw_target(drawing, target)
-            ax.set_xlim(*x_range)
-            ax.set_ylim(0, top)
+            limits(ax, x_range, (0, top))
             x_ticks = sorted({float(y) for y in [*shown_years[:1], *shown_years[-1:], *([baseline_year] if
                                                                                           baseline_year else [])]})
-            tick_labels(chart, i, "x", x_ticks, [str(int(y)) for y in x_ticks], fontsize=TEXT_PT)
+            if panel.span == 2 or places[i][0] == places[-1][0]:  # the panels of a row share their years: the
+                tick_labels(chart, i, "x", x_ticks, [str(int(y)) for y in x_ticks], fontsize=TEXT_PT)  # last row's
             if places[i][1] == 0:  # a panel on the right has the left one's scale: its ticks say nothing new
                 tick_labels(chart, i, "y", ticks, words, fontsize=TEXT_PT)
             chart.parts[(i, "title")].set_text(panel.label)
