@@ -634,7 +634,7 @@ def direct_labels(chart: Frame, index: int, span: int, ends: list[tuple[float, f
         return x0 + fx * (x1 - x0), fy * top
 
     if placed is None:  # the legend: single lines, top down
-        words = [textwrap.shorten(name, LABEL_WRAP[span] + 2, placeholder="…") for _, _, name, _ in ends]
+        words = [textwrap.shorten(name, LABEL_WRAP[span] - 4, placeholder="…") for _, _, name, _ in ends]
         ranked = sorted(range(len(ends)), key=lambda k: -ends[k][1])
         placed = [0.0] * len(ends)
         for rank, k in enumerate(ranked):

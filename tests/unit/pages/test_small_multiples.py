@@ -121,7 +121,7 @@ def test_direct_labels_do_not_overlap_and_fall_back_to_a_legend_when_they_cannot
     plots.reset_caches()
     # ten close lines in one panel cannot be named at their ends: a small legend, one line sample per name
     crowd = [f"g{k}" for k in range(10)]
-    labels = {**LABELS, **{g: f"Group number {k}" for k, g in enumerate(crowd)}}
+    labels = {**LABELS, **{g: f"Group number {k} of the crowded family" for k, g in enumerate(crowd)}}
     rows = pd.DataFrame([{"group": g, "year": y, "value": 50.0 + k * 0.2} for k, g in enumerate(["all", *crowd])
                          for y in (2019, 2024)])
     plots.outcome_chart(rows, "Crowded", {}, gaps([]).reindex(columns=["group", "gap_baseline_pp", "gap_latest_pp",
@@ -134,6 +134,9 @@ def test_direct_labels_do_not_overlap_and_fall_back_to_a_legend_when_they_cannot
     assert min(np.diff(ys)) * plots.PLOT_PT >= plots.LINE_PT - 1e-6  # a line's height apart: no overlap
     samples = [w for w in crowded.parts[(0, "strokes")].get_linewidths() if w == 2.0]
     assert len(samples) == 11
+    renderer = FigureCanvasAgg(crowded.figure).get_renderer()  # and the legend's names stay inside the figure
+    assert max(t.get_window_extent(renderer).x1 for t in texts) <= crowded.figure.bbox.width
+    plots.reset_caches()
 
 
 def test_no_text_is_under_9_css_px_on_a_phone_and_all_of_it_reads_on_a_desktop():
