@@ -47,7 +47,6 @@ TREND_ARROW = {"improving": "▲", "declining": "▼", "flat": "▶", "insuffici
 TREND_MARKER = {"improving": "^", "declining": "v", "flat": ">", "insufficient_data": "o"}
 TARGET_MARKER, TARGET_SYMBOL, TARGET_COLOUR = "*", "★", "#555555"
 LINESTYLES = ["-", "--", "-.", ":"]
-DASHES = {"-": "", "--": "6 3", "-.": "6 2 1 2", ":": "1 2"}
 
 
 @dataclass(frozen=True)

@@ -291,10 +291,6 @@ class CommunityPage:
         story = narrative_html((self.work.get("narratives") or {}).get(indicator_id), "narrative indicator-narrative")
         return HTML(str(html.figure(fig, f"outcome-{indicator_id}") + story))
 
-    @property
-    def styles(self) -> dict[str, tuple[str, str]]:
-        return plots.group_styles(list(self.work["labels"]["groups"]))
-
     def outcomes(self) -> HTML:
         parts = [self.outcome_chart(i).data for i in self.indicator_ids()]
         if not parts:
