@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import pandas as pd
 from markupsafe import Markup, escape
 
-from ci_lib.pages.plots import DASHES, Figure
+from ci_lib.pages.plots import Figure
 
 URL = re.compile(r"https?://[^\s<>\"']+$")
 
@@ -63,23 +63,6 @@ def figure(fig: Figure, figure_id: str) -> Markup:
         "<figcaption>{caption}</figcaption>"
         '<details class="data-table"><summary>Data table: {caption}</summary>{table}</details></figure>'
     ).format(id=figure_id, mime=fig.mime, data=data, alt=fig.alt, caption=fig.caption, table=table(fig.table))
-
-
-def legend(styles: dict[str, tuple[str, str]], labels: dict[str, str], groups: Iterable[str]) -> Markup:
-    """The groups' colours and line styles, shared by every chart on a page, plus the trend markers."""
-    items = []
-    for group in groups:
-        colour, style = styles[group]
-        dash = DASHES.get(style, "")
-        width = 3 if group == "all" else 2
-        items.append(Markup(
-            '<li><svg width="28" height="10" aria-hidden="true" focusable="false"><line x1="0" y1="5" x2="28" y2="5" '
-            'stroke="{}" stroke-width="{}" stroke-dasharray="{}"/></svg> {}</li>').format(colour, width, dash,
-                                                                                          labels.get(group, group)))
-    return Markup(
-        '<div class="legend" role="group" aria-label="Chart legend"><p>Groups on the outcome charts '
-        '(the mark at the end of a line: ▲ improving, ▼ declining, ▶ flat, ● not enough data):</p>'
-        '<ul>{}</ul></div>').format(join(items))
 
 
 def badge(text: str, kind: str) -> Markup:

@@ -47,7 +47,6 @@ TREND_ARROW = {"improving": "▲", "declining": "▼", "flat": "▶", "insuffici
 TREND_MARKER = {"improving": "^", "declining": "v", "flat": ">", "insufficient_data": "o"}
 TARGET_MARKER, TARGET_SYMBOL, TARGET_COLOUR = "*", "★", "#555555"
 LINESTYLES = ["-", "--", "-.", ":"]
-DASHES = {"-": "", "--": "6 3", "-.": "6 2 1 2", ":": "1 2"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +125,7 @@ class Frame:
     permanent: list[Any] = field(default_factory=list)  # drawn on every chart of the kind (a zero line)
     parts: dict[Any, Any] = field(default_factory=dict)  # artists each chart gives new data (made with the frame)
     labels: dict[tuple[int, str], list[Any]] = field(default_factory=dict)  # tick-label texts (`tick_labels`)
+    titled: bool = True  # its charts set axes titles or axis labels (False: there are none to clear)
 
     def clear(self) -> Frame:
         """Remove what the previous chart drew; each chart sets every title, limit and tick it shows."""
@@ -138,9 +138,10 @@ class Frame:
             for artist in [*ax.lines, *ax.collections, *ax.texts, *ax.patches, *ax.images]:
                 if id(artist) not in kept:
                     artist.remove()
-            ax.set_title("")
-            ax.set_xlabel("")
-            ax.set_ylabel("")
+            if self.titled:
+                ax.set_title("")
+                ax.set_xlabel("")
+                ax.set_ylabel("")
             ax.dataLim.set_points(matplotlib.transforms.Bbox.null().get_points())
             ax.ignore_existing_data_limits = True
         return self
@@ -361,29 +362,148 @@ def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
     return Figure(image, alt, table, title)
 
 
-def outcome_frame() -> Frame:
-    """The line panel and the gap panel of an outcome chart (see `frame`)."""
+# -- outcome charts: small multiples by comparison family ----------------------------------------------------------
+# Sizes in points (the SVG's user units). The image is at most its own width (576 CSS px) and shrinks with the page
+# column: on a 390-px phone the column is 358 px (NARROW_COLUMN_PX keeps a margin for other themes), so a text of
+# TEXT_PT shows at TEXT_PT * 340 / 432 = 9.05 CSS px there (`css_px`), and at 15.3 px on a desktop.
+CHART_WIDTH_PT = 432.0
+NARROW_COLUMN_PX, MIN_TEXT_CSS_PX = 340.0, 9.0
+TEXT_PT, PANEL_TITLE_PT, TITLE_PT = 11.5, 12.0, 13.0
+TOP_PT, ROW_PT, PANEL_TITLE_BAND, X_BAND = 44.0, 140.0, 20.0, 26.0
+PLOT_PT = ROW_PT - PANEL_TITLE_BAND - X_BAND
+SLOT_PT, Y_BAND = CHART_WIDTH_PT / 2, 32.0
+LABEL_BAND = {1: 84.0, 2: 150.0}  # the direct labels' column of a half-width and a full-width panel
+LABEL_WRAP = {1: 13, 2: 23}  # characters a label line holds in that column
+LINE_PT = TEXT_PT * 1.2
+GAP_LEFT, GAP_ROW_PT = 182.0, 15.0
+WIDE_FAMILY = 3  # a family with more groups than this gets a full-width panel (room for its labels)
+# within a panel only the family's groups need telling apart: dark, distinct Okabe-Ito colours (no yellow on white)
+FAMILY_PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999"]
+BASELINE_COLOUR = "#BBBBBB"
+LEADER_COLOUR = "#C8C8C8"  # a label's leader: light and solid, unlike the data (coloured) and the target path (dotted)
+OTHER_GROUPS = "Other groups"
+
+
+def css_px(font_pt: float, rendered_px: float, figure_width_pt: float = CHART_WIDTH_PT) -> float:
+    """The size on screen of a chart text: the SVG (its width in points) is scaled to `rendered_px` CSS px."""
+    return font_pt * rendered_px / figure_width_pt
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of an outcome chart: a comparison family (or the other groups) and the groups it shows."""
+
+    label: str
+    groups: tuple[str, ...]
+
+    @property
+    def span(self) -> int:
+        """Columns taken: 2 for a family with many groups (their labels need the room), else 1."""
+        return 2 if len(self.groups) > WIDE_FAMILY else 1
+
+
+def family_panels(groups: list[str], families: dict[str, str], family_labels: dict[str, str],
+                  order: list[str]) -> list[Panel]:
+    """The panels of a chart: one per family with a published group (in `family_labels`' order), its groups in
+    `order` (the rubric's); groups of no known family in a last panel. `all` is the reference of every panel."""
+    shown = [g for g in order if g in groups and g != "all"] + sorted(g for g in groups if g not in order and g != "all")
+    panels = [Panel(label, tuple(g for g in shown if families.get(g) == family)) for family, label in family_labels.items()]
+    other = tuple(g for g in shown if families.get(g) not in family_labels)
+    return [p for p in [*panels, Panel(OTHER_GROUPS, other)] if p.groups]
+
+
+def panel_places(spans: tuple[int, ...]) -> list[tuple[int, int]]:
+    """(row, column) of each panel: a full-width panel takes a row, half-width ones fill rows two by two."""
+    places, row, column = [], 0, 0
+    for span in spans:
+        if column + span > 2:
+            row, column = row + 1, 0
+        places.append((row, column))
+        row, column = (row + 1, 0) if column + span >= 2 else (row, column + span)
+    return places
+
+
+def outcome_height(spans: tuple[int, ...], gap_rows: int) -> float:
+    """The chart's height in points: the title, the family rows, the gap panel's rows."""
+    rows = (panel_places(spans)[-1][0] + 1) if spans else 0
+    return TOP_PT + rows * ROW_PT + PANEL_TITLE_BAND + GAP_ROW_PT * max(gap_rows, 2) + X_BAND + 8
+
+
+def outcome_boxes(spans: tuple[int, ...], gap_rows: int) -> list[tuple[float, float, float, float]]:
+    """Each panel's plot area and the gap panel's, in figure fractions, for a chart of `gap_rows` gaps."""
+    height = outcome_height(spans, gap_rows)
+
+    def box(left: float, top: float, width: float, tall: float) -> tuple[float, float, float, float]:
+        return (left / CHART_WIDTH_PT, (height - top - tall) / height, width / CHART_WIDTH_PT, tall / height)
+
+    boxes = [box(column * SLOT_PT + Y_BAND, TOP_PT + row * ROW_PT + PANEL_TITLE_BAND, plot_width(span), PLOT_PT)
+             for (row, column), span in zip(panel_places(spans), spans, strict=True)]
+    gap_tall = GAP_ROW_PT * max(gap_rows, 2)
+    return [*boxes, box(GAP_LEFT, height - gap_tall - X_BAND - 8, CHART_WIDTH_PT - GAP_LEFT - 16, gap_tall)]
+
+
+def limits(ax: Any, x: tuple[float, float], y: tuple[float, float]) -> None:
+    """An axes' limits, set only where they change: setting them runs callbacks and unit conversions."""
+    if tuple(ax.get_xlim()) != tuple(x):
+        ax.set_xlim(*x)
+    if tuple(ax.get_ylim()) != tuple(y):
+        ax.set_ylim(*y)
+
+
+def plot_width(span: int) -> float:
+    return span * SLOT_PT - Y_BAND - LABEL_BAND[span] - 4
+
+
+def outcome_frame(spans: tuple[int, ...], gap_rows: int) -> Frame:
+    """A panel per family (`spans`: the columns each takes) and the gap panel, sized for `gap_rows` gaps.
+
+    Kept per panel layout (`frame`): the panels' artists are made once and given each chart's data
+    (`outcome_chart`); the figure's height and the panels' places are set again for each chart's gaps.
+    """
 
     def build() -> Frame:
-        fig = new_figure((10, 3.1))
-        ax = fig.add_axes((0.06, 0.12, 0.5, 0.76))
-        gx = fig.add_axes((0.76, 0.12, 0.22, 0.76))
-        for hidden in (ax.xaxis, ax.yaxis, gx.xaxis, gx.yaxis):  # their labels are texts (`tick_labels`)
-            hidden.set_visible(False)
+        fig = new_figure((CHART_WIDTH_PT / 72, outcome_height(spans, gap_rows) / 72))
+        axes: list[Any] = []
+        parts: dict[Any, Any] = {}
+        permanent: list[Any] = []
+        for i, place in enumerate(outcome_boxes(spans, gap_rows)[:-1]):
+            ax = fig.add_axes(place)
+            axes.append(ax)
+            # every stroke of the panel (baseline, lines, target path, leaders) is one collection, every mark
+            # (line ends, the target's star) another: two artists for its data
+            parts[(i, "strokes")] = ax.add_collection(LineCollection([], clip_on=False), autolim=False)
+            ax.spines[:].set_visible(False)  # its axis lines are strokes too: a spine is an artist (and a write) each
+            parts[(i, "points")] = point_collection(ax)
+            parts[(i, "title")] = ax.text(0, 1, "", transform=offset_copy(ax.transAxes, fig=fig, x=-Y_BAND + 4, y=6,
+                                                                          units="points"),
+                                          fontsize=PANEL_TITLE_PT, fontweight="bold", va="bottom", ha="left")
+        gx = fig.add_axes(outcome_boxes(spans, gap_rows)[-1])
+        axes.append(gx)
+        for ax in axes:  # their labels are texts (`tick_labels`)
+            ax.xaxis.set_visible(False)
+            ax.yaxis.set_visible(False)
+            ax.patch.set_visible(False)  # the figure is white: one rectangle less to write per panel
         gx.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))  # still chooses the gap ticks
-        zero = gx.axvline(0, color="#000000", linewidth=0.8)
-        # made once, given each chart's data: making a collection or a text costs more than drawing it
-        parts = {"lines": ax.add_collection(LineCollection([])), "ends": point_collection(ax),
-                 "unit": ax.text(-0.07, 0.5, "", transform=ax.transAxes, rotation=90, va="bottom", ha="center",
-                                 rotation_mode="anchor", zorder=LABEL_ZORDER["unit"]),
-                 "spans": gx.add_collection(LineCollection([], colors="#999999", linewidths=1.5), autolim=False),
-                 "gaps": point_collection(gx),
-                 "target_path": ax.add_line(Line2D([], [], color=TARGET_COLOUR, linestyle=":", linewidth=1.4,
-                                                   visible=False)),
-                 "target": point_collection(ax)}
-        return Frame(fig, [ax, gx], [zero], parts)
+        permanent.append(gx.axvline(0, color="#000000", linewidth=0.8))
+        from_top = offset_copy(fig.transFigure, fig=fig, x=4, y=-6, units="points")  # follows the figure's height
+        parts.update({
+            "spans": gx.add_collection(LineCollection([], colors="#999999", linewidths=1.5), autolim=False),
+            "gaps": point_collection(gx),
+            "gap_title": gx.text(0, 1, "", transform=offset_copy(gx.transAxes, fig=fig, x=-GAP_LEFT + 4, y=6,
+                                                                 units="points"),
+                                 fontsize=PANEL_TITLE_PT, fontweight="bold", va="bottom", ha="left"),
+            "no_gaps": gx.text(0.5, 0.5, "", ha="center", va="center", transform=gx.transAxes, fontsize=TEXT_PT),
+            "title": fig.text(0, 1, "", transform=from_top, fontsize=TITLE_PT, fontweight="bold", va="top"),
+            "subtitle": fig.text(0, 1, "", transform=offset_copy(from_top, fig=fig, y=-19, units="points"),
+                                 fontsize=TEXT_PT, va="top", color="#333333"),
+        })
+        return Frame(fig, axes, permanent, parts, titled=False)
 
-    return frame(("outcome",), build)
+    chart = frame(("outcome", spans), build)
+    chart.figure.set_size_inches(CHART_WIDTH_PT / 72, outcome_height(spans, gap_rows) / 72)
+    for ax, place in zip(chart.axes, outcome_boxes(spans, gap_rows), strict=True):
+        ax.set_position(place)
+    return chart
 
 
 def marker_path(shape: str) -> Any:
@@ -428,96 +548,256 @@ def runs(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     return [np.column_stack([x[a:b], y[a:b]]) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
-def draw_target(chart: Frame, target: Target | None) -> list[float]:
-    """The target's star at (year, value) and a dotted path to it from the baseline; returns the years the
-    x axis must show (none without a target)."""
-    path, star = chart.parts["target_path"], chart.parts["target"]
+
+
+@functools.lru_cache(maxsize=256)
+def rgba(colour: str) -> tuple[float, float, float, float]:
+    """A colour as RGBA, converted once: collections given RGBA arrays skip a conversion per segment and point."""
+    return matplotlib.colors.to_rgba(colour)
+
+
+@dataclass
+class Drawing:
+    """A panel's strokes and marks, collected while drawing it, then given to its two kept collections."""
+
+    segments: list[Any] = field(default_factory=list)
+    stroke_colours: list[tuple[float, ...]] = field(default_factory=list)
+    dashes: list[str] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)
+    points: list[tuple[float, float, str, str, str, float, float]] = field(default_factory=list)
+
+    def stroke(self, vertices: Any, colour: str, style: str = "-", width: float = 1.5) -> None:
+        self.segments.append(vertices)
+        self.stroke_colours.append(rgba(colour))
+        self.dashes.append(style)
+        self.widths.append(width)
+
+    def point(self, x: float, y: float, shape: str, face: str, edge: str, width: float, size: float) -> None:
+        """A mark: `face` and `edge` colours, `width` of its outline, `size` in points²."""
+        if not (np.isnan(x) or np.isnan(y)):
+            self.points.append((x, y, shape, face, edge, width, size))
+
+    def give(self, strokes: LineCollection, points: PathCollection) -> None:
+        strokes.set_segments(self.segments)
+        strokes.set_color(np.array(self.stroke_colours).reshape(-1, 4))  # type: ignore[arg-type]
+        strokes.set_linestyle(self.dashes or ["-"])  # type: ignore[arg-type]
+        strokes.set_linewidth(self.widths or [1.0])
+        points.set_visible(bool(self.points))
+        if not self.points:
+            return
+        xs, ys, shapes, faces, edges, widths, sizes = zip(*self.points, strict=True)
+        points.set_paths([MARKER_PATHS[shape] for shape in shapes])
+        points.set_sizes(sizes)
+        points.set_offsets(np.column_stack([xs, ys]))
+        points.set_facecolor(np.array([rgba(c) for c in faces]))  # type: ignore[arg-type]
+        points.set_edgecolor(np.array([rgba(c) for c in edges]))  # type: ignore[arg-type]
+        points.set_linewidth(widths)
+
+
+def spread(wanted: list[float], heights: list[float], low: float, high: float) -> list[float] | None:
+    """Label centres as near `wanted` as they can be without overlapping, inside [low, high] (points); None when
+    the labels are taller than the room. Pushed up from the bottom, then down from the top: order is kept."""
+    if sum(heights) > high - low:
+        return None
+    order = sorted(range(len(wanted)), key=lambda k: wanted[k])
+    placed = list(wanted)
+    floor = low
+    for k in order:
+        placed[k] = max(wanted[k], floor + heights[k] / 2)
+        floor = placed[k] + heights[k] / 2
+    ceiling = high
+    for k in reversed(order):
+        placed[k] = min(placed[k], ceiling - heights[k] / 2)
+        ceiling = placed[k] - heights[k] / 2
+    return placed
+
+
+def direct_labels(chart: Frame, index: int, span: int, ends: list[tuple[float, float, str, str]],
+                  x_range: tuple[float, float], top: float, drawing: Drawing) -> bool:
+    """Each line's name at its end, in the panel's label column, nudged apart, with a leader from the line's end
+    when nudged; when they cannot fit, a small legend (a line sample and the name, highest last value first).
+    `ends`: (year, value, name, colour). Returns whether the labels are direct (False: the legend)."""
+    width = span * SLOT_PT - Y_BAND - LABEL_BAND[span] - 4
+    words = [textwrap.fill(name, LABEL_WRAP[span]) for _, _, name, _ in ends]
+    heights = [LINE_PT * (w.count("\n") + 1) + 1 for w in words]
+    wanted = [value / top * PLOT_PT for _, value, _, _ in ends]
+    placed = spread(wanted, heights, -6.0, PLOT_PT + 4)
+    pool = chart.labels.setdefault((index, "direct"), [])
+    ax = chart.axes[index]
+    while len(pool) < len(ends):  # made once per panel and count, as tick labels are (`tick_labels`)
+        pool.append(ax.text(0, 0, "", transform=ax.transAxes, va="center", ha="left", fontsize=TEXT_PT,
+                            color="#222222", clip_on=False, zorder=LABEL_ZORDER["unit"], linespacing=1.0))
+    x0, x1 = x_range
+
+    def data(fx: float, fy: float) -> tuple[float, float]:  # a place in the panel's fractions, in its data
+        return x0 + fx * (x1 - x0), fy * top
+
+    if placed is None:  # the legend: single lines, top down
+        words = [textwrap.shorten(name, LABEL_WRAP[span] - 4, placeholder="…") for _, _, name, _ in ends]
+        ranked = sorted(range(len(ends)), key=lambda k: -ends[k][1])
+        placed = [0.0] * len(ends)
+        for rank, k in enumerate(ranked):
+            placed[k] = PLOT_PT + PANEL_TITLE_BAND - 4 - LINE_PT * (rank + 0.5)
+        for k in range(len(ends)):  # a line sample before each name
+            y = placed[k] / PLOT_PT
+            drawing.stroke((data(1 + 6 / width, y), data(1 + 18 / width, y)), ends[k][3], "-", 2.0)
+        start, direct = 1 + 21 / width, False
+    else:
+        start, direct = 1 + 8 / width, True
+        leaders = [[(year, value), data(start - 2 / width, placed[k] / PLOT_PT), (np.nan, np.nan)]
+                   for k, (year, value, _, _) in enumerate(ends)
+                   if abs(placed[k] - wanted[k]) > 2 or (x1 - year) / (x1 - x0) > 0.15]  # nudged, or short of the edge
+        if leaders:  # one path for them all
+            drawing.stroke(np.array([p for leader in leaders for p in leader])[:-1], LEADER_COLOUR, "-", 0.8)
+    for text, word, y in zip(pool, words, placed, strict=False):
+        text.set_text(word)
+        text.set_position((start, y / PLOT_PT))
+        text.set_visible(True)
+    return direct
+
+
+def draw_target(drawing: Drawing, target: Target | None) -> None:
+    """The target's star at (year, value) and a dotted path to it from the baseline."""
     if target is None:
-        path.set_visible(False)
-        marks(star, [], [], [], [], 90)
+        return
+    if target.baseline_year is not None and target.baseline is not None:
+        drawing.stroke(((target.baseline_year, target.baseline), (target.year, target.value)), TARGET_COLOUR, ":", 1.4)
+    drawing.point(target.year, target.value, TARGET_MARKER, TARGET_COLOUR, TARGET_COLOUR, 0.0, 80)
+
+
+def years_of(target: Target | None) -> list[float]:
+    """The years a target's star and path need on the x axis."""
+    if target is None:
         return []
     start = target.baseline_year is not None and target.baseline is not None
-    path.set_data([target.baseline_year, target.year] if start else [], [target.baseline, target.value] if start else [])
-    path.set_visible(start)
-    marks(star, [target.year], [target.value], [TARGET_MARKER], [TARGET_COLOUR], 90)
     return [float(target.year), *([float(target.baseline_year)] if start else [])]  # type: ignore[arg-type]
 
 
-def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps: pd.DataFrame,
-                  labels: dict[str, str], styles: dict[str, tuple[str, str]], unit: str = "%",
-                  target: Target | None = None) -> Figure:
-    """Lines per group over years (left) and the disparity gap at baseline and latest year (right).
+def gap_points(points: PathCollection, base: np.ndarray, latest: np.ndarray, rows: np.ndarray) -> None:
+    """The gap panel's marks: ● at baseline, ◆ latest, alternating, so that the collection holds two marker paths
+    and the SVG writes each once and then a short reference per point (its `draw_path_collection` optimisation)."""
+    pairs = [(x, r) for b, v, r in zip(base, latest, rows, strict=True) for x in (b, v)]
+    known = [not np.isnan(x) for x, _ in pairs]
+    points.set_visible(any(known))
+    if not any(known):
+        return
+    if not all(known):  # a baseline gap not measured: the marks cannot alternate, each gets its path
+        marks(points, [x for x, _ in pairs], [r for _, r in pairs], ["o", "D"] * len(rows),
+              ["#56B4E9", "#D55E00"] * len(rows), 30)
+        return
+    points.set_paths([MARKER_PATHS["o"], MARKER_PATHS["D"]])
+    points.set_sizes([30])
+    points.set_offsets(np.array(pairs, dtype=float))
+    points.set_facecolor(["#56B4E9", "#D55E00"])
+    points.set_edgecolor("face")
 
-    `series`: columns group, year, value (suppressed -> NaN). `trends`: group -> trend, drawn as an
-    arrowhead on the line's last point. `gaps`: columns group, gap_baseline_pp, gap_latest_pp, gap_trend.
-    `target`: the all-students target, a star with a dotted path from the baseline; the x axis runs to its
-    year. The legend is shared by every chart of a page (`group_styles`), so charts carry none. All groups'
-    lines are one collection and the end marks another (`marks`): a chart has a handful of artists.
+
+def panel_styles(panel: Panel) -> dict[str, tuple[str, str]]:
+    """The colour and line style of each of a panel's groups (by their place in the family: the same on every
+    chart), `all` in black."""
+    styles = {"all": (ALL_COLOUR, "-")}
+    for i, group in enumerate(panel.groups):
+        styles[group] = (FAMILY_PALETTE[i % len(FAMILY_PALETTE)], LINESTYLES[(i // len(FAMILY_PALETTE)) % len(LINESTYLES)])
+    return styles
+
+
+def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps: pd.DataFrame,
+                  labels: dict[str, str], families: dict[str, str] | None = None,
+                  family_labels: dict[str, str] | None = None, unit: str = "%", target: Target | None = None,
+                  baseline_year: int | None = None) -> Figure:
+    """Small multiples: a panel per comparison family with published values, each with all students as the
+    reference line (black, thick, the same in every panel) and the family's groups, each line named at its
+    end; then the disparity gaps at baseline and latest year, grouped by family.
+
+    `series`: columns group, year, value (suppressed -> NaN). `trends`: group -> trend, drawn as a mark on the
+    line's last point. `gaps`: columns group, gap_baseline_pp, gap_latest_pp, gap_trend. `families`: group ->
+    family id; `family_labels`: family id -> name, in panel order (groups of another family: "Other groups").
+    `target`: the all-students target, a star with a dotted path from the baseline in every panel; the x axis
+    runs to its year. `baseline_year` (or the target's): a grey vertical line in every panel.
+    Each panel's lines are one collection, its end marks another (`marks`): a panel has a handful of artists.
     """
+    families, family_labels = families or {}, family_labels or {}
     wide, groups = group_series(series)
+    panels = family_panels(groups, families, family_labels, list(labels))
+    spans = tuple(p.span for p in panels)
+    if target is not None and target.baseline_year is not None:
+        baseline_year = target.baseline_year
+    # the measured gaps, by panel (family) then smallest latest gap first
+    every_latest = gaps["gap_latest_pp"].to_numpy(dtype=float)
+    measured = np.flatnonzero(~np.isnan(every_latest))
+    panel_of = {g: k for k, p in enumerate(panels) for g in p.groups}
+    gap_ids = gaps["group"].to_numpy(dtype=object)
+    order = np.array(sorted(measured, key=lambda k: (panel_of.get(gap_ids[k], len(panels)), every_latest[k])), dtype=int)
+    measure = chart_unit(unit)
+    years = wide.index.to_numpy(dtype=float)
+    matrix, column = wide.to_numpy(dtype=float), {g: k for k, g in enumerate(wide.columns)}
     with styled():
-        chart = outcome_frame().clear()
-        ax, gx = chart.axes
-        years = wide.index.to_numpy(dtype=float)
-        matrix, column = wide.to_numpy(dtype=float), {g: k for k, g in enumerate(wide.columns)}
-        segments, colours, dashes, widths = [], [], [], []
-        ends: list[tuple[float, float, str, str]] = []
-        for group in groups:
-            colour, style = styles.get(group, ("#999999", ":"))
-            values = matrix[:, column[group]]
-            for part in runs(years, values):
-                segments.append(part)
-                colours.append(colour)
-                dashes.append(style)
-                widths.append(2.4 if group == "all" else 1.2)
-            last = np.flatnonzero(~np.isnan(values))[-1]
-            ends.append((years[last], values[last], TREND_MARKER.get(trends.get(group, "insufficient_data"), "o"), colour))
-        lines = chart.parts["lines"]
-        lines.set_segments(segments)
-        lines.set_color(colours)
-        lines.set_linestyle(dashes)
-        lines.set_linewidth(widths)
-        xs, ys, shapes, cs = zip(*ends, strict=True) if ends else ((), (), (), ())
-        marks(chart.parts["ends"], xs, ys, shapes, cs, 49)
-        target_years = draw_target(chart, target)
-        # with a target, every year from the first to the target's: the gap to the target year reads as time
-        span = [*years.tolist(), *target_years]
-        shown_years = np.arange(min(span), max(span) + 1) if target_years else years
-        if len(shown_years):
-            ax.set_xlim(shown_years.min() - 0.3, shown_years.max() + 0.3)
-        tick_labels(chart, 0, "x", shown_years, [str(int(y)) for y in shown_years])
-        measure = chart_unit(unit)
+        chart = outcome_frame(spans, len(order)).clear()
+        target_years = years_of(target)
+        span_years = [*years.tolist(), *target_years]
+        shown_years = np.arange(min(span_years), max(span_years) + 1) if target_years else years
+        x_range = (shown_years.min() - 0.3, shown_years.max() + 0.3) if len(shown_years) else (0.0, 1.0)
         top, ticks, words = value_ticks(measure, [*matrix.ravel().tolist(), *([target.value] if target else [])])
-        ax.set_ylim(0, top)
-        tick_labels(chart, 0, "y", ticks, words)  # each label is a text to lay out: the fewest
-        chart.parts["unit"].set_text(AXIS_LABELS.get(measure.id, unit))
-        ax.set_title(name)
-        # the measured gaps, smallest latest gap first (as `dropna` then `sort_values` would order them)
-        every_latest = gaps["gap_latest_pp"].to_numpy(dtype=float)
-        measured = np.flatnonzero(~np.isnan(every_latest))
-        order = measured[every_latest[measured].argsort(kind="quicksort")]
+        legends, places = [], panel_places(spans)
+        for i, panel in enumerate(panels):
+            ax, styles, drawing = chart.axes[i], panel_styles(panel), Drawing()
+            ends: list[tuple[float, float, str, str]] = []
+            drawing.stroke(((x_range[0], top), (x_range[0], 0), (x_range[1], 0)), "#000000", "-", 0.8)  # the axes
+            if baseline_year is not None:
+                drawing.stroke(((baseline_year, 0), (baseline_year, top)), BASELINE_COLOUR, "-", 1.2)
+            for group in ["all", *panel.groups] if "all" in column else list(panel.groups):
+                colour, style = styles[group]
+                values = matrix[:, column[group]]
+                known = np.flatnonzero(~np.isnan(values))
+                if not len(known):
+                    continue
+                # one path per line: its missing years break it (as `runs` would), a path costs a write each
+                drawing.stroke(np.column_stack([years, values])[known[0]:known[-1] + 1], colour, style,
+                               2.6 if group == "all" else 1.5)
+                last = known[-1]
+                if group != "all" or i == 0:  # all students named once: the same thick black line everywhere
+                    ends.append((years[last], values[last], labels.get(group, group), colour))
+                shape = TREND_MARKER.get(trends.get(group, "insufficient_data"), "o")
+                drawing.point(years[last], values[last], shape, colour, colour, 0.0, 40)
+            draw_target(drawing, target)
+            limits(ax, x_range, (0, top))
+            x_ticks = sorted({float(y) for y in [*shown_years[:1], *shown_years[-1:], *([baseline_year] if
+                                                                                          baseline_year else [])]})
+            if panel.span == 2 or places[i][0] == places[-1][0]:  # the panels of a row share their years: the
+                tick_labels(chart, i, "x", x_ticks, [str(int(y)) for y in x_ticks], fontsize=TEXT_PT)  # last row's
+            if places[i][1] == 0:  # a panel on the right has the left one's scale: its ticks say nothing new
+                tick_labels(chart, i, "y", ticks, words, fontsize=TEXT_PT)
+            chart.parts[(i, "title")].set_text(panel.label)
+            if not direct_labels(chart, i, panel.span, ends, x_range, top, drawing):
+                legends.append(panel.label)
+            drawing.give(chart.parts[(i, "strokes")], chart.parts[(i, "points")])
         base, latest = gaps["gap_baseline_pp"].to_numpy(dtype=float)[order], every_latest[order]
-        gap_groups = gaps["group"].to_numpy(dtype=object)[order]
-        rows = np.arange(len(order))
+        gap_groups = gap_ids[order]
+        gx = chart.axes[-1]
+        rows = np.arange(len(order))[::-1]  # the first gap at the top
+        chart.parts["no_gaps"].set_text("" if len(order) else "no gaps to show" if measure.gaps
+                                        else "no gaps (not a percent or rate)")
         if len(order):
-            chart.parts["spans"].set_segments([((b, r), (v, r)) for b, v, r in zip(base, latest, rows, strict=True)
-                                               if not np.isnan(b)])
-            marks(chart.parts["gaps"], [*base, *latest], [*rows, *rows], ["o"] * len(rows) + ["D"] * len(rows),
-                  ["#56B4E9"] * len(rows) + ["#D55E00"] * len(rows), 18)
-            tick_labels(chart, 1, "y", rows, [labels.get(g, g) for g in gap_groups], fontsize=7)
-            gx.set_ylim(-0.6, len(order) - 0.4)
+            chart.parts["spans"].set_segments([np.array([p for b, v, r in zip(base, latest, rows, strict=True)
+                                                         for p in ((b, r), (v, r), (np.nan, np.nan))])[:-1]])
+            gap_points(chart.parts["gaps"], base, latest, rows)
+            tick_labels(chart, len(panels), "y", rows, [labels.get(g, g) for g in gap_groups], fontsize=TEXT_PT)
+            gx.set_ylim(-0.6, max(len(order), 2) - 0.4)
             ends_pp = np.concatenate([[0.0], base[~np.isnan(base)], latest])
             pad = max(1.0, 0.08 * float(np.ptp(ends_pp)))
             gx.set_xlim(float(ends_pp.min()) - pad, float(ends_pp.max()) + pad)
         else:
             chart.parts["spans"].set_segments([])
-            marks(chart.parts["gaps"], [], [], [], [], 18)
-            gx.text(0.5, 0.5, "no gaps to show" if measure.gaps else "no gaps\n(not a percent or rate)", ha="center",
-                    va="center", transform=gx.transAxes)
+            gap_points(chart.parts["gaps"], base, latest, rows)
             gx.set_ylim(0, 1)
             gx.set_xlim(-1, 1)
-        tick_labels(chart, 1, "x", *axis_ticks(gx.xaxis))
-        gx.set_title("Gap, pp (● baseline ◆ latest)", fontsize=9)
+        tick_labels(chart, len(panels), "x", *axis_ticks(gx.xaxis), fontsize=TEXT_PT)
+        chart.parts["gap_title"].set_text("Gap to the family's reference, pp (● baseline ◆ latest)")
+        chart.parts["title"].set_text(name)
+        chart.parts["subtitle"].set_text(
+            measure.label.capitalize()
+            + (f" · grey line: baseline {baseline_year}" if baseline_year is not None else "")
+            + (f" · {TARGET_SYMBOL} target" if target else ""))
         image = chart.render()
     total = matrix[:, column["all"]] if "all" in column else np.array([])
     known = np.flatnonzero(~np.isnan(total))
@@ -530,11 +810,19 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
                  f"{when[known[-1]]} ({trends.get('all', 'insufficient_data').replace('_', ' ')}).")
     gap_text = ""
     if len(order):
-        widest, trend = gap_groups[-1], gaps["gap_trend"].to_numpy(dtype=object)[order[-1]]
-        gap_text = (f" Largest latest gap: {labels.get(widest, widest)} {latest[-1]:+.1f} points "
-                    f"({str(trend).replace('_', ' ')}).")
+        widest = int(order[np.argmax(latest)])
+        gap_text = (f" Largest latest gap: {labels.get(gap_ids[widest], gap_ids[widest])} {every_latest[widest]:+.1f} "
+                    f"points ({str(gaps['gap_trend'].to_numpy(dtype=object)[widest]).replace('_', ' ')}).")
+    described = "; ".join(f"{p.label} ({', '.join(labels.get(g, g) for g in p.groups)})" for p in panels)
+    layout = (f"{len(panels)} panel{'s' if len(panels) != 1 else ''} by comparison family, each with all students as "
+              f"the reference line: {described}" if panels else "all students only, no group has published values")
+    marked = "".join([f"; baseline {baseline_year} marked" if baseline_year is not None else "",
+                      "; target marked" if target else ""])
+    gap_panel = (" Gap panel: each group's gap to its family's reference at baseline and latest year."
+                 if len(order) else "")
     target_text = "" if target is None else f" {target_sentence(target, unit)}"
-    alt = f"{name}: line chart of {len(groups)} groups over {len(wide.index)} years. {first}{gap_text}{target_text}"
+    alt = (f"{name}: line charts over {len(wide.index)} years in {layout}{marked}. {first}{gap_text}{gap_panel}"
+           f"{target_text}")
     table = wide.round(1).set_axis(pd.Index([labels.get(g, g) for g in wide.columns], name=wide.columns.name), axis=1)
     if target is not None:  # the target as a column of the data table, in its year
         table = table.reindex(table.index.union([target.year]))

@@ -283,27 +283,35 @@ class CommunityPage:
         name = info["name"] + (" (local indicator)" if info.get("local") else "")
         if info.get("polarity") == "lower_is_better":
             name += " — lower is better"
-        fig = plots.outcome_chart(series, name, trends, gaps, self.work["labels"]["groups"], self.styles,
-                                  unit=info.get("unit", "percent"), target=self.target_of(indicator_id))
+        every = next((o for o in trended if o["group"] == "all"), {})
+        fig = plots.outcome_chart(series, name, trends, gaps, self.work["labels"]["groups"],
+                                  families={o["group"]: o.get("family") or "" for o in trended},
+                                  family_labels=self.work["labels"].get("families", {}),
+                                  unit=info.get("unit", "percent"), target=self.target_of(indicator_id),
+                                  baseline_year=every.get("baseline_year"))
         story = narrative_html((self.work.get("narratives") or {}).get(indicator_id), "narrative indicator-narrative")
         return HTML(str(html.figure(fig, f"outcome-{indicator_id}") + story))
-
-    @property
-    def styles(self) -> dict[str, tuple[str, str]]:
-        return plots.group_styles(list(self.work["labels"]["groups"]))
 
     def outcomes(self) -> HTML:
         parts = [self.outcome_chart(i).data for i in self.indicator_ids()]
         if not parts:
             return HTML("<p>No outcome data for this year.</p>")
-        present = [g for g in self.work["labels"]["groups"] if any(o["group"] == g and o["value"] is not None
-                                                                     for o in self.work["outcomes"])]
         targets = Markup("")
         if any(self.target_of(i) for i in self.indicator_ids()):
             targets = Markup('<p class="legend-targets">{} target for all students; the dotted line is the path from '
                              "the baseline to the target.</p>").format(plots.TARGET_SYMBOL)
-        return HTML(str(html.legend(self.styles, self.work["labels"]["groups"], present)) + str(targets)
-                    + "".join(parts))
+        return HTML(str(self.outcome_key()) + str(targets) + "".join(parts))
+
+    @staticmethod
+    def outcome_key() -> Markup:
+        """How to read the outcome charts: their lines are named on the charts, so the key says only the rest."""
+        return Markup(
+            '<div class="legend outcome-key" role="group" aria-label="How to read the outcome charts"><p>Each outcome '
+            "chart has a panel per comparison family (race/ethnicity, income, ...): all students, the thick black "
+            "line, is the same reference in every panel, and each line is named at its end. The mark at the end of a "
+            "line: ▲ improving, ▼ declining, ▶ flat, ● not enough years. The grey vertical line marks the baseline "
+            "year. The last panel shows each group's gap to its family's reference group "
+            "(● at baseline, ◆ latest).</p></div>")
 
     def fallbacks(self) -> list[dict[str, Any]]:
         """All-students series whose configured baseline year had no publishable value (a later year served)."""

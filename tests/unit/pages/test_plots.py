@@ -42,15 +42,14 @@ def gaps(groups: list[str], spread: float) -> pd.DataFrame:
 def chart_a() -> bytes:
     groups = ["all", "black", "low_income", "ell"]
     return plots.outcome_chart(series(0, groups, 2022), "Kindergarten readiness",
-                               {"all": "improving", "black": "declining"}, gaps(groups, 4.0), LABELS,
-                               plots.group_styles(groups)).image
+                               {"all": "improving", "black": "declining"}, gaps(groups, 4.0), LABELS).image
 
 
 def chart_b() -> bytes:
     groups = ["all", "low_income"]
     empty_gaps = pd.DataFrame(columns=["group", "gap_baseline_pp", "gap_latest_pp", "gap_trend"])
     return plots.outcome_chart(series(20, groups), "Postsecondary enrollment — lower is better", {"all": "flat"},
-                               empty_gaps, LABELS, plots.group_styles(groups)).image
+                               empty_gaps, LABELS).image
 
 
 def chart_c() -> bytes:
@@ -59,7 +58,7 @@ def chart_c() -> bytes:
     rows = [{"group": g, "year": y, "value": 30.0 + i + (y - 2014)} for i, g in enumerate(groups)
             for y in range(2014, 2025)]
     return plots.outcome_chart(pd.DataFrame(rows), "Third-grade reading", {"all": "improving"}, gaps(groups, 2.5),
-                               LABELS, plots.group_styles(groups)).image
+                               LABELS).image
 
 
 def heatmap(values: list[list[float]]) -> bytes:
