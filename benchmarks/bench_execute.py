@@ -5,7 +5,8 @@
 For 70 communities it measures (1) the naive baseline: one `papermill` CLI call per community, same
 template and parameters, serial; (2) the kit end to end (score, execute on warm kernels, built-in
 render); (3) the no-change re-run (everything cached, render only what changed), in process and as a
-new `ci-assess assess` process; (4) the CPU a notebook costs in its kernel and its worker, against
+new `ci-assess assess` process, and the first no-change `ci-assess run` and `assess` after a forced run
+and after `ci-assess verify`; (4) the CPU a notebook costs in its kernel and its worker, against
 the same cells emptied (what the execution machinery alone costs). Then time per community at each
 size. It prints times and ratios, and the peak memory of the whole process tree.
 
@@ -218,14 +219,39 @@ def per_notebook_cost(opts: AssessOptions, count: int = 30) -> None:
           f"(the floor of papermill, nbclient and ipykernel)")
 
 
-def cli_rerun(opts: AssessOptions) -> float:
-    """What staff see: `ci-assess assess` again on an unchanged year, as a new process."""
+def cli_rerun(opts: AssessOptions, command: str = "assess") -> float:
+    """What staff see: `ci-assess assess` (or `run`) again on an unchanged year, as a new process."""
     script = shutil.which("ci-assess", path=str(Path(sys.executable).parent)) or "ci-assess"
+    engine = ["--engine", "builtin"] if command == "assess" else []
     started = time.perf_counter()
-    subprocess.run([script, "assess", "--year", str(YEAR), "--data", str(opts.data), "--params", opts.params_root,
-                    "--reports", opts.reports_root, "--notebooks", opts.notebooks, "--engine", "builtin", "--quiet"],
+    subprocess.run([script, command, "--year", str(YEAR), "--data", str(opts.data), "--params", opts.params_root,
+                    "--reports", opts.reports_root, "--notebooks", opts.notebooks, *engine, "--quiet"],
                    check=True, capture_output=True)
     return time.perf_counter() - started
+
+
+def no_change_after(opts: AssessOptions, step: str) -> str:
+    """The first no-change `ci-assess run` and `assess` (new processes) after `step`: a forced run of the whole
+    year (`run --force`) or `ci-assess verify` (which re-derives it elsewhere and must leave it as it was).
+
+    Each must take the fast path (`timings.json` says `unchanged`), not re-score and re-check every notebook."""
+    from dataclasses import replace
+
+    from ci_lib.pipeline import assess_year
+    from ci_lib.release.verify import verify_year
+
+    if step == "run --force":
+        assert not assess_year(replace(opts, force=True, render=False)).failed
+    else:
+        verified = verify_year(Path(opts.reports_root) / str(YEAR), notebooks=opts.notebooks, jobs=opts.jobs)
+        assert verified.ok, (verified.problems, verified.differing)
+    run_s = cli_rerun(opts, "run")
+    fast = timings(opts).get("unchanged") is True
+    assess_s = cli_rerun(opts, "assess")
+    worst = max(run_s, assess_s)
+    return (f"{f'no-change after `{step}`, new processes:':41s}{worst:7.2f} s (`ci-assess run` {run_s:.2f} s, "
+            f"`assess` {assess_s:.2f} s; fast path {'taken' if fast else 'NOT taken'}; target <= 1 s: "
+            f"{'met' if worst <= 1 and fast else 'not met'})")
 
 
 def main() -> None:
@@ -265,6 +291,8 @@ def main() -> None:
         print(f"no-change re-run, in process:            {rerun:7.2f} s (target <= 2 s)")
         rerun_cli = cli_rerun(opts)
         print(f"no-change re-run, `ci-assess assess`:    {rerun_cli:7.2f} s (a new process, imports included)")
+        for step in ("run --force", "verify"):
+            print(no_change_after(opts, step))
         print(f"target 70 communities <= 15 s: {'met' if total <= 15 else 'not met'}")
         per_notebook_cost(opts)
         for n in sizes:

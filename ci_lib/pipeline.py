@@ -118,7 +118,7 @@ def execute_year(options: AssessOptions, progress: Progress | None) -> YearResul
     """The no-change answer when the year's inputs are as last remembered; otherwise the full run."""
     opts = options.run_options()
     # hashed before anything is read: an input edited during the run must not be remembered as done
-    key = unchanged.inputs_key(opts) if unchanged.applies(opts) else None
+    key = unchanged.inputs_key(opts) if unchanged.remembers(opts) else None  # a forced run remembers it too
     known = unchanged.unchanged_run(opts, key, progress)  # nothing changed: no pandas or papermill import
     if known is not None:
         return YearResult(known.report_dir, known.results, known.manifest)

@@ -2,8 +2,8 @@
 
 A full run re-validates and re-scores the network, re-prepares every slice and re-checks every
 notebook's cache key (about 1.5 s, plus about 1 s importing pandas, pandera and papermill) only to find
-everything cached. So a run in which every notebook succeeded records the year's key in the ledger
-(`cache.read_ledger`): one sha256 over the year's inputs as `cache.DEPENDS_ON["year"]` declares them (the
+everything cached. So a whole-year run (`--force` included) in which every notebook succeeded records the
+year's key in the ledger (`cache.read_ledger`): one sha256 over the year's inputs as `cache.DEPENDS_ON["year"]` declares them (the
 bytes of every data and params file, the templates and local notebooks, the kit's code and version, the
 locked environment, the run's options, the earlier years' pages the year links to and the previous year's
 published scores that movement reads), computed before the run started. The next run with the same
@@ -164,9 +164,15 @@ def report_dir(opts: RunOptions) -> Path:
     return YearLayout(Path(opts.reports_root), opts.year).report_dir
 
 
+def remembers(opts: RunOptions) -> bool:
+    """Only whole-year runs are remembered (`--only` and `--shard` decide part of a year). A forced one is: its
+    outputs are exactly what its inputs give, so the next run without `--force` may take the no-change answer."""
+    return not (opts.only or opts.shard)
+
+
 def applies(opts: RunOptions) -> bool:
-    """Only whole-year runs are remembered: `--force`, `--only` and `--shard` always run."""
-    return not (opts.force or opts.only or opts.shard)
+    """Whether the no-change answer may be given: a remembered kind of run, not `--force` (which always runs)."""
+    return remembers(opts) and not opts.force
 
 
 def forget(opts: RunOptions) -> None:
@@ -177,7 +183,7 @@ def forget(opts: RunOptions) -> None:
 
 def remember(opts: RunOptions, key: str | None, report: RunReport) -> None:
     digests = _DIGESTS.pop(key, None) if key else None
-    if key and applies(opts) and not report.failed:
+    if key and remembers(opts) and not report.failed:
         with cache.updating_ledger(report_dir(opts)) as ledger:
             ledger["year"] = key
             if digests is not None:

@@ -36,3 +36,18 @@ def test_the_cli_script_a_worker_reimports_is_light_too() -> None:
     loaded = modules_after_running(script, "__mp_main__")
     assert "ci_lib.cli" in loaded
     assert not [m for m in loaded if m.split(".")[0] in {"pandas", "matplotlib", "nbconvert", "papermill"}]
+
+
+def test_the_benchmark_prints_the_no_change_time_after_a_forced_run_and_after_verify(tmp_path) -> None:
+    """#23 item 6: the benchmark's one run prints the first no-change `run`/`assess` after `run --force` and after
+    `verify`, and says whether the fast path was taken (read from the run's timings, not from its wall time)."""
+    import runpy
+
+    bench = runpy.run_path(str(REPO / "benchmarks" / "bench_execute.py"), run_name="bench_execute")
+    opts = bench["project"](tmp_path / "bench", 2, 2)
+    bench["kit"](opts)
+    for step in ("run --force", "verify"):
+        line = bench["no_change_after"](opts, step)
+        assert line.startswith(f"no-change after `{step}`, new processes:"), line
+        assert "`ci-assess run` " in line and "`assess` " in line and "fast path taken" in line, line
+        assert line.endswith(("target <= 1 s: met)", "target <= 1 s: not met)")), line
