@@ -196,8 +196,9 @@ def read_outcomes_csv(path: Path, community_id: str) -> pd.DataFrame:
         raise KitError(f"{path}: not a published outcomes file (no {', '.join(sorted(missing))})")
     frame["year"] = frame["year"].astype(int)
     frame["value"] = frame["value"].astype(float)
-    frame.insert(0, "community_id", community_id)
-    return frame[["community_id", "indicator_id", "group", "year", "value"]]
+    frame["community_id"] = community_id  # (files of older kits have no community_id column)
+    frame["status"] = frame["status"].fillna("").astype(str) if "status" in frame else ""
+    return frame[["community_id", "indicator_id", "group", "year", "value", "status"]]
 
 
 def load_year(report_dir: str | Path, year: int | None = None) -> Explorer:
@@ -246,7 +247,7 @@ def _explorer(folder: Path, scores: dict[str, dict[str, Any]], year: int | None)
         path = folder / "data" / f"{cid}-outcomes.csv"
         if path.exists():
             frames.append(read_outcomes_csv(path, cid))
-    columns = ["community_id", "indicator_id", "group", "year", "value"]
+    columns = ["community_id", "indicator_id", "group", "year", "value", "status"]
     outcomes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     frameworks = {s["framework"] for s in scores.values()}
     info, groups, gateways = labels_for(folder, sorted(frameworks)[0], list(scores))

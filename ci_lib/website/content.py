@@ -237,19 +237,25 @@ class YearContent:
 
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
-        writer.writerow(["community_id", "name", "state", "gateway_reached", "gateway_reached_label", "next_gateway",
-                         "next_gateway_label", "missing_benchmarks", "assessment_incomplete", "benchmarks_not_rated",
-                         "indicators_improving_share", "gaps_closing_share", "proof_point", "proof_point_reason"])
+        writer.writerows(self.scores_rows())
+        return buffer.getvalue()
+
+    def scores_rows(self) -> list[list[Any]]:
+        """The header and a row per member of `scores.csv` (and of the workbook's scores sheet), typed."""
+        rows: list[list[Any]] = [[
+            "community_id", "name", "state", "gateway_reached", "gateway_reached_label", "next_gateway",
+            "next_gateway_label", "missing_benchmarks", "assessment_incomplete", "benchmarks_not_rated",
+            "indicators_improving_share", "gaps_closing_share", "proof_point", "proof_point_reason"]]
         labels = vocabulary.gateway_labels(self.rubric.gateways)
         for cid, s in sorted(self.scores.items()):
             g, summ = s["gateway"], s["summary"]
             reached_label = vocabulary.gateway_label(g["reached"], labels)
             next_label = vocabulary.gateway_label(g["next"], labels) if g["next"] else vocabulary.ALL_GATEWAYS_REACHED
             basis = summ.get("proof_point_basis") or {}
-            writer.writerow([*map(csv_cell, (cid, s["name"], s["state"], g["reached"], reached_label, g["next"],
-                                             next_label)), len(g["missing"]),
-                             bool(g.get("incomplete", False)), int(summ.get("not_rated", 0)),
-                             "" if summ["indicators_improving_share"] is None else summ["indicators_improving_share"],
-                             "" if summ["gaps_closing_share"] is None else summ["gaps_closing_share"],
-                             summ["proof_point"], csv_cell(basis.get("reason", ""))])
-        return buffer.getvalue()
+            rows.append([*map(csv_cell, (cid, s["name"], s["state"], g["reached"], reached_label, g["next"],
+                                         next_label)), len(g["missing"]),
+                         bool(g.get("incomplete", False)), int(summ.get("not_rated", 0)),
+                         "" if summ["indicators_improving_share"] is None else summ["indicators_improving_share"],
+                         "" if summ["gaps_closing_share"] is None else summ["gaps_closing_share"],
+                         summ["proof_point"], csv_cell(basis.get("reason", ""))])
+        return rows
