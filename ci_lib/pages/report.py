@@ -454,10 +454,17 @@ class CommunityPage:
         return HTML(str(Markup('<ul class="data-notes">{}</ul>').format(html.join(items))))
 
     def downloads(self) -> HTML:
-        cid = self.cid
+        """This community's files, then the network's (`ci_lib.website.downloads`): published values only."""
+        cid, layout = self.cid, YearLayout(Path("."), int(self.scores["year"]))
         return HTML(str(Markup(
-            '<ul class="downloads"><li><a href="../data/{0}-outcomes.csv" download>Outcomes (CSV, suppressed)</a></li>'
-            '<li><a href="../scores/{0}.json" download>Scores (JSON)</a></li></ul>').format(cid)))
+            '<ul class="downloads"><li><a href="../data/{0}-outcomes.csv" download>Outcomes (CSV: ids, labels, units; '
+            "a blank value says why in its status column)</a></li>"
+            '<li><a href="../scores/{0}.json" download>Scores (JSON)</a></li></ul>'
+            '<p>For every member: <a href="../downloads/outcomes.csv" download>outcomes (CSV)</a>, '
+            '<a href="../downloads/gaps.csv" download>disparity gaps (CSV)</a>, '
+            '<a href="../downloads/scores.csv" download>scores (CSV)</a>, '
+            '<a href="../downloads/{1}" download>all of them in one workbook (Excel)</a>; '
+            '<a href="../downloads.html">what the files hold</a>.</p>').format(cid, layout.workbook.name)))
 
     def earlier_years(self) -> HTML:
         """Links to this community's pages in earlier published years (same reports tree)."""

@@ -170,7 +170,8 @@ class YearContent:
             "- " + sentence("proof_point_share", rules),
             "- " + sentence("min_cell", rules), "",
             "## Overrides in force", "",
-            *self.override_lines(),
+            *self.override_lines(), "",
+            *self.marks_lines(),
         ]
         if r.changes:
             lines += ["", "## Changes in this framework version", "", *[f"- {md(c)}" for c in r.changes]]
@@ -221,7 +222,7 @@ class YearContent:
         lines = [
             "Every file here holds published (suppressed, rounded) values only.", "",
             "- [Manifest: provenance of this year (inputs by sha256, params, packages)](manifest.json)",
-            "- [All members' scores (CSV)](downloads/scores.csv)", "",
+            *self.network_download_lines(), "",
             "| community | outcomes (CSV) | scores (JSON) |", "|---|---|---|",
         ]
         for entry in self.listing():
@@ -229,6 +230,31 @@ class YearContent:
             lines.append(f"| {md(entry['name'])} | [{cid}-outcomes.csv](data/{cid}-outcomes.csv) | "
                          f"[{cid}.json](scores/{cid}.json) |")
         return "\n".join(lines) + "\n"
+
+    def network_download_lines(self) -> list[str]:
+        """The network's files (`ci_lib.website.downloads`), what their columns and marks mean."""
+        from ci_lib.execute.published import OUTCOME_COLUMNS
+        from ci_lib.website.downloads import COLUMN_NOTES, GAP_COLUMNS
+
+        workbook = self.layout.workbook.name
+        lines = ["- [All members' scores (CSV)](downloads/scores.csv): a row per member",
+                 "- [All members' outcomes (CSV)](downloads/outcomes.csv): every published value, a row per member, "
+                 "indicator, group and year (the members' files below, one after another)",
+                 "- [All members' disparity gaps (CSV)](downloads/gaps.csv): a row per member, indicator and group",
+                 f"- [Workbook (Excel)](downloads/{workbook}): the same tables and the benchmark ratings, a sheet "
+                 "each, and a README sheet on what each sheet and column holds", "",
+                 "Ids sit beside their labels, so the files join on `community_id`. A blank value says why in its "
+                 "`status` column, with the marks the pages show:", "",
+                 *[f"- **{code(vocabulary.MARKS[k])}** {md(vocabulary.MARK_WORDS[k])}" for k in vocabulary.CELL_MARKS],
+                 "", "| column (outcomes and gaps) | what it holds |", "|---|---|"]
+        columns = dict.fromkeys([*OUTCOME_COLUMNS, *GAP_COLUMNS])
+        return lines + [f"| {code(c)} | {md(COLUMN_NOTES.get(c, ''))} |" for c in columns]
+
+    def marks_lines(self) -> list[str]:
+        """The Methods page's legend of every mark the pages and downloads use."""
+        return ["## Marks", "", "Each mark means one thing, on every page and in every download; a table that "
+                "shows one has a legend line under it.", "", "| mark | meaning |", "|---|---|",
+                *[f"| {code(mark)} | {md(vocabulary.MARK_WORDS[k])} |" for k, mark in vocabulary.MARKS.items()]]
 
     def scores_csv(self) -> str:
         """`downloads/scores.csv`: text cells neutralised against formulas and quoted (OWASP), numbers as numbers."""
