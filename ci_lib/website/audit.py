@@ -295,7 +295,8 @@ def workbook_table(audit: Audit, path: Path, title: str) -> pd.DataFrame | None:
     finally:
         book.close()
     audit.count("workbook rows checked", len(rows))
-    frame = pd.DataFrame(rows, columns=[str(h) for h in header])
+    width = len(header)  # (a row's blank last cells are not stored)
+    frame = pd.DataFrame([(*r[:width], *[None] * (width - len(r))) for r in rows], columns=[str(h) for h in header])
     if "year" in frame:
         frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
     if "value" in frame:

@@ -59,7 +59,7 @@ BENCHMARK_COLUMNS = ["community_id", "name", "benchmark_id", "title", "gateway",
 # What each column holds, for the README sheet and the Downloads page (one wording for both).
 COLUMN_NOTES: dict[str, str] = {
     "community_id": "the member's id (joins every file and sheet)",
-    "name": "the member's name",
+    "name": "the member's name", "state": "the member's state",
     "indicator_id": "the indicator's id",
     "indicator": "the indicator's name",
     "unit": "the unit of 'value' (percent, rate per 1,000, count, currency, score)",
