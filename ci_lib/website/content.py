@@ -233,8 +233,7 @@ class YearContent:
 
     def network_download_lines(self) -> list[str]:
         """The network's files (`ci_lib.website.downloads`), what their columns and marks mean."""
-        from ci_lib.execute.published import OUTCOME_COLUMNS
-        from ci_lib.website.downloads import COLUMN_NOTES, GAP_COLUMNS
+        from ci_lib.execute.published import COLUMN_NOTES, GAP_COLUMNS, OUTCOME_COLUMNS
 
         workbook = self.layout.workbook.name
         lines = ["- [All members' scores (CSV)](downloads/scores.csv): a row per member",

@@ -14,7 +14,7 @@ import pytest
 
 from ci_lib import vocabulary
 from ci_lib.cli import main
-from ci_lib.execute.published import OUTCOME_COLUMNS
+from ci_lib.execute.published import GAP_COLUMNS, OUTCOME_COLUMNS
 from ci_lib.layout import YearLayout
 from ci_lib.release.verify import artifacts
 from ci_lib.website import downloads
@@ -61,7 +61,7 @@ def test_the_network_files_are_written_and_published_by_the_site(small_run):
         expected += layout.outcomes_csv(cid).read_text().splitlines()[1:]
     assert network == expected
     gaps = read(layout.gaps_csv)
-    assert list(gaps.columns) == downloads.GAP_COLUMNS
+    assert list(gaps.columns) == GAP_COLUMNS
     scores = {cid: json.loads(layout.scores_file(cid).read_text()) for cid in members}
     assert len(gaps) == sum(len(s["disparities"]) for s in scores.values())
     row = gaps.iloc[0]
@@ -123,7 +123,7 @@ def test_text_cells_are_neutralised_against_formulas(small_run):
     assert evil and all(v.startswith("'=") for v in evil)
     assert all(c.data_type != "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
     text = io.StringIO()
-    downloads.write_csv(out := io.BytesIO(), downloads.GAP_COLUMNS, downloads.gap_rows(content))
+    downloads.write_csv(out := io.BytesIO(), GAP_COLUMNS, downloads.gap_rows(content))
     text.write(out.getvalue().decode())
     rows = list(csv.reader(io.StringIO(text.getvalue())))
     assert any(r[1].startswith("'=HYPERLINK") for r in rows[1:])
