@@ -18,7 +18,6 @@ from ci_lib.atomic import write_text
 from ci_lib.errors import KitError
 from ci_lib.layout import YearLayout
 from ci_lib.website.content import YearContent
-from ci_lib.website.downloads import downloads_exist, write_downloads
 from ci_lib.website.quarto import quarto_available, render_quarto, write_project
 
 if TYPE_CHECKING:
@@ -111,6 +110,7 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False,
         info.update(seconds=round(time.perf_counter() - started, 3), pages=len(keys), rendered=0)
         return info
     from ci_lib.website.builtin import render_builtin, write_archive  # nbconvert and Jinja: only when a page is built
+    from ci_lib.website.downloads import downloads_exist, write_downloads  # pandas: likewise
 
     if force or old.get("downloads.html") != keys["downloads.html"] or not downloads_exist(layout):
         write_downloads(content)  # (the Downloads page's key covers every notebook: their inputs are unchanged)

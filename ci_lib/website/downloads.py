@@ -35,12 +35,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl.utils import get_column_letter
+import pandas as pd
 
 from ci_lib import vocabulary
 from ci_lib.errors import KitError
 from ci_lib.escape import csv_cell
-from ci_lib.execute.published import BENCHMARK_COLUMNS, COLUMN_NOTES, GAP_COLUMNS, OUTCOME_COLUMNS
+from ci_lib.execute.published import (
+    BENCHMARK_COLUMNS,
+    COLUMN_NOTES,
+    GAP_COLUMNS,
+    OUTCOME_COLUMNS,
+    outcome_words,
+    outcomes_csv,
+)
 from ci_lib.layout import YearLayout
 from ci_lib.website.content import YearContent
 
@@ -100,10 +107,28 @@ def write_network_outcomes(content: YearContent, out: IO[bytes]) -> None:
     for cid in sorted(content.scores):
         path = content.layout.outcomes_csv(cid)
         with path.open("rb") as handle:
-            if handle.readline() != HEADER:
-                raise KitError(f"{path}: not the outcomes file of this kit (its columns are not "
-                               f"{', '.join(OUTCOME_COLUMNS)}); re-run the year (`ci-assess run --force`)")
-            shutil.copyfileobj(handle, out, 1 << 20)
+            if handle.readline() == HEADER:
+                shutil.copyfileobj(handle, out, 1 << 20)
+            else:  # a year published by an earlier kit (re-rendered to refresh its year switcher)
+                out.write(earlier_kit_rows(content, path, cid))
+
+
+def earlier_kit_rows(content: YearContent, path: Path, community_id: str) -> bytes:
+    """The rows of an outcomes file of an earlier kit (indicator_id, group, year, value[, status]) in this
+    kit's columns, labelled from the year's rubric."""
+    frame = pd.read_csv(path, dtype={"indicator_id": str, "group": str}, keep_default_na=False, na_values=[""])
+    missing = {"indicator_id", "group", "year", "value"} - set(frame.columns)
+    if missing:
+        raise KitError(f"{path}: not a published outcomes file (no {', '.join(sorted(missing))})")
+    frame["community_id"] = community_id
+    frame["status"] = frame["status"].fillna("").astype(str) if "status" in frame else ""
+    r = content.rubric
+    families = getattr(r, "families", None) or {}
+    lookups = outcome_words([{"id": o.id, "name": o.name, "unit": o.unit} for o in r.outcomes],
+                            {"groups": {g.id: g.label for g in r.groups},
+                             "families": {f: family.label for f, family in families.items()}},
+                            getattr(r, "group_families", None) or {})
+    return outcomes_csv(frame, lookups).split(b"\n", 1)[1]
 
 
 def outcome_records(path: Path) -> Iterator[list[Any]]:
@@ -219,7 +244,16 @@ class WorkbookZip(zipfile.ZipFile):
             target.write("".join(buffer).encode("utf-8") + end + tail)
 
 
-LETTERS = [get_column_letter(i) for i in range(1, 64)]
+def column_letter(index: int) -> str:
+    """A column's letters, 1 -> A, 27 -> AA (openpyxl is imported only when a workbook is written)."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+LETTERS = [column_letter(i) for i in range(1, 64)]
 XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -306,7 +340,7 @@ def new_sheet(book: Any, title: str, columns: list[str], widths: tuple[int, ...]
     ws = book.create_sheet(title)
     ws.freeze_panes = "A2"
     for i, width in enumerate(widths or [max(12, len(c) + 2) for c in columns], start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
+        ws.column_dimensions[column_letter(i)].width = width
     ws.append(columns)
     return ws
 
