@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 from bs4 import BeautifulSoup
 
+from ci_lib import vocabulary
 from ci_lib.inputs.parameters import YearParams
 from ci_lib.inputs.rubric import Rubric, load_rubric
 from ci_lib.scoring.rules import rules_table
@@ -187,7 +188,7 @@ def check_page_tables(audit: Audit, page: Path, blanks: pd.DataFrame, scores: di
             label = group_label(scores, cell["group"])
             if label in headers and str(int(cell["year"])) in rows:
                 value = rows[str(int(cell["year"]))][headers.index(label) - 1]
-                if value not in {"–", ""}:
+                if value not in {"", *vocabulary.MARKS.values()}:  # a blank, or the mark saying why
                     audit.fail(page, f"suppressed {indicator}/{cell['group']}/{int(cell['year'])} shown as {value}")
 
 

@@ -216,3 +216,19 @@ def test_the_network_downloads_are_rewritten_only_when_their_bytes_change(small_
     before = path.stat().st_mtime_ns
     downloads.write_downloads(content)
     assert path.stat().st_mtime_ns == before
+
+
+def test_a_year_published_by_an_earlier_kit_still_gets_its_network_file(copy_small_run):
+    """Re-rendering an older year (its year switcher) relabels its five-column community files from the rubric."""
+    content = YearContent.load(copy_small_run.report_dir)
+    cid = sorted(content.scores)[0]
+    path = content.layout.outcomes_csv(cid)
+    now = read(path)
+    now[["indicator_id", "group", "year", "value", "status"]].to_csv(path, index=False)
+    downloads.write_downloads(content)
+    network = read(content.layout.network_outcomes_csv)
+    mine = network[network["community_id"] == cid].reset_index(drop=True)
+    assert list(mine.columns) == OUTCOME_COLUMNS and len(mine) == len(now)
+    same = ["community_id", "indicator_id", "group", "group_label", "family", "family_label", "year", "value", "status",
+            "status_label"]
+    assert mine[same].equals(now[same])
