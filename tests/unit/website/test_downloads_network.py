@@ -232,3 +232,19 @@ def test_a_year_published_by_an_earlier_kit_still_gets_its_network_file(copy_sma
     same = ["community_id", "indicator_id", "group", "group_label", "family", "family_label", "year", "value", "status",
             "status_label"]
     assert mine[same].equals(now[same])
+
+
+def test_the_quarto_project_publishes_the_network_files_too(copy_small_run):
+    import yaml
+
+    from ci_lib.website.quarto import stage_sources, theme_scss, write_project
+
+    content = YearContent.load(copy_small_run.report_dir)
+    write_project(content)
+    stage_sources(content)
+    project = content.layout.quarto
+    for name in NETWORK_FILES:
+        assert (project / "downloads" / name).read_bytes() == (content.layout.downloads / name).read_bytes()
+        assert f"(downloads/{name})" in (project / "downloads.qmd").read_text()
+    assert "/downloads/*" in yaml.safe_load((project / "_quarto.yml").read_text())["project"]["resources"]
+    assert ".marks-legend" in theme_scss()
