@@ -121,6 +121,20 @@ class YearLayout:
         return self.downloads / "scores.csv"
 
     @property
+    def network_outcomes_csv(self) -> Path:
+        """Every published member's outcome rows in one file (`data/<id>-outcomes.csv` one after another)."""
+        return self.downloads / "outcomes.csv"
+
+    @property
+    def gaps_csv(self) -> Path:
+        return self.downloads / "gaps.csv"
+
+    @property
+    def workbook(self) -> Path:
+        """The network's Excel workbook: a sheet per table and a README sheet."""
+        return self.downloads / f"assessment-{self.year}.xlsx"
+
+    @property
     def site_index(self) -> Path:
         return self.site / "index.html"
 

@@ -27,9 +27,29 @@ TREND_REASON = {"within_margin_of_error": "the change is within its margin of er
                 "overlapping_periods": "only overlapping periods, which a trend does not compare"}
 CARRIED_FORWARD = "carried forward from last year"
 MISSING = "–"  # no value and no reason known (no row for the cell)
-# a blank published cell, by its `status` (ci_lib.scoring.suppression.PUBLIC_STATUSES): one mark each
-CELL_MARKS = {"suppressed": "suppressed (privacy)", "suppressed_by_source": "suppressed by the source",
-              "not_available": "not available at the source"}
+# A mark means one thing, on every page, table and download: a blank published cell by its `status`
+# (ci_lib.scoring.suppression.PUBLIC_STATUSES), a benchmark without a rating, or no value at all. Tables show
+# the mark; a legend line under them (`marks_legend`) gives the words, only for the marks they show.
+MARKS = {"suppressed": "S", "suppressed_by_source": "X", "not_available": "NA", "not_rated": "NR",
+         "missing": MISSING}
+MARK_WORDS = {"suppressed": "suppressed by the kit (privacy: too few students, or a value that would reveal one)",
+              "suppressed_by_source": "suppressed by the source (its publisher withheld the value)",
+              "not_available": "not collected (no number exists at the source)",
+              "not_rated": "not rated (a benchmark without a rating: no credit)",
+              "missing": "no value (nothing measured, or not applicable)"}
+CELL_MARKS = {status: MARKS[status] for status in ("suppressed", "suppressed_by_source", "not_available")}
+
+
+def marks_present(values: Iterable[Any]) -> list[str]:
+    """The marks (their keys, in `MARKS` order) shown as whole cell values among `values`."""
+    shown = {v for v in values if isinstance(v, str)}
+    return [key for key, mark in MARKS.items() if mark in shown]
+
+
+def marks_legend_text(present: Iterable[str]) -> str:
+    """The legend line of the marks `present` (keys of `MARKS`), in words: "S = suppressed by ...; NA = ..."."""
+    chosen = set(present)
+    return "; ".join(f"{MARKS[key]} = {MARK_WORDS[key]}" for key in MARKS if key in chosen)
 
 
 def flag(words: Mapping[str, str], value: bool | None) -> str:

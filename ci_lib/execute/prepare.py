@@ -27,6 +27,7 @@ from ci_lib.execute.page_input import (
     OutcomeRow,
     PlausibilityNote,
 )
+from ci_lib.execute.published import outcome_words, outcomes_csv
 from ci_lib.inputs.load import NetworkData
 from ci_lib.inputs.parameters import YearParams, movement_year
 from ci_lib.inputs.plausibility import page_words
@@ -172,6 +173,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
     plausibility = plausibility_notes(data, scores, lab)
     gaps = published_gaps(scores, {i["id"] for i in inds if not i["local"]})
     medians = median_gaps(gaps)
+    lookups = outcome_words(inds, lab, scores.rubric.group_families)
     for cid, s in scores.scores.items():
         row = communities.loc[cid]
         effective = params.rules_for(scores.rubric, cid)[0] if params else scores.rubric.rules
@@ -201,8 +203,7 @@ def prepare(report_dir: Path, data: NetworkData, scores: NetworkScores, params: 
         payload = dumps(work)
         write_if_changed(layout.page_input(cid), payload)
         written[cid] = payload
-        csv = slice_[["indicator_id", "group", "year", "value", "status"]].to_csv(index=False, lineterminator="\n")
-        write_if_changed(layout.outcomes_csv(cid), csv.encode())
+        write_if_changed(layout.outcomes_csv(cid), outcomes_csv(slice_, lookups))
     totals = public[(public["group"] == "all") & public["value"].notna()]
     network: NetworkInput = {
         "year": scores.year,

@@ -110,6 +110,19 @@ class Explorer:
         wide.columns.name = None
         return wide
 
+    def marked_table(self, community_id: str, indicator_id: str, groups: list[str] | tuple[str, ...] | None = None,
+                     years: Years = None) -> pd.DataFrame:
+        """`table` with each blank cell's mark (`vocabulary.MARKS`): why it is blank, as the pages say it."""
+        wide = self.table(community_id, indicator_id, groups, years).astype(object)
+        part = self._slice(community_id, indicator_id)
+        marks = {(self.group_labels.get(g, g), int(y)): words.CELL_MARKS.get(str(status))
+                 for g, y, status in zip(part["group"], part["year"], part["status"], strict=True)}
+        for label in wide.columns:
+            for year in wide.index:
+                if pd.isna(wide.at[year, label]):
+                    wide.at[year, label] = marks.get((label, int(year))) or words.MISSING
+        return wide
+
     def network_distribution(self, indicator_id: str, year: int, community_id: str | None = None,
                              group: str = "all") -> pd.DataFrame:
         """Every member's published value for one indicator, group and year, best first.
@@ -196,8 +209,9 @@ def read_outcomes_csv(path: Path, community_id: str) -> pd.DataFrame:
         raise KitError(f"{path}: not a published outcomes file (no {', '.join(sorted(missing))})")
     frame["year"] = frame["year"].astype(int)
     frame["value"] = frame["value"].astype(float)
-    frame.insert(0, "community_id", community_id)
-    return frame[["community_id", "indicator_id", "group", "year", "value"]]
+    frame["community_id"] = community_id  # (files of older kits have no community_id column)
+    frame["status"] = frame["status"].fillna("").astype(str) if "status" in frame else ""
+    return frame[["community_id", "indicator_id", "group", "year", "value", "status"]]
 
 
 def load_year(report_dir: str | Path, year: int | None = None) -> Explorer:
@@ -246,7 +260,7 @@ def _explorer(folder: Path, scores: dict[str, dict[str, Any]], year: int | None)
         path = folder / "data" / f"{cid}-outcomes.csv"
         if path.exists():
             frames.append(read_outcomes_csv(path, cid))
-    columns = ["community_id", "indicator_id", "group", "year", "value"]
+    columns = ["community_id", "indicator_id", "group", "year", "value", "status"]
     outcomes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     frameworks = {s["framework"] for s in scores.values()}
     info, groups, gateways = labels_for(folder, sorted(frameworks)[0], list(scores))
@@ -365,7 +379,8 @@ class ExplorerWidgets:
                       "compare_year": compare}
         name = self.explorer.indicator_name(indicator)
         self.chart.outputs = html_output(html.figure(figure, f"explore-{cid}-{indicator}"))
-        self.table.outputs = html_output(html.table(table, f"{name}: published values (%)"))
+        marked = self.explorer.marked_table(cid, indicator, groups, years)
+        self.table.outputs = html_output(html.table_with_legend(marked, f"{name}: published values (%)"))
         where = ("has no published all-students value" if standing is None else
                  f"ranks {standing['rank']} of {standing['of']} (percentile {standing['percentile']}; "
                  f"network median {standing['median']:.1f}%)")

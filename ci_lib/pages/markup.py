@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import pandas as pd
 from markupsafe import Markup, escape
 
+from ci_lib import vocabulary
 from ci_lib.pages.plots import Figure
 
 URL = re.compile(r"https?://[^\s<>\"']+$")
@@ -49,7 +50,7 @@ def table(frame: pd.DataFrame, caption: str | None = None, classes: str = "data"
 
 def fmt(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
-        return "–"
+        return vocabulary.MISSING
     if isinstance(value, float):
         return f"{value:.1f}"
     return str(value)
@@ -71,3 +72,25 @@ def badge(text: str, kind: str) -> Markup:
 
 def join(parts: Iterable[Markup]) -> Markup:
     return Markup("").join(parts)
+
+
+def marks_legend(present: Iterable[str]) -> Markup:
+    """The legend line of the marks a page shows (`vocabulary.MARKS` keys): one mark, one meaning, same words."""
+    chosen = set(present)
+    items = [Markup('<span class="mark">{}</span> {}').format(mark, vocabulary.MARK_WORDS[key])
+             for key, mark in vocabulary.MARKS.items() if key in chosen]
+    if not items:
+        return Markup("")
+    return Markup('<p class="marks-legend">Marks: {}.</p>').format(Markup("; ").join(items))
+
+
+def table_marks(frame: pd.DataFrame) -> list[str]:
+    """The marks shown in a table: its cells (as `table` prints them) that are a mark, index included."""
+    cells = [fmt(v) for v in frame.to_numpy(dtype=object).ravel().tolist()]
+    return vocabulary.marks_present([*cells, *map(fmt, frame.index.tolist())])
+
+
+def table_with_legend(frame: pd.DataFrame, caption: str | None = None, classes: str = "data", index: bool = True,
+                      cells: dict[str, object] | None = None) -> Markup:
+    """`table`, followed by the legend line of the marks it shows (none: no line)."""
+    return table(frame, caption, classes, index, cells) + marks_legend(table_marks(frame))

@@ -6,6 +6,7 @@ notebook receives was prepared by the scoring pass and holds only publishable (s
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -223,7 +224,19 @@ class CommunityPage:
             columns=[self.label("gateways", g) for g in order], dtype=float)
         matrix.index.name = "pillar"
         fig = plots.pillar_heatmap(matrix, f"Benchmark credit by pillar and gateway, {self.scores['year']}")
-        return HTML(str(html.figure(fig, "pillar-matrix")))
+        return HTML(str(self.marked_pillar_figure(fig, pillars, order)))
+
+    def marked_pillar_figure(self, fig: plots.Figure, pillars: list[str], order: list[str]) -> Markup:
+        """The pillar matrix with its data table saying which blank cells are not rated (benchmarks there, none
+        rated) and which have no benchmark at all, and the legend line of those marks."""
+        table = fig.table.astype(object)
+        for row, p in enumerate(pillars):
+            for col, g in enumerate(order):
+                if pd.isna(table.iat[row, col]):
+                    rated = g in self.scores["pillars"].get(p, {})
+                    table.iat[row, col] = words.MARKS["not_rated" if rated else "missing"]
+        marked = dataclasses.replace(fig, table=table)
+        return html.figure(marked, "pillar-matrix") + html.marks_legend(html.table_marks(table))
 
     def benchmarks(self) -> HTML:
         rows = pd.DataFrame(self.scores["benchmarks"])
@@ -236,6 +249,7 @@ class CommunityPage:
                           + (f" {SELF_RATED_MARK} self-rated {words.word(words.STATUS, differs[b]).lower()}"
                              if b in differs else "")
                           for b, status, c in zip(rows["benchmark_id"], rows["status"], carried, strict=True)]
+        rows["credit"] = self.marked_credit(rows)
         columns = ["gateway", "pillar", "title", "status", "credit", "evidence"]
         if "review_note" in rows and rows["review_note"].fillna("").astype(str).str.strip().any():
             rows["review note"] = rows["review_note"].fillna("").astype(str)
@@ -244,8 +258,13 @@ class CommunityPage:
         view.index.name = "benchmark"
         caption = "Benchmark ratings with evidence" + (
             f" ({SELF_RATED_MARK}: the partnership's self-rating differs from the reviewed rating)" if differs else "")
-        return HTML(str(self.incomplete_notice() + self.review_notice() + html.table(
+        return HTML(str(self.incomplete_notice() + self.review_notice() + html.table_with_legend(
             view, caption, classes="data benchmarks", cells={"evidence": html.link_or_text})))
+
+    def marked_credit(self, rows: pd.DataFrame) -> list[Any]:
+        """A benchmark's credit; a benchmark without a rating (none carried forward) has no credit: its mark."""
+        return [words.MARKS["not_rated"] if s == "not_rated" else c
+                for s, c in zip([b["status"] for b in self.scores["benchmarks"]], rows["credit"], strict=True)]
 
     def indicator_ids(self) -> list[str]:
         present = {o["indicator_id"] for o in self.work["outcomes"]}
@@ -367,7 +386,8 @@ class CommunityPage:
                                         "latest_year": "latest year", "latest": "latest %", "change_pp": "change (pp)"})
         else:  # values in their units ($52,000, 12.3 per 1,000); a change in points or relative (change_kind)
             view = with_units(view, units.tolist())
-        table = html.table(view, "All students: baseline, latest, change, trend and target", classes="data outcomes")
+        table = html.table_with_legend(view, "All students: baseline, latest, change, trend and target",
+                                       classes="data outcomes")
         return HTML(str(table + self.fallback_note() + self.indicator_links()))
 
     def indicator_links(self) -> Markup:
@@ -409,7 +429,7 @@ class CommunityPage:
                                             "network median (pp)", "gap_change_pp", "gap trend", "closing"]]
         view = view.rename(columns={"gap_baseline_pp": "gap at baseline (pp)", "gap_latest_pp": "gap latest (pp)",
                                     "gap_change_pp": "change (pp)"})
-        return HTML(str(html.table(view, "Disparity gaps (percentage points; positive = group behind the reference; "
+        return HTML(str(html.table_with_legend(view, "Disparity gaps (percentage points; positive = group behind the reference; "
                                          "each group is compared with its family's reference)",
                                    classes="data disparities") + self.median_note(rows) + self.no_gap_note()))
 
@@ -478,10 +498,17 @@ class CommunityPage:
         return HTML(str(Markup('<ul class="data-notes">{}</ul>').format(html.join(items))))
 
     def downloads(self) -> HTML:
-        cid = self.cid
+        """This community's files, then the network's (`ci_lib.website.downloads`): published values only."""
+        cid, layout = self.cid, YearLayout(Path("."), int(self.scores["year"]))
         return HTML(str(Markup(
-            '<ul class="downloads"><li><a href="../data/{0}-outcomes.csv" download>Outcomes (CSV, suppressed)</a></li>'
-            '<li><a href="../scores/{0}.json" download>Scores (JSON)</a></li></ul>').format(cid)))
+            '<ul class="downloads"><li><a href="../data/{0}-outcomes.csv" download>Outcomes (CSV: ids, labels, units; '
+            "a blank value says why in its status column)</a></li>"
+            '<li><a href="../scores/{0}.json" download>Scores (JSON)</a></li></ul>'
+            '<p>For every member: <a href="../downloads/outcomes.csv" download>outcomes (CSV)</a>, '
+            '<a href="../downloads/gaps.csv" download>disparity gaps (CSV)</a>, '
+            '<a href="../downloads/scores.csv" download>scores (CSV)</a>, '
+            '<a href="../downloads/{1}" download>all of them in one workbook (Excel)</a>; '
+            '<a href="../downloads.html">what the files hold</a>.</p>').format(cid, layout.workbook.name)))
 
     def earlier_years(self) -> HTML:
         """Links to this community's pages in earlier published years (same reports tree)."""
@@ -657,7 +684,7 @@ class NetworkPage:
         rows["improving"] = rows["improving"].map(lambda v: words.share(None if v is None or pd.isna(v) else v))
         rows["gaps closing"] = rows["gaps closing"].map(lambda v: words.share(None if v is None or pd.isna(v) else v))
         frame = rows.reset_index()
-        return HTML(str(html.table(frame, "Members", classes="data members", index=False,
+        return HTML(str(html.table_with_legend(frame, "Members", classes="data members", index=False,
                                    cells={"member": lambda v: Markup('<a href="communities/{}.html">{}</a>').format(*v)})))
 
     # -- equity across the network (the members' measured, published gaps: `prepare.measured_gaps`) ---------

@@ -65,11 +65,16 @@ def data_dictionary(manifest: dict[str, Any]) -> str:
         "|---|---|",
         "| `site/` | the static website: open `site/index.html`, or copy the folder to any static host |",
         "| `site/scores/<community_id>.json` | each community's scores (schema below) |",
-        "| `site/data/<community_id>-outcomes.csv` | published outcome values: `indicator_id`, `group`, `year`, "
-        "`value` (percent 0-100; blank where suppressed below the minimum cell size), `status` (why a value is "
-        "blank: `suppressed` by the kit, `suppressed_by_source`, `not_available` at the source) |",
+        "| `site/data/<community_id>-outcomes.csv` | published outcome values: `community_id`, `indicator_id`, "
+        "`indicator`, `unit`, `group`, `group_label`, `family`, `family_label`, `year`, `value` (in its unit; blank "
+        "where not published), `status` (why a value is blank: `suppressed` by the kit, `suppressed_by_source`, "
+        "`not_available` at the source), `status_label` (the same in words) |",
         "| `site/downloads/scores.csv` | one row per community: gateway reached, next gateway, missing "
         "benchmarks, shares improving and closing, proof point |",
+        "| `site/downloads/outcomes.csv` | every community's outcome file above, one after another |",
+        "| `site/downloads/gaps.csv` | every community's disparity gaps, with labels (blank where suppressed) |",
+        "| `site/downloads/assessment-<year>.xlsx` | the scores, outcomes, gaps and benchmark ratings, a sheet each, "
+        "and a README sheet on each sheet and column |",
         "| `manifest.json` | provenance: input and params files by sha256, effective rules, rubric, package versions, "
         "environment lock sha256, each notebook's status |",
         "| `SHA256SUMS` | sha256 of every other file: run `sha256sum -c SHA256SUMS` in this folder |",

@@ -5,7 +5,8 @@
    the environment lock.
 2. The year is re-run into a temporary reports root (same data and params, `--force`, built-in render);
    the other published years are linked beside it, since a page shows earlier years and the year switcher.
-3. Every artifact (manifest, scores, executed notebooks, published CSVs, the whole site) is compared with
+3. Every artifact (manifest, scores, executed notebooks, published CSVs, the network downloads and workbook,
+   the whole site) is compared with
    the published one. Runs are deterministic (no clock, no absolute path, fixed ids), so any difference
    means the inputs, the code or the environment differ from what the manifest records, or a published
    file was changed after the fact.
@@ -26,7 +27,8 @@ from ci_lib.digest import file_sha256
 from ci_lib.errors import KitError
 from ci_lib.layout import YearLayout
 
-ARTIFACTS = ("manifest.json", "index.ipynb", "scores/*.json", "communities/*.ipynb", "data/*.csv", "_site/**/*")
+ARTIFACTS = ("manifest.json", "index.ipynb", "scores/*.json", "communities/*.ipynb", "data/*.csv", "downloads/*",
+             "_site/**/*")
 
 
 @dataclass

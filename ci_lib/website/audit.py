@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 from bs4 import BeautifulSoup
 
+from ci_lib import vocabulary
 from ci_lib.inputs.parameters import YearParams
 from ci_lib.inputs.rubric import Rubric, load_rubric
 from ci_lib.scoring.rules import rules_table
@@ -52,10 +53,15 @@ def audit_site(site: str | Path, data: str | Path | None = None, year: int | Non
         check_page(audit, page, scores)
     published = published_outcomes(site)
     check_derivable(audit, published, scores)
+    downloads = downloaded_outcomes(audit, site)
+    for name, frame in downloads.items():
+        check_derivable(audit, frame, scores, name)
+        check_as_published(audit, name, frame, published)
+    check_gap_downloads(audit, site, scores)
     check_blanks_everywhere(audit, site, published, scores)
     check_indicator_pages(audit, site, published)
     if data is not None:
-        check_against_private_inputs(audit, published, data, year, params_root)
+        check_against_private_inputs(audit, published, data, year, params_root, downloads)
     notebooks = site.parent / "communities"
     if notebooks.is_dir():
         check_notebooks(audit, notebooks, published)
@@ -116,12 +122,13 @@ def published_outcomes(site: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
-def check_derivable(audit: Audit, published: pd.DataFrame, scores: dict[str, dict]) -> None:
+def check_derivable(audit: Audit, published: pd.DataFrame, scores: dict[str, dict], source: str | None = None) -> None:
     """Without counts: a single blank member beside a shown total is its total minus the shown members.
 
     Two or more blanks beside a shown total are safe only if the students behind them number at least
     `min_cell`, which the published files cannot tell (they hold no counts): such partition-years are
     counted here and checked against the private counts with `--data` (`check_against_private_inputs`).
+    `source`: the network download the rows come from (None: the communities' own files).
     """
     frameworks = {s["framework"] for s in scores.values()} or {"toa-2019"}
     for framework in frameworks:
@@ -137,7 +144,7 @@ def check_derivable(audit: Audit, published: pd.DataFrame, scores: dict[str, dic
             audit.count("partition years with several blanks left to the private counts",
                         int(several.sum()))
             for (cid, indicator, year), groups_blank in blanks[~several].items():
-                audit.fail(f"data/{cid}-outcomes.csv", f"{name} group {groups_blank[0]} in {indicator} {year} is "
+                audit.fail(source or f"data/{cid}-outcomes.csv", f"{name} group {groups_blank[0]} in {indicator} {year} is "
                            f"derivable from the total ({total}) and the other groups")
 
 
@@ -204,7 +211,7 @@ def check_page_tables(audit: Audit, page: Path, blanks: pd.DataFrame, scores: di
             label = group_label(scores, cell["group"])
             if label in headers and str(int(cell["year"])) in rows:
                 value = rows[str(int(cell["year"]))][headers.index(label) - 1]
-                if value not in {"–", ""}:
+                if value not in {"", *vocabulary.MARKS.values()}:  # a blank, or the mark saying why
                     audit.fail(page, f"suppressed {indicator}/{cell['group']}/{int(cell['year'])} shown as {value}")
 
 
@@ -222,9 +229,10 @@ def check_notebooks(audit: Audit, folder: Path, published: pd.DataFrame) -> None
 
 
 def check_against_private_inputs(audit: Audit, published: pd.DataFrame, data: str | Path, year: int | None,
-                                 params_root: str | Path) -> None:
+                                 params_root: str | Path, downloads: dict[str, pd.DataFrame] | None = None) -> None:
     """Recompute from the private counts: every cell that must be suppressed is blank, and no total minus
-    its shown groups (directly, or through a total itself derived) isolates 1 to min_cell - 1 students."""
+    its shown groups (directly, or through a total itself derived) isolates 1 to min_cell - 1 students;
+    in the communities' files and in each network download (`downloads`, by file)."""
     from ci_lib.inputs.load import load_year
     from ci_lib.inputs.parameters import load_params
     from ci_lib.scoring import score_network
@@ -236,17 +244,20 @@ def check_against_private_inputs(audit: Audit, published: pd.DataFrame, data: st
     network = load_year(data, params, rubric)
     truth = score_network(network, rubric, params, year).public_outcomes
     secret = truth[truth["suppressed"]]
-    merged = secret.merge(published, on=["community_id", "indicator_id", "group", "year"], how="inner",
-                          suffixes=("_truth", ""))
     audit.count("private suppressed cells checked", len(secret))
-    for row in merged[merged["value"].notna()].itertuples(index=False):
-        audit.fail(f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id}/{row.group}/{row.year} must be "
-                   f"suppressed but is published as {row.value}")
-    check_remainders(audit, published, network.outcomes, rubric, params)
+    sources: dict[str | None, pd.DataFrame] = {None: published}
+    sources.update(downloads or {})
+    for source, frame in sources.items():
+        merged = secret.merge(frame, on=["community_id", "indicator_id", "group", "year"], how="inner",
+                              suffixes=("_truth", ""))
+        for row in merged[merged["value"].notna()].itertuples(index=False):
+            audit.fail(source or f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id}/{row.group}/"
+                       f"{row.year} must be suppressed but is published as {row.value}")
+        check_remainders(audit, frame, network.outcomes, rubric, params, source)
 
 
 def check_remainders(audit: Audit, published: pd.DataFrame, private: pd.DataFrame, rubric: Rubric,
-                     params: YearParams | None) -> None:
+                     params: YearParams | None, source: str | None = None) -> None:
     """Fail for every partition-year whose known total minus its shown groups holds 0 < n < min_cell students."""
     ids = sorted(published["community_id"].unique())
     private = private[private["community_id"].isin(ids) & private["year"].isin(published["year"].unique())]
@@ -255,11 +266,116 @@ def check_remainders(audit: Audit, published: pd.DataFrame, private: pd.DataFram
     found = exposures(cells, cells["value_published"].notna(), min_cell, rubric.partitions, partition_totals(rubric))
     audit.count("partition years checked against the private counts", found.attrs["checked"])
     for row in found.itertuples(index=False):
-        audit.fail(f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id} {row.year} {row.partition}: the "
+        audit.fail(source or f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id} {row.year} {row.partition}: the "
                    f"total minus the shown groups gives the result of {row.students} student(s) in {row.groups} "
                    f"(fewer than {int(min_cell[row.community_id])})")
     withheld = derivable_withheld(cells, cells["value_published"].notna(), rubric.partitions, partition_totals(rubric))
     audit.count("cells withheld by the source checked", int(withheld_by_source(cells).sum()))
     for row in withheld.itertuples(index=False):
-        audit.fail(f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id} {row.year} {row.group}: withheld by "
+        audit.fail(source or f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id} {row.year} {row.group}: withheld by "
                    "the source, but the published cells of its partition give it (the total minus the others)")
+
+
+# -- the network downloads (ci_lib.website.downloads) ----------------------------------------------------
+OUTCOME_KEY = ["community_id", "indicator_id", "group", "year"]
+
+
+def downloaded_outcomes(audit: Audit, site: Path) -> dict[str, pd.DataFrame]:
+    """The outcome rows of the network downloads, by file: `downloads/outcomes.csv` and the workbook's
+    outcomes sheets (community_id, indicator_id, group, year, value)."""
+    found: dict[str, pd.DataFrame] = {}
+    network = site / "downloads" / "outcomes.csv"
+    if network.is_file():
+        frame = pd.read_csv(network, dtype={"community_id": str, "indicator_id": str, "group": str},
+                            keep_default_na=False, na_values=[""])
+        found["downloads/outcomes.csv"] = frame[[*OUTCOME_KEY, "value"]]
+    for book in sorted((site / "downloads").glob("assessment-*.xlsx")):
+        frame = workbook_table(audit, book, "outcomes")
+        if frame is not None:
+            found[f"downloads/{book.name}"] = frame[[*OUTCOME_KEY, "value"]]
+    return found
+
+
+def workbook_table(audit: Audit, path: Path, title: str) -> pd.DataFrame | None:
+    """A table of the workbook (its sheet `title`, continued on "<title> 2", ...), or None with a finding."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a finding, not a crash
+        audit.fail(path, f"not a readable workbook ({exc})")
+        return None
+    try:
+        names = [n for n in book.sheetnames if n == title or re.fullmatch(rf"{re.escape(title)} \d+", n)]
+        if not names:
+            audit.fail(path, f"no {title} sheet")
+            return None
+        rows: list[tuple] = []
+        header: tuple = ()
+        for name in names:
+            sheet_rows = book[name].iter_rows(values_only=True)
+            header = next(sheet_rows, ())
+            rows += [r for r in sheet_rows if any(v is not None for v in r)]
+    finally:
+        book.close()
+    audit.count("workbook rows checked", len(rows))
+    width = len(header)  # (a row's blank last cells are not stored)
+    frame = pd.DataFrame([(*r[:width], *[None] * (width - len(r))) for r in rows], columns=[str(h) for h in header])
+    if "year" in frame:
+        frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    if "value" in frame:
+        frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+    return frame
+
+
+def check_as_published(audit: Audit, source: str, frame: pd.DataFrame, published: pd.DataFrame) -> None:
+    """A network download holds the communities' published rows: a value blank in a community's file is
+    blank here too, and every value is the one its community's file publishes."""
+    merged = frame.merge(published, on=OUTCOME_KEY, how="left", suffixes=("", "_published"), indicator=True)
+    audit.count(f"rows of {source} checked against the communities' files", len(merged))
+    for row in merged[merged["_merge"] == "left_only"].head(20).itertuples(index=False):
+        audit.fail(source, f"{row.community_id} {row.indicator_id}/{row.group}/{row.year}: a row no community "
+                   "file publishes")
+    both = merged[merged["_merge"] == "both"]
+    shown = both[both["value"].notna() & both["value_published"].isna()]
+    for row in shown.itertuples(index=False):
+        audit.fail(source, f"{row.community_id} {row.indicator_id}/{row.group}/{row.year} is suppressed in "
+                   f"data/{row.community_id}-outcomes.csv but shown as {row.value}")
+    differ = both[both["value"].notna() & both["value_published"].notna()
+                  & ((both["value"] - both["value_published"]).abs() > 1e-9)]
+    for row in differ.head(20).itertuples(index=False):
+        audit.fail(source, f"{row.community_id} {row.indicator_id}/{row.group}/{row.year}: {row.value}, but "
+                   f"{row.value_published} in data/{row.community_id}-outcomes.csv")
+
+
+GAP_VALUES = ("gap_baseline_pp", "gap_latest_pp", "gap_change_pp")
+
+
+def check_gap_downloads(audit: Audit, site: Path, scores: dict[str, dict]) -> None:
+    """The gaps in `downloads/gaps.csv` and the workbook are the scores' own: a number the scores leave blank
+    (suppressed) is blank there too."""
+    truth = {(cid, d["indicator_id"], d["group"]): d for cid, s in scores.items() for d in s.get("disparities", [])}
+    sources: dict[str, pd.DataFrame] = {}
+    gaps = site / "downloads" / "gaps.csv"
+    if gaps.is_file():
+        sources["downloads/gaps.csv"] = pd.read_csv(gaps, dtype={"community_id": str, "indicator_id": str,
+                                                                 "group": str}, keep_default_na=False, na_values=[""])
+    for book in sorted((site / "downloads").glob("assessment-*.xlsx")):
+        frame = workbook_table(audit, book, "gaps")
+        if frame is not None:
+            sources[f"downloads/{book.name}"] = frame
+    for source, frame in sources.items():
+        audit.count(f"gaps of {source} checked", len(frame))
+        for row in frame.to_dict("records"):
+            d = truth.get((str(row["community_id"]), str(row["indicator_id"]), str(row["group"])))
+            values = {c: None if pd.isna(row.get(c)) else float(row[c]) for c in GAP_VALUES}
+            where = f"{row['community_id']} {row['indicator_id']}/{row['group']}"
+            if d is None:
+                audit.fail(source, f"{where}: a gap the scores do not publish")
+                continue
+            for column, value in values.items():
+                if value is not None and d.get(column) is None:
+                    audit.fail(source, f"{where}: {column} is blank (suppressed) in the scores but shown as {value}")
+                elif (value is None) != (d.get(column) is None) or (value is not None
+                                                                     and abs(value - float(d[column])) > 1e-9):
+                    audit.fail(source, f"{where}: {column} differs from scores/{row['community_id']}.json")

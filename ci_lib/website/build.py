@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ci_lib import __version__
-from ci_lib.atomic import write_if_changed, write_text
+from ci_lib.atomic import write_text
 from ci_lib.errors import KitError
 from ci_lib.layout import YearLayout
 from ci_lib.website.content import YearContent
@@ -113,8 +113,10 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False,
         info.update(seconds=round(time.perf_counter() - started, 3), pages=len(keys), rendered=0)
         return info
     from ci_lib.website.builtin import render_builtin, write_archive  # nbconvert and Jinja: only when a page is built
+    from ci_lib.website.downloads import downloads_exist, write_downloads  # pandas: likewise
 
-    write_if_changed(layout.scores_csv, content.scores_csv().encode())
+    if force or old.get("downloads.html") != keys["downloads.html"] or not downloads_exist(layout):
+        write_downloads(content)  # (the Downloads page's key covers every notebook: their inputs are unchanged)
     write_project(content)
     build = report_dir / f".site-build-{os.getpid()}"
     shutil.rmtree(build, ignore_errors=True)

@@ -144,7 +144,7 @@ class BuiltinSite:
             target.mkdir(exist_ok=True)
             for cid in c.scores:
                 shutil.copyfile(source(cid), target / source(cid).name)
-        write_text(self.out / "downloads" / "scores.csv", c.scores_csv())
+        self.copy_downloads()
         shutil.copyfile(year.manifest, self.out / "manifest.json")
         return pages
 
@@ -159,6 +159,17 @@ class BuiltinSite:
                 self.page(path, title, indicators.page_html(view, number), scripts=(indicators.SCRIPT,))
             written.append(path)
         return written
+
+    def copy_downloads(self) -> None:
+        """The network downloads (`ci_lib.website.downloads`, written before the render) into the site."""
+        source, target = self.content.layout.downloads, self.out / "downloads"
+        target.mkdir(exist_ok=True)
+        wanted = {p.name for p in source.glob("*") if p.is_file()}
+        for old in target.glob("*"):
+            if old.name not in wanted:
+                old.unlink()
+        for name in sorted(wanted):
+            shutil.copyfile(source / name, target / name)
 
     def listing_html(self) -> Markup:
         entries = self.content.listing()

@@ -182,7 +182,8 @@ class YearContent:
             "- " + sentence("proof_point_share", rules),
             "- " + sentence("min_cell", rules), "",
             "## Overrides in force", "",
-            *self.override_lines(),
+            *self.override_lines(), "",
+            *self.marks_lines(),
         ]
         if r.changes:
             lines += ["", "## Changes in this framework version", "", *[f"- {md(c)}" for c in r.changes]]
@@ -233,7 +234,7 @@ class YearContent:
         lines = [
             "Every file here holds published (suppressed, rounded) values only.", "",
             "- [Manifest: provenance of this year (inputs by sha256, params, packages)](manifest.json)",
-            "- [All members' scores (CSV)](downloads/scores.csv)", "",
+            *self.network_download_lines(), "",
             "| community | outcomes (CSV) | scores (JSON) |", "|---|---|---|",
         ]
         for entry in self.listing():
@@ -242,6 +243,30 @@ class YearContent:
                          f"[{cid}.json](scores/{cid}.json) |")
         return "\n".join(lines) + "\n"
 
+    def network_download_lines(self) -> list[str]:
+        """The network's files (`ci_lib.website.downloads`), what their columns and marks mean."""
+        from ci_lib.execute.published import COLUMN_NOTES, GAP_COLUMNS, OUTCOME_COLUMNS
+
+        workbook = self.layout.workbook.name
+        lines = ["- [All members' scores (CSV)](downloads/scores.csv): a row per member",
+                 "- [All members' outcomes (CSV)](downloads/outcomes.csv): every published value, a row per member, "
+                 "indicator, group and year (the members' files below, one after another)",
+                 "- [All members' disparity gaps (CSV)](downloads/gaps.csv): a row per member, indicator and group",
+                 f"- [Workbook (Excel)](downloads/{workbook}): the same tables and the benchmark ratings, a sheet "
+                 "each, and a README sheet on what each sheet and column holds", "",
+                 "Ids sit beside their labels, so the files join on `community_id`. A blank value says why in its "
+                 "`status` column, with the marks the pages show:", "",
+                 *[f"- **{code(vocabulary.MARKS[k])}** {md(vocabulary.MARK_WORDS[k])}" for k in vocabulary.CELL_MARKS],
+                 "", "| column (outcomes and gaps) | what it holds |", "|---|---|"]
+        columns = dict.fromkeys([*OUTCOME_COLUMNS, *GAP_COLUMNS])
+        return lines + [f"| {code(c)} | {md(COLUMN_NOTES.get(c, ''))} |" for c in columns]
+
+    def marks_lines(self) -> list[str]:
+        """The Methods page's legend of every mark the pages and downloads use."""
+        return ["## Marks", "", "Each mark means one thing, on every page and in every download; a table that "
+                "shows one has a legend line under it.", "", "| mark | meaning |", "|---|---|",
+                *[f"| {code(mark)} | {md(vocabulary.MARK_WORDS[k])} |" for k, mark in vocabulary.MARKS.items()]]
+
     def scores_csv(self) -> str:
         """`downloads/scores.csv`: text cells neutralised against formulas and quoted (OWASP), numbers as numbers."""
         import csv
@@ -249,19 +274,25 @@ class YearContent:
 
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
-        writer.writerow(["community_id", "name", "state", "gateway_reached", "gateway_reached_label", "next_gateway",
-                         "next_gateway_label", "missing_benchmarks", "assessment_incomplete", "benchmarks_not_rated",
-                         "indicators_improving_share", "gaps_closing_share", "proof_point", "proof_point_reason"])
+        writer.writerows(self.scores_rows())
+        return buffer.getvalue()
+
+    def scores_rows(self) -> list[list[Any]]:
+        """The header and a row per member of `scores.csv` (and of the workbook's scores sheet), typed."""
+        rows: list[list[Any]] = [[
+            "community_id", "name", "state", "gateway_reached", "gateway_reached_label", "next_gateway",
+            "next_gateway_label", "missing_benchmarks", "assessment_incomplete", "benchmarks_not_rated",
+            "indicators_improving_share", "gaps_closing_share", "proof_point", "proof_point_reason"]]
         labels = vocabulary.gateway_labels(self.rubric.gateways)
         for cid, s in sorted(self.scores.items()):
             g, summ = s["gateway"], s["summary"]
             reached_label = vocabulary.gateway_label(g["reached"], labels)
             next_label = vocabulary.gateway_label(g["next"], labels) if g["next"] else vocabulary.ALL_GATEWAYS_REACHED
             basis = summ.get("proof_point_basis") or {}
-            writer.writerow([*map(csv_cell, (cid, s["name"], s["state"], g["reached"], reached_label, g["next"],
-                                             next_label)), len(g["missing"]),
-                             bool(g.get("incomplete", False)), int(summ.get("not_rated", 0)),
-                             "" if summ["indicators_improving_share"] is None else summ["indicators_improving_share"],
-                             "" if summ["gaps_closing_share"] is None else summ["gaps_closing_share"],
-                             summ["proof_point"], csv_cell(basis.get("reason", ""))])
-        return buffer.getvalue()
+            rows.append([*map(csv_cell, (cid, s["name"], s["state"], g["reached"], reached_label, g["next"],
+                                         next_label)), len(g["missing"]),
+                         bool(g.get("incomplete", False)), int(summ.get("not_rated", 0)),
+                         "" if summ["indicators_improving_share"] is None else summ["indicators_improving_share"],
+                         "" if summ["gaps_closing_share"] is None else summ["gaps_closing_share"],
+                         summ["proof_point"], csv_cell(basis.get("reason", ""))])
+        return rows

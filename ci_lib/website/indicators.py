@@ -392,6 +392,13 @@ def page_html(view: IndicatorView, number: int) -> Markup:
     parts.append(Markup(f'<table class="data indicator-members" data-sortable="{escape(status_id)}" '
                         f'data-indicator="{escape(ind.id)}"><caption>{escape(caption)}</caption>'
                         f'<thead><tr>{"".join(head)}</tr></thead><tbody>{member_rows(view, number)}</tbody></table>'))
+    on_page = view.members[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+    shown = [text for m in on_page for text in (m.mark, year_words(m), change_words(m, ind.measure))]
+    if view.has_targets and not all(m.has_target for m in on_page):
+        shown.append(words.MISSING)
+    from ci_lib.pages import markup
+
+    parts.append(markup.marks_legend(words.marks_present(shown)))
     parts.append(pager(view, number))
     return Markup("\n").join(parts)
 

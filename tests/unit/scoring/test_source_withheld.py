@@ -116,7 +116,7 @@ def test_a_withheld_cell_is_published_as_suppressed_by_the_source_and_its_partne
 
 def test_a_blank_all_students_value_says_why_in_the_outcome_table(tmp_path):
     """Marks that mean one thing each: the source's `*` in the all-students latest value reads "suppressed by
-    the source" in the outcome table, not the kit's "suppressed (privacy)"."""
+    the source" (its mark X, with its legend line) in the outcome table, not the kit's S."""
     from ci_lib.pages.report import CommunityPage
     from ci_lib.vocabulary import CELL_MARKS
 
@@ -124,4 +124,5 @@ def test_a_blank_all_students_value_says_why_in_the_outcome_table(tmp_path):
     table = CommunityPage.load(project.report_dir, cid, 2025).outcome_table().data
     row = next(r for r in table.split("<tr>") if "Kindergarten readiness" in r)
     assert f"<td>{CELL_MARKS['suppressed_by_source']}</td>" in row
-    assert CELL_MARKS["suppressed"] not in row
+    assert f"<td>{CELL_MARKS['suppressed']}</td>" not in row
+    assert "suppressed by the source (its publisher withheld the value)" in table  # the legend line says it
