@@ -39,6 +39,7 @@ TRICKS = {t.name: t for t in [
     Trick("reuse_kernel_client", "nbclient", "0.10", "0.12"),
     Trick("fast_svg_text", "matplotlib", "3.8", "3.12"),
     Trick("worksheet_xml", "openpyxl", "3.1", "3.2"),
+    Trick("splice_sheet_rows", "openpyxl", "3.1", "3.2"),
 ]}
 
 
@@ -223,3 +224,67 @@ def worksheet_xml(sheet: Any) -> Callable[[], Any] | None:
         return None
     source = getattr(sheet, "_get_source", None)
     return source if callable(source) else None
+
+
+# --- openpyxl: a write-only sheet's data rows spliced into the XML it wrote for the header ---------------
+
+def sheet_rows_spliced() -> bool:
+    """Whether a workbook's data rows may be spliced into openpyxl's sheet XML (`splice_sheet_rows`); when not,
+    the caller appends them through openpyxl's write-only sheet (the same cells, read back, tested)."""
+    return on("splice_sheet_rows")
+
+
+_COLUMN_LETTERS: list[str] = []
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_TEXT_CELLS: dict[str, str] = {}  # text -> the rest of its cell after the reference (labels repeat on every row)
+
+
+def _letters() -> list[str]:
+    if not _COLUMN_LETTERS:
+        from openpyxl.utils import get_column_letter
+
+        _COLUMN_LETTERS.extend(get_column_letter(i) for i in range(1, 64))
+    return _COLUMN_LETTERS
+
+
+def sheet_row_xml(number: int, values: list[Any]) -> str:
+    """One row as SpreadsheetML: numbers as numbers, booleans as booleans, text as inline strings, None no cell.
+    Built from parts, each text cell made once: the hot loop of a workbook."""
+    row = str(number)
+    parts = ['<row r="', row, '">']
+    for letter, value in zip(_letters(), values, strict=False):
+        if value is None:
+            continue
+        kind = type(value)
+        if kind is str:
+            inner = _TEXT_CELLS.get(value)
+            if inner is None:
+                if len(_TEXT_CELLS) > 1 << 16:
+                    _TEXT_CELLS.clear()
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                inner = _TEXT_CELLS[value] = f't="inlineStr"><is><t{space}>{value.translate(_XML_TEXT)}</t></is></c>'
+            parts += ('<c r="', letter, row, '" ', inner)
+        elif kind is bool:
+            parts += ('<c r="', letter, row, '" t="b"><v>', "1" if value else "0", "</v></c>")
+        else:  # int or float (finite: the caller blanks the others)
+            parts += ('<c r="', letter, row, '" t="n"><v>', repr(value), "</v></c>")
+    parts.append("</row>")
+    return "".join(parts)
+
+
+def splice_sheet_rows(source: Any, target: Any, rows: Any) -> bool:
+    """Copy openpyxl's XML of a write-only sheet holding only its header row (`source`) to `target` with
+    `rows` (lists of cell values: text cleaned, None for no cell) after that row. False when the XML has no
+    `</sheetData>` (an openpyxl laying sheets out otherwise). Checked on openpyxl 3.1.5."""
+    head, end, tail = source.read().partition(b"</sheetData>")
+    if not end:
+        return False
+    target.write(head)
+    buffer: list[str] = []
+    for number, row in enumerate(rows, start=2):
+        buffer.append(sheet_row_xml(number, row))
+        if len(buffer) == 2000:
+            target.write("".join(buffer).encode("utf-8"))
+            buffer.clear()
+    target.write("".join(buffer).encode("utf-8") + end + tail)
+    return True

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import filecmp
+import functools
 import io
 import itertools
 import math
@@ -36,7 +37,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from ci_lib import vocabulary
+from ci_lib import compat, vocabulary
 from ci_lib.errors import KitError
 from ci_lib.escape import csv_cell
 from ci_lib.execute.published import (
@@ -200,11 +201,9 @@ class Table:
 
 class WorkbookZip(zipfile.ZipFile):
     """The workbook's zip: every entry dated `ZIP_TIME` (a plain ZipFile stamps each with the clock or the
-    file's mtime), and the rows of the data sheets streamed into openpyxl's sheet XML (`rows`, by entry name).
-
-    openpyxl lays out the package (workbook, styles, sheet views, columns, header rows); the data rows are
-    written here as plain SpreadsheetML cells: openpyxl's own cell writer, without lxml, writes some 7,000
-    cells a second, a 10,000-member network's outcomes about ninety million.
+    file's mtime); with `rows` (by entry name), those sheets' data rows spliced into the XML openpyxl wrote
+    for their header row (`compat.splice_sheet_rows`: openpyxl's own cell writer, without lxml, writes some
+    7,000 cells a second, a 10,000-member network's outcomes about ninety million).
     """
 
     def __init__(self, file: IO[bytes], rows: dict[str, Iterable[list[Any]]]):
@@ -229,65 +228,33 @@ class WorkbookZip(zipfile.ZipFile):
         with open(filename, "rb") as source, self.open(self.entry(name), "w", force_zip64=True) as target:
             if name not in self.rows:
                 shutil.copyfileobj(source, target, 1 << 20)
-                return
-            head, end, tail = source.read().partition(b"</sheetData>")  # openpyxl's sheet: its header row only
-            if not end:
+            elif not compat.splice_sheet_rows(source, target, self.rows[name]):
                 raise KitError(f"openpyxl wrote {name} without a <sheetData> element")
-            target.write(head)
-            buffer: list[str] = []
-            for number, row in enumerate(self.rows[name], start=2):
-                buffer.append(row_xml(number, row))
-                if len(buffer) == 2000:
-                    target.write("".join(buffer).encode("utf-8"))
-                    buffer.clear()
-            target.write("".join(buffer).encode("utf-8") + end + tail)
 
 
-def column_letter(index: int) -> str:
-    """A column's letters, 1 -> A, 27 -> AA (openpyxl is imported only when a workbook is written)."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+@functools.lru_cache(maxsize=1 << 16)
+def clean_text(value: str) -> str:
+    """Text as a workbook cell holds it (labels repeat on every row: cleaned once each)."""
+    return CONTROL.sub("", csv_cell(value))[:32767]
 
 
-LETTERS = [column_letter(i) for i in range(1, 64)]
-XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+def sheet_row(values: list[Any]) -> list[Any]:
+    """A data row as its cells: text cleaned, a blank ("" or a number that is not finite) no cell at all,
+    numbers as Python's (a numpy scalar by its `item()`)."""
+    return [sheet_value(v) for v in values]
 
 
-TEXT_CELLS: dict[str, str] = {}  # text -> the rest of its cell after the reference (labels repeat on every row)
-
-
-def row_xml(number: int, values: list[Any]) -> str:
-    """One row of a sheet: numbers as numbers, booleans as booleans, text as (neutralised) inline strings;
-    a blank (None, "") has no cell. Built from parts, text cells made once each: the hot loop of a workbook."""
-    row = str(number)
-    parts = ['<row r="', row, '">']
-    for letter, value in zip(LETTERS, values, strict=False):
-        if value is None or value == "":
-            continue
-        kind = type(value)
-        if kind is str:
-            inner = TEXT_CELLS.get(value)
-            if inner is None:
-                if len(TEXT_CELLS) > 1 << 16:
-                    TEXT_CELLS.clear()
-                inner = TEXT_CELLS[value] = text_xml(value)
-            parts += ('<c r="', letter, row, '" ', inner)
-        elif kind is bool:
-            parts += ('<c r="', letter, row, '" t="b"><v>', "1" if value else "0", "</v></c>")
-        elif isinstance(value, int | float) and math.isfinite(value):
-            parts += ('<c r="', letter, row, '" t="n"><v>', repr(value), "</v></c>")
-    parts.append("</row>")
-    return "".join(parts)
-
-
-def text_xml(value: str) -> str:
-    """A text cell after its reference: neutralised (`cell`), XML-escaped, spaces kept."""
-    text = cell(value)
-    space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f't="inlineStr"><is><t{space}>{text.translate(XML_TEXT)}</t></is></c>'
+def sheet_value(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return clean_text(value) if value else None
+    if kind is bool or kind is int or value is None:
+        return value
+    if kind is not float:
+        value = value.item() if hasattr(value, "item") else clean_text(str(value))
+        if not isinstance(value, float):
+            return value
+    return value if math.isfinite(value) else None
 
 
 def cell(value: Any) -> Any:
@@ -321,11 +288,17 @@ def write_workbook(content: YearContent, out: IO[bytes]) -> None:
     for row in readme_rows(content, tables):
         readme.append([cell(v) for v in row])
     streamed: dict[str, Iterable[list[Any]]] = {}
+    splice = compat.sheet_rows_spliced()
     for title, table in tables.items():
-        rows = iter(table.rows)
+        rows = map(sheet_row, table.rows)
         for part in range(max(1, math.ceil(table.count / (SHEET_ROWS - 1)))):
-            new_sheet(book, title if part == 0 else f"{title} {part + 1}", table.columns)
-            streamed[f"xl/worksheets/sheet{len(book.worksheets)}.xml"] = itertools.islice(rows, SHEET_ROWS - 1)
+            sheet = new_sheet(book, title if part == 0 else f"{title} {part + 1}", table.columns)
+            chunk = itertools.islice(rows, SHEET_ROWS - 1)
+            if splice:
+                streamed[f"xl/worksheets/sheet{len(book.worksheets)}.xml"] = chunk
+            else:  # openpyxl's own cell writer (`CI_ASSESS_NO_COMPAT=1`, or an openpyxl not checked)
+                for row in chunk:
+                    sheet.append(row)
     with WorkbookZip(out, streamed) as archive:
         ExcelWriter(book, archive).save()
 
@@ -345,10 +318,12 @@ def workbook_tables(content: YearContent) -> dict[str, Table]:
 
 def new_sheet(book: Any, title: str, columns: list[str], widths: tuple[int, ...] = ()) -> Any:
     """A write-only sheet with its header row, frozen, and its column widths."""
+    from openpyxl.utils import get_column_letter
+
     ws = book.create_sheet(title)
     ws.freeze_panes = "A2"
     for i, width in enumerate(widths or [max(12, len(c) + 2) for c in columns], start=1):
-        ws.column_dimensions[column_letter(i)].width = width
+        ws.column_dimensions[get_column_letter(i)].width = width
     ws.append(columns)
     return ws
 

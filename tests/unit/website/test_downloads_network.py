@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ci_lib import vocabulary
+from ci_lib import compat, vocabulary
 from ci_lib.cli import main
 from ci_lib.execute.published import GAP_COLUMNS, OUTCOME_COLUMNS
 from ci_lib.layout import YearLayout
@@ -248,3 +248,34 @@ def test_the_quarto_project_publishes_the_network_files_too(copy_small_run):
         assert f"(downloads/{name})" in (project / "downloads.qmd").read_text()
     assert "/downloads/*" in yaml.safe_load((project / "_quarto.yml").read_text())["project"]["resources"]
     assert ".marks-legend" in theme_scss()
+
+
+def sheet_values(data: bytes) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return {ws.title: [tuple(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def test_rows_spliced_by_compat_read_back_as_openpyxl_own_cells(small_run, monkeypatch):
+    """`compat.splice_sheet_rows` is a trick on openpyxl's sheet XML: with the kill switch the rows go through
+    openpyxl's write-only sheet, and every sheet reads back with the same cells, types included."""
+    content = YearContent.load(small_run[0].report_dir)
+    cid = sorted(content.scores)[0]
+    content.scores[cid] = {**content.scores[cid], "name": ' =1+1 & <Ashford> \x07 '}  # formula, XML, control, spaces
+    spliced = workbook_bytes(content)
+    monkeypatch.setenv(compat.KILL_SWITCH, "1")
+    assert not compat.sheet_rows_spliced()
+    stock = workbook_bytes(content)
+    assert spliced != stock  # two writers...
+    ours, theirs = sheet_values(spliced), sheet_values(stock)
+    assert list(ours) == list(theirs) and sum(len(rows) for rows in ours.values()) > 100
+    def kinds(rows: list[tuple]) -> list[list[tuple]]:  # openpyxl writes 1.0 as "1": a number is a number
+        return [[("number" if type(v) in (int, float) else type(v).__name__, v) for v in row] for row in rows]
+
+    for title in ours:  # ... the same cells
+        assert kinds(ours[title]) == kinds(theirs[title]), title
+    shown = next(row[1] for row in ours["scores"][1:] if row[0] == cid)
+    assert shown == downloads.clean_text(' =1+1 & <Ashford> \x07 ') and "\x07" not in shown
+    assert not shown.lstrip().startswith("=")  # neutralised, in both writers
