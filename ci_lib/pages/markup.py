@@ -60,10 +60,21 @@ def figure(fig: Figure, figure_id: str) -> Markup:
     """The image with its alt text, a caption, and the data table in a collapsible block."""
     data = base64.b64encode(fig.image).decode()
     return Markup(
-        '<figure class="chart" id="{id}"><img src="data:{mime};base64,{data}" alt="{alt}">'
+        '<figure class="chart" id="{id}"{crop}><img src="data:{mime};base64,{data}" alt="{alt}">'
         "<figcaption>{caption}</figcaption>"
         '<details class="data-table"><summary>Data table: {caption}</summary>{table}</details></figure>'
-    ).format(id=figure_id, mime=fig.mime, data=data, alt=fig.alt, caption=fig.caption, table=table(fig.table))
+    ).format(id=figure_id, crop=print_crop(fig), mime=fig.mime, data=data, alt=fig.alt, caption=fig.caption,
+             table=table(fig.table))
+
+
+def print_crop(fig: Figure) -> Markup:
+    """The image's printed band as an `object-view-box` inset in percent of its height (`--print-view`, read by
+    the print stylesheet), where only a band of it prints; nothing otherwise."""
+    height = re.search(rb'<svg[^>]*\sheight="([\d.]+)pt"', fig.image[:4000]) if fig.print_band_pt else None
+    if fig.print_band_pt is None or height is None:
+        return Markup("")
+    top, bottom = (100 * pt / float(height[1]) for pt in fig.print_band_pt)
+    return Markup(' style="--print-view: inset({}% 0 {}% 0)"').format(f"{top:.2f}", f"{100 - bottom:.2f}")
 
 
 def badge(text: str, kind: str) -> Markup:

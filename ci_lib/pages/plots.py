@@ -69,6 +69,8 @@ class Figure:
     table: pd.DataFrame
     caption: str
     mime: str = "image/svg+xml"
+    # on paper only this band of the image prints (top, bottom in points from its top): see `outcome_chart`
+    print_band_pt: tuple[float, float] | None = None
 
 
 FONT_SETTINGS = ("font.family", "font.sans-serif", "font.serif", "font.monospace", "font.cursive", "font.fantasy",
@@ -828,7 +830,11 @@ def outcome_chart(series: pd.DataFrame, name: str, trends: dict[str, str], gaps:
         table = table.reindex(table.index.union([target.year]))
         table["target (all students)"] = np.where(table.index == target.year, round(target.value, 1), np.nan)
     table.index.name = "year"
-    return Figure(image, alt, table, name if target is None else f"{name} · {target_sentence(target, unit)}")
+    # on paper the family panels only (site.css, @media print): the title band repeats the caption, the gap
+    # panel the printed gaps table
+    panel_rows = (places[-1][0] + 1) if places else 0
+    return Figure(image, alt, table, name if target is None else f"{name} · {target_sentence(target, unit)}",
+                  print_band_pt=(TOP_PT - 4, TOP_PT + panel_rows * ROW_PT) if panel_rows else None)
 
 
 def target_sentence(target: Target, unit: str = "%") -> str:

@@ -99,8 +99,18 @@ def test_print_media_shows_the_profile_and_leaves_out_the_rest(browser, site):
             assert an_indicator and an_indicator in page.locator("main").inner_text()
             gaps = page.locator("table.disparities")
             expect(gaps).to_be_visible()
-            assert shown(page, "table.disparities tbody tr") == sum(not d["suppressed"] for d in scores["disparities"])
+            # condensed on paper to the widening gaps (the others are counted in the summary card, all online)
+            published = [d for d in scores["disparities"] if not d["suppressed"]]
+            assert shown(page, "table.disparities tbody tr") == sum(d["gap_trend"] == "widening" for d in published)
+            assert page.locator("table.disparities tbody tr").count() == len(published)  # the rest only hidden
+            caption = page.locator("table.disparities caption").evaluate("c => getComputedStyle(c, '::after').content")
+            assert "widening gaps only" in caption and "online" in caption, caption
             expect(gaps.locator("thead")).to_contain_text("group")
+            # the outcome charts print their family panels at a legible size: the SVG's 11.5-pt text at >= 5.5 pt
+            # on A4 paper (CSS px at 96/in: this 794-px viewport is the A4 sheet, its text width ~ 188 mm)
+            sizes = page.locator("figure.chart[id^='outcome-'] img").evaluate_all(
+                "is => is.map(i => i.getBoundingClientRect().width / i.naturalWidth)")
+            assert sizes and min(sizes) * 11.5 * (188 / 210) >= 5.5, sizes
 
             for left_out in ["header.site", "footer.site", "nav.years", ".skip", "details.data-table", "table.benchmarks",
                              "ul.data-notes", "ul.downloads", ".earlier-years", ".scroll-hint", "a.anchor-link"]:

@@ -35,6 +35,11 @@
     for (const row of table.rows) {
       if (row.cells.length !== names.length) continue;  // a row with merged cells: positions would mislead
       [...row.cells].forEach(function (cell, i) { if (names[i]) cell.dataset.col = names[i]; });
+      // a gap's row says how its gap moves (the printed gaps table keeps the widening ones)
+      const trend = [...row.cells].find(function (cell) { return cell.dataset.col === "gap-trend"; });
+      if (trend && row.parentElement.tagName === "TBODY") {
+        row.dataset.gapTrend = trend.textContent.trim().toLowerCase().replace(/[^a-z]+/g, "-").replace(/^-|-$/g, "");
+      }
     }
   }
 
