@@ -8,115 +8,31 @@ Accessibility is checked with axe-core from node_modules (`npm install` at the r
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ci_lib.inputs.rubric import load_rubric
-from tests.paths import REPO_ROOT
+from tests.e2e.browser_support import Served, fetch_file, require_axe, require_browser, serious_axe_violations, tab_at
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} not found: the browser tests drive Debian's chromium (apt-get install chromium)",
-                allow_module_level=True)
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+playwright_sync = require_browser()  # skips this module when chromium or Playwright is absent
 expect = playwright_sync.expect
 
 pytestmark = pytest.mark.browser
 
-REPO = REPO_ROOT
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
 NAV = ["Overview", "Communities", "Indicators", "Methods", "Downloads"]
 CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json"}
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def site(demo_site) -> Iterator[dict[str, Any]]:
-    """The demo site over HTTP, plus what the tests compare it with (scores JSON, manifest)."""
-    project = demo_site
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler,
-                                                                              directory=str(project.site)))
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    scores = {p.stem: json.loads(p.read_text()) for p in sorted((project.report_dir / "scores").glob("*.json"))}
-    manifest = json.loads((project.report_dir / "manifest.json").read_text())
-    try:
-        yield {"base": f"http://127.0.0.1:{server.server_address[1]}/", "scores": scores, "manifest": manifest}
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@dataclass
-class Tab:
-    """A page in a fresh browser context, recording every console error and failed or foreign request."""
-
-    page: Any
-    base: str
-    errors: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.page.set_default_timeout(10_000)
-        self.page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text} ({m.location})")
-                     if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught exception: {e}"))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"))
-        self.page.on("response", lambda r: self.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-        self.page.on("request", lambda r: None if r.url.startswith((self.base, "data:"))
-                     else self.errors.append(f"external request: {r.url}"))
-
-    def open(self, path: str) -> Any:
-        response = self.page.goto(self.base + path)
-        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
-        return self.page
-
-    def screenshot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture()
-def tab(browser, site) -> Iterator[Tab]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        yield Tab(context.new_page(), site["base"])
-    finally:
-        context.close()
-
-
-def first_community(site: dict[str, Any]) -> str:
-    return sorted(site["scores"])[0]
+def first_community(site: Served) -> str:
+    return sorted(site.scores)[0]
 
 
 # -- 1. home and navigation --------------------------------------------------------------------------------------
 def test_home_page_loads_and_every_navbar_link_is_followed_to_a_200(tab, site):
-    title = site["manifest"].get("title") or f"Assessment {site['manifest']['year']}"
+    title = site.manifest.get("title") or f"Assessment {site.manifest['year']}"
     page = tab.open("index.html")
     assert page.title() == f"{title} · {title}"
     expect(page.locator("main h1")).to_have_text(title)
@@ -133,11 +49,11 @@ def test_home_page_loads_and_every_navbar_link_is_followed_to_a_200(tab, site):
 
 
 # -- 2. listing search and filters ---------------------------------------------------------------------------------
-def unique_fragment(site: dict[str, Any]) -> tuple[str, str]:
+def unique_fragment(site: Served) -> tuple[str, str]:
     """Part of one community's name found in no other community's searchable text (name, state, id, gateway)."""
-    labels = [g["label"] for g in load_rubric(site["manifest"]["framework"]).gateways] + ["Not yet Exploring"]
-    text = {cid: f"{s['name']} {s['state']} {cid}".lower() for cid, s in site["scores"].items()}
-    for cid, s in sorted(site["scores"].items()):
+    labels = [g["label"] for g in load_rubric(site.manifest["framework"]).gateways] + ["Not yet Exploring"]
+    text = {cid: f"{s['name']} {s['state']} {cid}".lower() for cid, s in site.scores.items()}
+    for cid, s in sorted(site.scores.items()):
         for word in s["name"].split():
             fragment = word[:5]
             others = [t for other, t in text.items() if other != cid] + [label.lower() for label in labels]
@@ -147,7 +63,7 @@ def unique_fragment(site: dict[str, Any]) -> tuple[str, str]:
 
 
 def test_listing_search_and_gateway_filter_narrow_the_list(tab, site):
-    scores = site["scores"]
+    scores = site.scores
     page = tab.open("communities.html")
     visible = page.locator("#community-list li:not([hidden])")
     expect(visible).to_have_count(len(scores))
@@ -185,7 +101,7 @@ def test_community_figures_have_alt_text_and_a_data_table_that_opens(tab, site):
     cid = first_community(site)
     page = tab.open(f"communities/{cid}.html")
     figures = page.locator("figure.chart")
-    n_outcomes = len({o["indicator_id"] for o in site["scores"][cid]["outcomes"]})
+    n_outcomes = len({o["indicator_id"] for o in site.scores[cid]["outcomes"]})
     assert figures.count() >= 1 + n_outcomes  # the pillar matrix and one chart per indicator
     for i in range(figures.count()):
         figure = figures.nth(i)
@@ -207,14 +123,8 @@ def test_community_figures_have_alt_text_and_a_data_table_that_opens(tab, site):
 
 # -- 4. downloads ------------------------------------------------------------------------------------------------
 def check_download(page: Any, href: str) -> bytes:
-    response = page.request.get(href)
-    assert response.status == 200, href
-    body = response.body()
-    assert body, f"{href}: empty body"
-    suffix = Path(href.split("?")[0]).suffix
-    if suffix in CONTENT_TYPES:
-        assert response.headers["content-type"].startswith(CONTENT_TYPES[suffix]), (href, response.headers)
-    if suffix == ".json":
+    body = fetch_file(page, href, CONTENT_TYPES)
+    if Path(href.split("?")[0]).suffix == ".json":
         json.loads(body)
     return body
 
@@ -235,13 +145,13 @@ def test_download_links_return_the_files(tab, site):
 
     page = tab.open("downloads.html")
     hrefs = page.locator("main a").evaluate_all("as => as.map(a => a.href)")
-    assert len(hrefs) == 5 + 2 * len(site["scores"]), hrefs  # (the network files: tests/e2e/test_browser_downloads.py)
+    assert len(hrefs) == 5 + 2 * len(site.scores), hrefs  # (the network files: tests/e2e/test_browser_downloads.py)
     for href in hrefs:
         body = check_download(page, href)
         if href.endswith("downloads/scores.csv"):
-            assert len(body.decode().strip().splitlines()) == 1 + len(site["scores"])
+            assert len(body.decode().strip().splitlines()) == 1 + len(site.scores)
         if href.endswith("manifest.json"):
-            assert json.loads(body)["data_sha256"] == site["manifest"]["data_sha256"]
+            assert json.loads(body)["data_sha256"] == site.manifest["data_sha256"]
     tab.screenshot("downloads")
     assert tab.errors == []
 
@@ -258,9 +168,7 @@ def test_no_console_errors_or_failed_requests(tab, site):
 
 def test_pages_reflow_at_phone_width(browser, site):
     """At 375 px nothing widens the page: wide tables scroll inside their own region."""
-    context = browser.new_context(viewport={"width": 375, "height": 800})
-    try:
-        tab = Tab(context.new_page(), site["base"])
+    with tab_at(browser, site, 375, 800) as tab:
         for path in ["index.html", "communities.html", "methods.html", f"communities/{first_community(site)}.html"]:
             page = tab.open(path)
             page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
@@ -268,8 +176,6 @@ def test_pages_reflow_at_phone_width(browser, site):
             assert width[0] <= width[1], (path, width)
         tab.screenshot(f"community-{first_community(site)}-phone")
         assert tab.errors == []
-    finally:
-        context.close()
 
 
 WORDS_SPLIT_ACROSS_LINES = """() => {
@@ -293,16 +199,12 @@ WORDS_SPLIT_ACROSS_LINES = """() => {
 @pytest.mark.parametrize("width", [390, 1280])
 def test_evidence_text_wraps_between_words(browser, site, width):
     """Evidence reads as words: no word of ordinary length is broken across two lines ("signed c / ommitment")."""
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    try:
-        tab = Tab(context.new_page(), site["base"])
+    with tab_at(browser, site, width, 900) as tab:
         page = tab.open(f"communities/{first_community(site)}.html")
         page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
         assert page.locator("table.benchmarks td").count() > 0
         assert page.evaluate(WORDS_SPLIT_ACROSS_LINES) == []
         assert tab.errors == []
-    finally:
-        context.close()
 
 
 # -- 6. axe-core -------------------------------------------------------------------------------------------------
@@ -311,16 +213,12 @@ AXE_PAGES = ["index.html", "communities.html", "methods.html", "downloads.html",
 
 @pytest.mark.parametrize("path", AXE_PAGES)
 def test_axe_finds_no_serious_or_critical_violations(tab, site, path):
-    if not AXE.exists():
-        pytest.skip(f"{AXE.relative_to(REPO)} missing: run `npm install` (or `npm ci`) at the repository root")
+    require_axe()
     if path == "COMMUNITY":
         path = f"communities/{first_community(site)}.html"
     page = tab.open(path)
     # Check the collapsed data tables too, not only what is visible on arrival.
     page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    bad = [f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
-           for v in result["violations"] if v["impact"] in {"serious", "critical"}]
+    bad = serious_axe_violations(page)
     assert bad == [], f"{path}:\n" + "\n".join(bad)
     assert tab.errors == []

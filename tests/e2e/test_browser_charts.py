@@ -9,24 +9,15 @@ small run (five communities, built-in renderer); Debian's chromium is driven by 
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} not found: the browser tests drive Debian's chromium (apt-get install chromium)",
-                allow_module_level=True)
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+from tests.e2e.browser_support import require_browser, serve_reports
+
+require_browser()  # skips this module when chromium or Playwright is absent
 
 pytestmark = pytest.mark.browser
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
 
 CHART_TEXT_SIZES = """() => [...document.querySelectorAll('figure.chart[id^="outcome-"] img')].map(img => {
   const svg = new DOMParser().parseFromString(atob(img.src.split(',')[1]), 'image/svg+xml').documentElement;
@@ -51,35 +42,11 @@ CHART_TEXT_SIZES = """() => [...document.querySelectorAll('figure.chart[id^="out
 })"""
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(small_run) -> Iterator[tuple[str, str]]:
-    project = small_run[0]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler,
-                                                                              directory=str(project.site)))
-    thread = threading.Thread(target=server.serve_forever, name="charts-site", daemon=True)
-    thread.start()
-    member = sorted(p.stem for p in (project.report_dir / "scores").glob("*.json"))[0]
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", member
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    """The small run's year site over HTTP (not conftest.py's 70-member demo) and its first member."""
+    with serve_reports(small_run[0].report_dir) as served:
+        yield served.year_base, sorted(served.scores)[0]
 
 
 @pytest.mark.parametrize(("width", "least"), [(390, 9.0), (1280, 12.0)])

@@ -1,16 +1,15 @@
 """The equity view in a real browser (#20 item 2): the home page's "Equity across the network" section, a
 widened gap's link to its community page (where each gap sits next to the network median), and axe-core on the
-home page. Fixtures as in tests/e2e/test_browser.py (the 70-member demo site, Debian chromium, a local server).
+home page. Fixtures from tests/e2e/conftest.py (the 70-member demo site, Debian chromium, a local server).
 """
 
-# ruff: noqa: F811 - the fixtures imported from test_browser are taken by name as the tests' arguments
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
-from tests.e2e.test_browser import AXE, REPO, browser, expect, site, tab  # noqa: F401 - fixtures, used by name
+from tests.e2e.browser_support import require_axe, require_browser, serious_axe_violations
+
+expect = require_browser().expect  # skips this module when chromium or Playwright is absent
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +27,8 @@ def test_the_home_page_shows_equity_across_the_network_and_a_widened_gap_leads_t
     link = page.locator("table.widened a").first
     href = link.get_attribute("href") or ""
     cid = href.removeprefix("communities/").removesuffix(".html")
-    assert cid in site["scores"], href
-    expect(link).to_have_text(site["scores"][cid]["name"])
+    assert cid in site.scores, href
+    expect(link).to_have_text(site.scores[cid]["name"])
     with page.expect_navigation() as navigation:
         link.click()
     assert navigation.value.status == 200
@@ -40,13 +39,9 @@ def test_the_home_page_shows_equity_across_the_network_and_a_widened_gap_leads_t
 
 
 def test_axe_finds_no_serious_or_critical_violations_on_the_home_page(tab, site):
-    if not AXE.exists():
-        pytest.skip(f"{AXE.relative_to(REPO)} missing: run `npm install` (or `npm ci`) at the repository root")
+    require_axe()
     page = tab.open("index.html")
     page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
-    page.add_script_tag(path=str(AXE))
-    result: dict[str, Any] = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    bad = [f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
-           for v in result["violations"] if v["impact"] in {"serious", "critical"}]
+    bad = serious_axe_violations(page)
     assert bad == [], "\n".join(bad)
     assert tab.errors == []

@@ -4,36 +4,15 @@ not, and a community page opens on its summary card. The site is the 70-member d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.e2e.browser_support import CHROMIUM, LAUNCH_ARGS, Served, most_gaps, serve_reports, tab_at
+from tests.e2e.browser_support import Served, most_gaps, require_browser, tab_at
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} not found: the browser tests drive Debian's chromium (apt-get install chromium)",
-                allow_module_level=True)
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-expect = playwright_sync.expect
+expect = require_browser().expect  # skips this module when chromium or Playwright is absent
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site(demo_site) -> Iterator[Served]:
-    with serve_reports(demo_site.report_dir) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def every_page_type(site: Served) -> dict[str, str]:
@@ -51,7 +30,7 @@ OPEN_ALL_DETAILS = "() => document.querySelectorAll('details').forEach(d => { d.
 @pytest.mark.parametrize("width", [390, 1280])
 def test_no_page_scrolls_sideways(browser, site, width):
     """Every page type, with every data table opened: the page is never wider than the window."""
-    with tab_at(browser, site.base, width) as tab:
+    with tab_at(browser, site, width) as tab:
         for kind, url in every_page_type(site).items():
             page = tab.open(url)
             page.evaluate(OPEN_ALL_DETAILS)
@@ -81,7 +60,7 @@ def cue(locator: Any) -> dict[str, Any]:
 
 def test_a_wide_table_shows_that_it_scrolls_and_a_narrow_one_does_not(browser, site):
     cid = sorted(site.scores)[0]
-    with tab_at(browser, site.base, 390) as tab:
+    with tab_at(browser, site, 390) as tab:
         page = tab.open(site.year_base + f"communities/{cid}.html")
         wide = page.locator("table.benchmarks")
         page.wait_for_timeout(250)  # the shadows fade in
@@ -124,7 +103,7 @@ SECTION_TOPS = """() => {
 
 def test_community_page_opens_on_its_summary_card_at_phone_width(browser, site):
     cid = most_gaps(site.scores)
-    with tab_at(browser, site.base, 390, 844) as tab:
+    with tab_at(browser, site, 390, 844) as tab:
         page = tab.open(site.year_base + f"communities/{cid}.html")
         tops = page.evaluate(SECTION_TOPS)
         assert tops[0][0] == "summary-card" and all(t > tops[0][1] for _, t in tops[1:]), tops

@@ -10,40 +10,19 @@ checked in the print-media DOM (pypdf is not a dependency of the kit).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from ci_lib import vocabulary
 from ci_lib.inputs.rubric import load_rubric
-from tests.e2e.browser_support import CHROMIUM, LAUNCH_ARGS, Served, most_gaps, serve_reports, tab_at
+from tests.e2e.browser_support import Served, most_gaps, require_browser, tab_at
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} not found: the browser tests drive Debian's chromium (apt-get install chromium)",
-                allow_module_level=True)
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-expect = playwright_sync.expect
+expect = require_browser().expect  # skips this module when chromium or Playwright is absent
 
 pytestmark = pytest.mark.browser
 
 PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
-
-
-@pytest.fixture(scope="module")
-def site(demo_site) -> Iterator[Served]:
-    with serve_reports(demo_site.report_dir) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def printed(site: Served) -> list[str]:
@@ -60,7 +39,7 @@ def page_count(pdf: bytes) -> int:
 @pytest.mark.xfail(strict=True, reason="#20 item 8: community pages with 7-8 indicators print on 3-4 pages, not 2")
 @pytest.mark.parametrize("paper", ["A4", "Letter"])
 def test_a_community_page_prints_on_at_most_two_pages(browser, site, paper):
-    with tab_at(browser, site.base, 1280, 900) as tab:
+    with tab_at(browser, site, 1280, 900) as tab:
         for cid in printed(site):
             page = tab.open(site.year_base + f"communities/{cid}.html")
             # the screen page is long: many pages if nothing were left out or condensed on paper
@@ -79,7 +58,7 @@ def shown(page: Any, selector: str) -> int:
 
 def test_print_media_shows_the_profile_and_leaves_out_the_rest(browser, site):
     rubric_labels = vocabulary.gateway_labels(load_rubric(site.manifest["framework"]).gateways)
-    with tab_at(browser, site.base, 794, 1123) as tab:
+    with tab_at(browser, site, 794, 1123) as tab:
         for cid in printed(site):
             scores = site.scores[cid]
             tab.page.emulate_media(media="screen")
