@@ -3,7 +3,8 @@
 The kit is fast partly because it reaches past some libraries' public interfaces. Each such trick lives
 here as a small named function that applies it only on the versions it was checked on (falling back to the
 library's stock behaviour elsewhere) and only while `CI_ASSESS_NO_COMPAT` is unset: with
-`CI_ASSESS_NO_COMPAT=1` every trick is off and the outputs are byte-identical (tested). The variable is read
+`CI_ASSESS_NO_COMPAT=1` every trick is off and the outputs are byte-identical (tested), but for the network
+workbook, whose cells are (openpyxl writes the same numbers in its own way: 1.0 as "1"). The variable is read
 at each use, so it reaches worker processes and kernels by inheritance. Third-party modules are imported
 only inside the function that needs them (this module sits in the foundation layer).
 """
