@@ -178,7 +178,9 @@ def test_downloads_are_published_and_hold_only_public_values(small_run):
     project, _, _ = small_run
     cid = json.loads((project.report_dir / "manifest.json").read_text())["communities"][0]
     csv = pd.read_csv(project.site / "data" / f"{cid}-outcomes.csv")
-    assert list(csv.columns) == ["indicator_id", "group", "year", "value", "status"]
+    assert list(csv.columns) == ["community_id", "indicator_id", "indicator", "unit", "group", "group_label", "family",
+                                 "family_label", "year", "value", "status", "status_label"]
+    assert set(csv["community_id"]) == {cid} and csv["indicator"].notna().all() and csv["group_label"].notna().all()
     blank = csv["value"].isna()  # a blank value says why, a shown one has no status
     assert set(csv.loc[blank, "status"].fillna("")) <= {"", "suppressed", "suppressed_by_source", "not_available"}
     assert csv.loc[~blank, "status"].isna().all()
