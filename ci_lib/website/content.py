@@ -6,19 +6,15 @@ Markdown with mistune (nbconvert's own Markdown engine), so both engines publish
 
 from __future__ import annotations
 
-import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ci_lib import vocabulary
 from ci_lib.escape import csv_cell, markdown_code, markdown_text
 from ci_lib.inputs.rubric import Rubric, load_rubric
 from ci_lib.layout import YearLayout
-
-if TYPE_CHECKING:
-    from ci_lib.website.indicators import IndicatorView
 
 NAV = [("index.html", "Overview"), ("communities.html", "Communities"), ("indicators.html", "Indicators"),
        ("methods.html", "Methods"), ("downloads.html", "Downloads")]
@@ -35,6 +31,8 @@ class YearContent:
     manifest: dict[str, Any]
     scores: dict[str, dict[str, Any]]
     rubric: Rubric
+    # what later modules derive from this content once per render (`indicators.views`), by their name
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, report_dir: Path) -> YearContent:
@@ -69,14 +67,6 @@ class YearContent:
     @property
     def title(self) -> str:
         return str(self.manifest.get("title") or f"Assessment {self.year}")
-
-    @functools.cached_property
-    def indicator_views(self) -> list[IndicatorView]:
-        """Each indicator across the published members (`ci_lib.website.indicators`), built once per render:
-        the page keys and the pages read the same views."""
-        from ci_lib.website.indicators import network_indicators
-
-        return network_indicators(self)
 
     def gateway_label(self, gateway: str | None) -> str:
         return self.rubric.gateway_label(gateway) if gateway else vocabulary.NO_GATEWAY

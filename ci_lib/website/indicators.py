@@ -134,6 +134,14 @@ def page_path(indicator_id: str, number: int = 1) -> str:
     return f"indicators/{indicator_id}.html" if number == 1 else f"indicators/{indicator_id}-{number}.html"
 
 
+def views(content: YearContent) -> list[IndicatorView]:
+    """Each indicator across the published members, built once per content: the page keys and the pages read
+    the same views."""
+    if "indicators" not in content.derived:
+        content.derived["indicators"] = network_indicators(content)
+    return list(content.derived["indicators"])
+
+
 def network_indicators(content: YearContent) -> list[IndicatorView]:
     """Every indicator with an all-students row in some published member's scores, in the rubric's order
     (then local indicators by id); one pass over the members' scores."""
@@ -144,15 +152,15 @@ def network_indicators(content: YearContent) -> list[IndicatorView]:
                 rows.setdefault(o["indicator_id"], []).append((cid, s, o))
     order = {o.id: i for i, o in enumerate(content.rubric.outcomes)}
     marks = BlankMarks(content.layout)
-    views = []
+    built = []
     for indicator_id in sorted(rows, key=lambda i: (order.get(i, len(order)), i)):
         indicator = describe(content, indicator_id, [cid for cid, _, _ in rows[indicator_id]])
         members = [member_value(cid, s, o, marks) for cid, s, o in rows[indicator_id]]
         sign = 1 if indicator.lower_is_better else -1
         members.sort(key=lambda m: (m.value is None, 0.0 if m.value is None else sign * m.value, m.name.lower(),
                                     m.community_id))
-        views.append(IndicatorView(indicator, members))
-    return views
+        built.append(IndicatorView(indicator, members))
+    return built
 
 
 def describe(content: YearContent, indicator_id: str, holders: list[str]) -> Indicator:
@@ -410,26 +418,26 @@ def page_title(view: IndicatorView, number: int) -> str:
 
 def pages(content: YearContent) -> list[tuple[str, str, IndicatorView, int]]:
     """Every indicator page: (path, title, view, page number)."""
-    return [(page_path(v.indicator.id, n), page_title(v, n), v, n) for v in content.indicator_views
+    return [(page_path(v.indicator.id, n), page_title(v, n), v, n) for v in views(content)
             for n in range(1, v.page_count() + 1)]
 
 
 def page_keys(content: YearContent, key: Any) -> dict[str, str]:
     """The key of each indicator page and of the index: what they show, hashed (see `IndicatorView.digest`)."""
-    digests = {v.indicator.id: v.digest() for v in content.indicator_views}
+    digests = {v.indicator.id: v.digest() for v in views(content)}
     keys = {INDEX: key("indicators", *(f"{i}:{d}" for i, d in digests.items()))}
-    for v in content.indicator_views:
+    for v in views(content):
         keys.update({path: key("indicator", digests[v.indicator.id]) for path in v.page_paths()})
     return keys
 
 
 def index_html(content: YearContent) -> Markup:
     """`indicators.html`: every indicator with its unit, direction, members with a value, median and trends."""
-    views = content.indicator_views
-    if not views:
+    every = views(content)
+    if not every:
         return Markup("<p>No member has published outcome values this year.</p>")
     rows = []
-    for v in views:
+    for v in every:
         ind = v.indicator
         improving = sum(1 for m in v.members if m.trend == "improving")
         rows.append(Markup('<tr><th scope="row"><a href="{}">{}</a>{}</th><td>{}</td><td>{}</td><td>{:,} of {:,}</td>'

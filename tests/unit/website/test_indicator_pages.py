@@ -163,7 +163,7 @@ def test_a_blank_latest_value_shows_the_mark_of_its_published_status_and_never_a
     for cid, status in {"kit": "suppressed", "source": "suppressed_by_source", "gone": "not_available"}.items():
         (content.report_dir / "data" / f"{cid}-outcomes.csv").write_text(
             header + f"hs_graduation,all,2019,40.0,\nhs_graduation,all,2025,,{status}\n")
-    (view,) = content.indicator_views
+    (view,) = indicators.views(content)
     html = BeautifulSoup(indicators.page_html(view, 1), "html.parser")
     rows = {tr["data-community"]: tr for tr in html.select("table.indicator-members tbody tr")}
     assert list(rows) == ["a", "gone", "kit", "norow", "source"]  # the value first, then blanks by name
@@ -179,7 +179,7 @@ def test_1200_members_are_paginated_in_value_order_with_links_between_pages(tmp_
     values: dict[str, float | None] = {f"m{i:04d}": round(50 + (i * 37 % 1200) / 40, 1) for i in range(1200)}
     values["m0007"] = None
     content = network(tmp_path, values)
-    (view,) = content.indicator_views
+    (view,) = indicators.views(content)
     paths = ["indicators/hs_graduation.html", "indicators/hs_graduation-2.html", "indicators/hs_graduation-3.html"]
     assert view.page_paths() == paths
     assert [p for p, *_ in indicators.pages(content)] == paths
@@ -258,7 +258,7 @@ def test_a_local_indicator_in_its_own_unit_is_named_from_its_page_input(tmp_path
     work.mkdir()
     (work / "a.json").write_text(json.dumps({"indicators": [{"id": "local_thing", "name": "Local thing", "unit": unit,
                                                              "polarity": "higher_is_better", "local": True}]}))
-    (view,) = content.indicator_views
+    (view,) = indicators.views(content)
     assert (view.indicator.name, view.indicator.unit, view.indicator.local) == ("Local thing", unit, True)
     html = BeautifulSoup(indicators.page_html(view, 1), "html.parser")
     assert html.select_one("td.value").get_text() == shown
