@@ -259,9 +259,7 @@ def sheet_value(value: Any) -> Any:
 
 def cell(value: Any) -> Any:
     """A workbook cell: text neutralised against formulas (as `csv_cell`) and cleaned of control characters."""
-    if isinstance(value, str):
-        return CONTROL.sub("", csv_cell(value))[:32767]
-    return value
+    return clean_text(value) if isinstance(value, str) else value
 
 
 def workbook_time(content: YearContent) -> dt.datetime:
