@@ -625,6 +625,10 @@ class NetworkPage:
         return HTML(str(html.figure(a, "improving-distribution")) + str(html.figure(b, "closing-distribution")))
 
     def outcome_small_multiples(self) -> HTML:
+        if not self.work["outcomes_all"]:
+            # every all-students value suppressed (a high `min_cell`) or none reported: nothing to draw
+            return HTML("<p>No member has a published all-students value this year: there are no outcome lines "
+                        "to draw.</p>")
         fig = plots.network_outcomes(pd.DataFrame(self.work["outcomes_all"]), self.work["indicator_names"])
         return HTML(str(html.figure(fig, "outcome-small-multiples")))
 
