@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
+
+from ci_lib.cli.interrupts import sigterm_as_interrupt
 
 
 def add_publish_options(p: argparse.ArgumentParser) -> None:
@@ -39,7 +42,12 @@ def verify(report_dir: str, notebooks: str | None = None, params: str | None = N
     from ci_lib.release.verify import verify_year
 
     print(f"verifying {report_dir}: checking inputs, then re-deriving the year (this re-executes it)")
-    result = verify_year(report_dir, notebooks, params, jobs, keep)
+    try:
+        with sigterm_as_interrupt():  # so SIGTERM unwinds through verify_year's cleanup of its scratch folder
+            result = verify_year(report_dir, notebooks, params, jobs, keep)
+    except KeyboardInterrupt as exc:
+        print("verify interrupted: nothing was compared; its scratch folder is removed", file=sys.stderr)
+        return 128 + getattr(exc, "signum", signal.SIGINT)
     for problem in result.problems:
         print(problem, file=sys.stderr)
     for artifact in result.differing:

@@ -170,3 +170,34 @@ def test_publishing_twice_gives_the_same_bytes(small_run, tmp_path, capsys):
 def test_publish_without_a_built_site_is_a_clear_error(project, capsys):
     assert main(["publish", "--year", str(YEAR), "--reports", str(project.reports)]) == 2
     assert "manifest.json: not found" in capsys.readouterr().err
+
+
+def test_verify_ended_by_sigterm_removes_its_scratch_folder(copy_small_run):
+    """A scheduler's SIGTERM mid-verify: exit 128 + 15, one line, and no `ci-verify-*` folder left in the temp dir."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    scratch_root = copy_small_run.root / "tmp"
+    scratch_root.mkdir()
+    env = os.environ | {"TMPDIR": str(scratch_root), "PYTHONPATH": str(Path(__file__).parents[2])}
+    proc = subprocess.Popen([sys.executable, "-m", "ci_lib.cli", "verify", str(copy_small_run.report_dir),
+                             "--notebooks", str(NOTEBOOKS), "--jobs", "1"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(scratch_root.glob("ci-verify-*/reports/*")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert any(scratch_root.glob("ci-verify-*")), "verify never made its scratch folder"
+        time.sleep(1.0)  # into the re-run
+        os.kill(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 128 + signal.SIGTERM, err.decode()
+    assert "Traceback" not in err.decode(), err.decode()
+    assert list(scratch_root.glob("ci-verify-*")) == []
