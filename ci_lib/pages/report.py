@@ -414,6 +414,7 @@ class CommunityPage:
         if rows.empty:
             return HTML("<p>No disparity gaps could be measured.</p>" + str(self.no_gap_note()))
         names = {i["id"]: i["name"] for i in self.work["indicators"]}
+        withheld = self.suppressed_gaps_note(rows[rows["suppressed"]], names)
         rows = rows[~rows["suppressed"]].copy()
         medians = self.network_medians()
         keys = zip(rows["indicator_id"], rows["group"], rows["reference_group"], strict=True)
@@ -431,7 +432,21 @@ class CommunityPage:
                                     "gap_change_pp": "change (pp)"})
         return HTML(str(html.table_with_legend(view, "Disparity gaps (percentage points; positive = group behind the reference; "
                                          "each group is compared with its family's reference)",
-                                   classes="data disparities") + self.median_note(rows) + self.no_gap_note()))
+                                   classes="data disparities") + withheld + self.median_note(rows)
+                    + self.no_gap_note()))
+
+    def suppressed_gaps_note(self, suppressed: pd.DataFrame, names: dict[str, str]) -> Markup:
+        """The gaps left out of the table because a cell behind them is suppressed, named so a reader knows they
+        exist (the outcome table marks the same cells S); nothing else about them is shown."""
+        if suppressed.empty:
+            return Markup("")
+        per_indicator: dict[str, list[str]] = {}
+        for indicator, group in zip(suppressed["indicator_id"], suppressed["group"], strict=True):
+            per_indicator.setdefault(names.get(indicator, indicator), []).append(self.label("groups", group))
+        return Markup('<p class="notice suppressed-gaps">Not in the table: {n} {gaps} suppressed for privacy ({mark}, '
+                      "as in the outcome table): {which}.</p>").format(
+            mark=words.MARKS["suppressed"], n=len(suppressed), gaps="gap" if len(suppressed) == 1 else "gaps",
+            which="; ".join(f"{name}: {', '.join(groups)}" for name, groups in per_indicator.items()))
 
     def network_medians(self) -> dict[tuple[str, str, str], float]:
         """The network's median latest gap for each of this page's gaps (computed by the pipeline, `prepare`);

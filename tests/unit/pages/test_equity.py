@@ -136,6 +136,18 @@ def test_a_suppressed_gap_shows_no_median_either():
     assert str(SECRET) not in page.disparities().data and "9.5" not in page.disparities().data
 
 
+def test_a_suppressed_gap_is_named_under_the_table_with_its_mark_and_nothing_else():
+    page = community([median("math", "black", 9.5)],
+                     [disparity("reading", "black", 6.0), disparity("math", "black", SECRET, suppressed=True),
+                      disparity("math", "hispanic", SECRET, suppressed=True)])
+    note = BeautifulSoup(page.disparities().data, "html.parser").select_one("p.suppressed-gaps")
+    assert note is not None
+    said = " ".join(note.get_text().split())
+    assert said.startswith("Not in the table: 2 gaps suppressed for privacy (S, as in the outcome table): Middle grade")
+    assert said.count("math") + said.count("Math") == 1 and str(SECRET) not in page.disparities().data
+    assert "suppressed-gaps" not in community([], [disparity("reading", "black", 6.0)]).disparities().data
+
+
 def test_a_page_without_network_medians_says_there_is_none_to_compare_with():
     page = community([])
     assert column(page, "network median (pp)") == ["–"]
