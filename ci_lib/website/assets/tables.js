@@ -43,12 +43,39 @@
     }
   }
 
+  // The printed gaps table keeps its most important rows (data-print="keep"): the widening gaps, largest latest
+  // gap first, then the largest others, at most PRINTED_GAPS; its caption says so and where the full table is.
+  const PRINTED_GAPS = 12;
+  function markPrintedGaps(table) {
+    const rows = [...table.tBodies].flatMap(function (body) { return [...body.rows]; })
+      .filter(function (row) { return row.dataset.gapTrend; });
+    if (!rows.length) return;
+    const latest = function (row) {
+      const cell = [...row.cells].find(function (c) { return c.dataset.col === "gap-latest-pp"; });
+      const value = cell ? parseFloat(cell.textContent.replace("\u2212", "-")) : NaN;
+      return isNaN(value) ? -Infinity : value;
+    };
+    const ranked = rows.map(function (row, i) { return [row.dataset.gapTrend === "widening" ? 0 : 1, -latest(row), i, row]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; });
+    ranked.slice(0, PRINTED_GAPS).forEach(function (r) { r[3].dataset.print = "keep"; });
+    const printed = Math.min(PRINTED_GAPS, rows.length);
+    table.dataset.printed = String(printed);
+    const caption = table.querySelector("caption");
+    if (caption) {
+      const url = location.href.split("#")[0];
+      caption.dataset.printNote = printed === rows.length ? "every gap printed; online: " + url
+        : "printed: " + printed + " of " + rows.length + " gaps, the widening ones (largest first), then the "
+          + "largest others; the full table: " + url;
+    }
+  }
+
   const watched = [];
   const observer = "ResizeObserver" in window
     ? new ResizeObserver(function () { watched.forEach(function (w) { update(w[0], w[1], w[2]); }); }) : null;
   for (const table of document.querySelectorAll("main table")) {
     if (table.parentElement.classList.contains("table-scroll")) continue;
     nameColumns(table);
+    markPrintedGaps(table);
     const frame = document.createElement("div");
     frame.className = "table-frame";
     const hint = document.createElement("p");
