@@ -303,12 +303,12 @@ def aggregate_students(path: str | os.PathLike[str], *, min_year: int | None = N
         con.execute("SET enable_progress_bar = false")  # the CLI reports progress itself; no bar on stderr
         columns = _schema(con, path, source)
         _check_schema(path, columns)
-        query, _ = build_query(columns, with_min_year=min_year is not None, source=source,
-                               binary_flags=_binary_flags(con, path, source, columns))
         params: dict[str, object] = {"path": str(path)}
         if min_year is not None:
             params["min_year"] = int(min_year)
         try:
+            query, _ = build_query(columns, with_min_year=min_year is not None, source=source,
+                                   binary_flags=_binary_flags(con, path, source, columns))
             result = con.execute(query, params).df()
         except duckdb.Error as exc:
             raise _read_error(path, columns, exc) from exc
