@@ -89,9 +89,9 @@ def build_query(columns: dict[str, str], *, with_min_year: bool, source: str,
     """The single aggregation query for a file whose columns (name -> DuckDB type) are `columns`.
 
     A flag in `binary_flags` is known to hold only 0, 1 or NULL (the parquet statistics say so), so it
-    needs no per-row check and its successes are counted rather than summed: ``count(nullif(flag, 0))``
-    is the same number as ``sum(flag)`` there, and two counts per row cost less than half of a (HUGEINT)
-    sum plus a ``count_if`` check on the first GROUP BY's 60,000-odd cells.
+    needs no per-row ``count_if`` check, and it is summed as DOUBLE (exact: whole numbers below 2**53)
+    rather than into DuckDB's HUGEINT sum state; on the first GROUP BY's 60,000-odd cells the two
+    together cost less than half the CPU of the checked HUGEINT sum (4 million rows, measured).
     """
     groups = [c for c in GROUP_COLUMNS if c in columns]
     flags = [c for c in columns if c not in REQUIRED and c not in GROUP_COLUMNS]
@@ -99,7 +99,7 @@ def build_query(columns: dict[str, str], *, with_min_year: bool, source: str,
     for i, flag in enumerate(flags):
         number = _as_number(flag, columns[flag])
         if flag in binary_flags:
-            cell_aggregates += [f"count(nullif({_q(flag)}, 0)) AS n{i}", f"count({_q(flag)}) AS d{i}"]
+            cell_aggregates += [f"sum(CAST({_q(flag)} AS DOUBLE)) AS n{i}", f"count({_q(flag)}) AS d{i}"]
             cell_columns.append(f"n{i}, d{i}, CAST(0 AS BIGINT) AS x{i}")
             continue
         if number == _q(flag):

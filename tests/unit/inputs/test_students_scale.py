@@ -31,7 +31,7 @@ def write(path: Path, flag_type: pa.DataType, *, row_group_size: int | None = No
 
 
 def test_flags_counted_from_statistics_give_the_rows_of_the_checked_sum(tmp_path):
-    # int8 flags whose statistics say 0..1 take the count(nullif) path; float flags are summed and checked
+    # int8 flags whose statistics say 0..1 are summed as DOUBLE unchecked; float flags are checked row by row
     counted = aggregate_students(write(tmp_path / "int8.parquet", pa.int8(), row_group_size=3))
     summed = aggregate_students(write(tmp_path / "float.parquet", pa.float64()))
     pd.testing.assert_frame_equal(counted, summed)
