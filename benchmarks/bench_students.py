@@ -198,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
             baseline = naive_pandas(sample)
             naive = time.perf_counter() - started
             scaled = naive * args.rows / sample_rows
+            pandas_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
             print(f"naive pandas (read_parquet + melt + groupby) on the {sample_rows:,}-row sample only: "
-                  f"{naive:.2f} s -> {len(baseline):,} rows; scaled per row to {args.rows:,} rows: {scaled:.0f} s "
+                  f"{naive:.2f} s, peak RSS {pandas_peak:.2f} GiB -> {len(baseline):,} rows; scaled per row to "
+                  f"{args.rows:,} rows: {scaled:.0f} s and {pandas_peak * args.rows / sample_rows:.0f} GiB "
                   "(an estimate: pandas is not run at full size, it would not fit in the memory budget)")
             print(f"ratio naive / DuckDB at {sample_rows:,} rows: {naive / s_wall:.1f}x; "
                   f"scaled pandas / DuckDB at {args.rows:,} rows: {scaled / wall:.1f}x")
