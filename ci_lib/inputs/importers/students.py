@@ -19,7 +19,10 @@ The whole aggregation is ONE SQL query: a first GROUP BY folds the students into
 (community, year, every group column) with per-flag sums, counts and a count of invalid values; GROUPING
 SETS roll the (small) cell table up per group column; UNPIVOT turns the per-flag columns into rows.
 Validation rides on the same scan: invalid flag or 0/1 values are counted, and ids are checked on the
-small result. Problems raise ImportFormatError naming the file and the column.
+small result. Problems raise ImportFormatError naming the file and the column. In a parquet file, an
+integer flag whose row-group statistics put it within [0, 1] skips the per-row check (see build_query).
+DuckDB runs with a memory limit (`memory_limit`, default 2 GiB) and without insertion order; it reads only
+the columns the query names, dictionary-encoded text as it is.
 """
 
 from __future__ import annotations
