@@ -150,3 +150,18 @@ def test_quarto_project_has_the_pages_the_index_and_the_script(tmp_path):
     write_project(small)
     assert "listing:" in (small.layout.quarto / "communities.qmd").read_text()  # one page: Quarto's own listing
     assert not list(small.layout.quarto.glob("communities-*.qmd"))
+
+
+def test_a_built_site_publishes_the_index_and_the_audit_checks_it(copy_small_run):
+    from ci_lib.website.audit import audit_site
+    from ci_lib.website.build import render
+
+    site = copy_small_run.site
+    render(copy_small_run.report_dir, "builtin", force=True)
+    index = json.loads((site / listing.INDEX_FILE).read_text())
+    assert sorted(r[0] for r in index["members"]) == sorted(p.stem for p in (site / "scores").glob("*.json"))
+    audit = audit_site(site)
+    assert not audit.findings and audit.checked["index rows"] == len(index["members"])
+    index["members"][0][1] = "Someone else"
+    (site / listing.INDEX_FILE).write_text(json.dumps(index))
+    assert any("differs from scores/" in f for f in audit_site(site).findings)
