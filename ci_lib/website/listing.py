@@ -17,7 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ci_lib import vocabulary
 
@@ -37,7 +37,17 @@ def entries(content: YearContent) -> list[dict[str, Any]]:
     """The members in listing order (name), kept once per render: every page and the index read them."""
     if "listing" not in content.derived:
         content.derived["listing"] = content.listing()
-    return list(content.derived["listing"])
+    return content.derived["listing"]  # type: ignore[no-any-return]
+
+
+def shared(content: YearContent) -> dict[str, Any]:
+    """What every page shows besides its cards (states, notices), computed once per render: a page then costs
+    its own cards only, and the listing stays linear in members at any number of pages."""
+    if "listing_shared" not in content.derived:
+        content.derived["listing_shared"] = {
+            "states": sorted({e["state"] for e in entries(content)}), "gateways": gateway_choices(content),
+            "failed": content.failed(), "failed_local": content.failed_local_sections()}
+    return dict(content.derived["listing_shared"])
 
 
 def page_count(content: YearContent) -> int:
@@ -82,7 +92,7 @@ def index_json(content: YearContent) -> str:
 
 def digest(content: YearContent) -> str:
     """What the listing pages show (every member's entry, the notices), hashed: their page key."""
-    record = [entries(content), content.failed(), content.failed_local_sections(), gateway_choices(content), PAGE_SIZE]
+    record = [entries(content), shared(content), PAGE_SIZE]
     return hashlib.sha256(json.dumps(record, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
@@ -108,11 +118,15 @@ def pager(content: YearContent, number: int) -> Markup:
                   f'<ul>{"".join(items)}</ul></nav>')
 
 
-def cards(rows: list[dict[str, Any]]) -> str:
-    """The cards of one page: the markup (and escaping, markupsafe's) the single-page listing always had."""
-    def t(value: Any) -> str:
-        return str(escape(value))
+def text(value: Any) -> str:
+    """Text in HTML, escaped exactly as markupsafe (and so the Jinja listing before) escapes it; a plain str."""
+    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
+            .replace('"', "&#34;"))
 
+
+def cards(rows: list[dict[str, Any]]) -> str:
+    """The cards of one page: the markup (and escaping) the single-page listing always had."""
+    t = text
     out = []
     for e in rows:
         search = f"{e['name']} {e['state']} {e['gateway_label']} {e['community_id']}".lower()
@@ -126,7 +140,6 @@ def page_html(content: YearContent, number: int) -> Markup:
     """The body of listing page `number`: controls, count, pager, this page's cards, notices (both engines)."""
     every = entries(content)
     rows = every[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
-    states = sorted({e["state"] for e in every})
     pages = page_count(content)
     if pages == 1:
         count = f"{len(every)} communities"
@@ -135,8 +148,7 @@ def page_html(content: YearContent, number: int) -> Markup:
                  f"{len(every):,}, in order of name")
     return Markup(TEMPLATE.render(
         rows=Markup(cards(rows)), count=count, pages=pages, pager=pager(content, number), index=INDEX_FILE,
-        total=len(every), gateways=gateway_choices(content), states=states, failed=content.failed(),
-        failed_local=content.failed_local_sections()))
+        total=len(every), **shared(content)))
 
 
 LISTING = """

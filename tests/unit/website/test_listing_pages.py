@@ -14,7 +14,7 @@ from ci_lib.inputs.rubric import load_rubric
 from ci_lib.website import listing
 from ci_lib.website.builtin import BuiltinSite
 from ci_lib.website.content import YearContent
-from ci_lib.website.quarto import page_sources, write_project
+from ci_lib.website.quarto import page_sources, sources_for_pages, write_project
 
 GATEWAYS = ["none", "emerging", "proof_point"]
 
@@ -143,6 +143,8 @@ def test_quarto_project_has_the_pages_the_index_and_the_script(tmp_path):
         assert "```{=html}" in text and '<script src="assets/listing.js"></script>' in text
         assert "listing:" not in text  # not Quarto's listing: it would draw all 1,200 rows into one page
     assert (pd / "assets" / "listing.js").exists()
+    partial = sources_for_pages(content, {"communities/m00001.html"})  # one member changed: the listing too
+    assert {"communities.qmd", "communities-2.qmd", "communities-3.qmd", "communities/m00001.ipynb"} <= set(partial)
     assert json.loads((pd / listing.INDEX_FILE).read_text())["members"]
     config = (pd / "_quarto.yml").read_text()
     assert "- /communities-index.json" in config and "communities-3.qmd" in config
