@@ -51,7 +51,8 @@ def shared(content: YearContent) -> dict[str, Any]:
 
 
 def page_count(content: YearContent) -> int:
-    return max(1, -(-len(entries(content)) // PAGE_SIZE))
+    """Pages of the listing: one entry per published member (the page list needs no entry built)."""
+    return max(1, -(-len(content.scores) // PAGE_SIZE))
 
 
 def page_path(number: int = 1) -> str:
