@@ -167,3 +167,26 @@ def test_a_built_site_publishes_the_index_and_the_audit_checks_it(copy_small_run
     index["members"][0][1] = "Someone else"
     (site / listing.INDEX_FILE).write_text(json.dumps(index))
     assert any("differs from scores/" in f for f in audit_site(site).findings)
+
+
+def test_the_quarto_project_of_a_paginated_year_renders_the_listing_pages(copy_small_run, tmp_path, monkeypatch):
+    """With the stand-in quarto of test_quarto_project: the year's project has the pages, the index and the
+    script, and the render is asked for every listing page."""
+    from ci_lib.website.build import render
+    from tests.unit.website.test_quarto_project import calls, recording_quarto
+
+    log = recording_quarto(tmp_path, monkeypatch)
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    rd = copy_small_run.report_dir
+    assert render(rd, "quarto", force=True)["engine"] == "quarto"
+    pd = rd / "_quarto"
+    members = len(json.loads((rd / "manifest.json").read_text())["communities"])
+    names = ["communities.qmd", *(f"communities-{n}.qmd" for n in range(2, -(-members // 2) + 1))]
+    assert sorted(p.name for p in pd.glob("communities*.qmd")) == sorted(names)
+    config = (pd / "_quarto.yml").read_text()
+    assert all(f"- {name}" in config for name in names) and "- /communities-index.json" in config
+    assert len(json.loads((pd / listing.INDEX_FILE).read_text())["members"]) == members
+    assert (pd / "assets" / "listing.js").read_bytes() == (Path(listing.__file__).parent / "assets" / "listing.js").read_bytes()
+    second = (pd / "communities-2.qmd").read_text(encoding="utf-8")
+    assert 'aria-current="page"' in second and "Communities 3 to 4 of" in second
+    assert calls(log)[-1][1:3] == ["render", "."]
