@@ -8,7 +8,8 @@ render); (3) the no-change re-run (everything cached, render only what changed),
 new `ci-assess assess` process, and the first no-change `ci-assess run` and `assess` after a forced run
 and after `ci-assess verify`; (4) the CPU a notebook costs in its kernel and its worker, against
 the same cells emptied (what the execution machinery alone costs). Then time per community at each
-size. It prints times and ratios, and the peak memory of the whole process tree.
+size. It prints times and ratios, the peak memory of the whole process tree, and the size of the built site
+(bytes and files of `reports/<year>/_site`) at each size.
 
 A shared 2-core machine's speed drifts by a fifth or more between minutes, so the 70-community run is
 repeated `--repeat` times (default 3), each on a new project, and the median is what the target and the
@@ -169,6 +170,20 @@ def kit_line(n: int, opts: AssessOptions, total: float, execute_s: float, render
             f"CPU {cpu:.1f} s ({cpu / total:.2f} cores busy); peak memory {peak / 2**30:.2f} GiB")
 
 
+def site_size(opts: AssessOptions) -> tuple[int, int, int]:
+    """The built site (`reports/<year>/_site`): total bytes, files, and bytes of its largest file."""
+    files = [p for p in (Path(opts.reports_root) / str(YEAR) / "_site").rglob("*") if p.is_file()]
+    sizes = [p.stat().st_size for p in files]
+    return sum(sizes), len(files), max(sizes, default=0)
+
+
+def site_line(n: int, opts: AssessOptions) -> str:
+    """One size's built site: what publishing it costs in disk and transfer (#23 item 2)."""
+    total, files, largest = site_size(opts)
+    return (f"{f'site size, {n} communities:':41s}{total / 2**20:7.1f} MiB ({total:,} bytes in {files:,} files, "
+            f"{total / max(1, files) / 1024:.1f} KiB a file, the largest {largest / 1024:.0f} KiB)")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -279,6 +294,7 @@ def main() -> None:
                 total, execute_s, render_s, cpu = kit(opts)
             print(kit_line(70, opts, total, execute_s, render_s, cpu, memory.peak))
             runs.append(total)
+        print(site_line(70, opts))
         total = statistics.median(runs)
         if len(runs) > 1:
             print(f"{'kit end to end, 70, median of ' + str(len(runs)) + ':':41s}{total:7.1f} s "
@@ -304,6 +320,7 @@ def main() -> None:
                     t, execute_s, render_s, cpu = kit(o)
                 per = t / n
                 print(kit_line(n, o, t, execute_s, render_s, cpu, memory.peak))
+                print(site_line(n, o))
             print(f"time per community at {n:5d}: {per:.3f} s")
 
 

@@ -983,3 +983,56 @@ def explore_chart(series: pd.DataFrame, name: str, styles: dict[str, tuple[str, 
     table = wide.rename(columns=labels).round(1)
     table.index.name = "year"
     return Figure(image, text, table, name)
+
+
+# -- the network overview at scale: distributions, not one row per member ----------------------------------------
+SHARE_EDGES = np.linspace(0, 100, 11)  # ten bins of ten points; 100 % (every benchmark met) falls in the last
+
+
+def pillar_distribution(matrix: pd.DataFrame, title: str) -> Figure:
+    """Small multiples, one per pillar: how many members have each share of the pillar's benchmark credit.
+
+    `matrix`: members x pillars, shares 0-1 or NaN (a member with no rated benchmark in a pillar is left out of
+    that pillar). Each panel is a histogram in bins of ten points with the pillar's median marked, on one
+    shared scale of shares and of members, so pillars compare at a glance at any number of members (the
+    member-by-pillar heatmap needs a row per member).
+    """
+    values = matrix.astype(float) * 100
+    pillars = list(values.columns)
+    counts = {p: np.histogram(values[p].dropna().to_numpy(), bins=SHARE_EDGES)[0] for p in pillars}
+    medians = {p: float(values[p].median()) if values[p].notna().any() else None for p in pillars}
+    top = max([1, *(int(c.max()) for c in counts.values())])
+    panels = max(1, len(pillars))
+    with styled():
+        fig = new_figure((6.0, 0.55 + 0.78 * panels))
+        height = 0.78 / (0.55 + 0.78 * panels)
+        for i, pillar in enumerate(pillars):
+            bottom = 1 - (0.3 / (0.55 + 0.78 * panels)) - (i + 1) * height
+            ax = fig.add_axes((0.3, bottom + height * 0.18, 0.66, height * 0.72))
+            ax.bar(SHARE_EDGES[:-1], counts[pillar], width=np.diff(SHARE_EDGES), align="edge", color=OKABE_ITO[4],
+                   edgecolor="white")
+            ax.set_xlim(0, 100)
+            ax.set_ylim(0, top * 1.15)
+            ax.set_yticks([0, top], ["0", f"{top:,}"])
+            median = medians[pillar]
+            if median is not None:
+                ax.axvline(median, color=ALL_COLOUR, linestyle="--", linewidth=1.2)
+            ax.text(-0.03, 0.5, textwrap.fill(str(pillar), 24), transform=ax.transAxes, ha="right", va="center",
+                    fontsize=8)
+            if i < panels - 1:
+                ax.set_xticklabels([])
+            else:
+                ax.set_xlabel("share of the pillar's benchmark credit (%); bars: members; dashed: median")
+        fig.suptitle(title, x=0.5, y=1 - 0.08 / (0.55 + 0.78 * panels), va="top", fontsize=10)
+        image = svg(fig)
+    members = len(matrix.index)
+    said = [f"{p}: median {medians[p]:.0f}%, {int(counts[p][-1]):,} members at 90% or more" for p in pillars
+            if medians[p] is not None]
+    alt = (f"{title}. Histograms of {members:,} members' share of benchmark credit, one per pillar, in bins of ten "
+           f"points from 0% to 100%, the dashed line at each pillar's median. " + "; ".join(said) + "."
+           if said else f"{title}: no benchmark ratings.")
+    table = pd.DataFrame({p: counts[p].astype(int) for p in pillars},
+                         index=[f"{a:.0f}-{b:.0f}%" for a, b in zip(SHARE_EDGES[:-1], SHARE_EDGES[1:], strict=True)])
+    table.index.name = "share of credit"
+    table.loc["median (%)"] = [None if (m := medians[p]) is None else round(m) for p in pillars]
+    return Figure(image, alt, table, title)

@@ -32,6 +32,12 @@ from ci_lib.pages import plots
 Rows = list[dict[str, Any]]
 SELF_RATED_MARK = "≠"  # in a benchmark's status: the self-rating differs from the reviewed one
 LINK_SCHEMES = re.compile(r"(?i)^(https?|mailto):")
+# Above this many members the overview summarises: the pillar chart shows each pillar's distribution and the
+# members table becomes counts by state and gateway, with a link to the paginated listing. At 100 rows the
+# per-member heatmap, its names at 7 pt, is about two screens tall and the table several more; past it neither
+# reads (at 1,000 the heatmap is a smear of hairlines). Networks of the kit's size (the demo's 70 members, the
+# usual few dozen) keep a row per member, unchanged.
+OVERVIEW_ROWS = 100
 ALL_GROUPS = "All groups"  # a family's own row in the network's equity table, before each of its groups
 
 
@@ -624,12 +630,20 @@ class NetworkPage:
         fig = plots.gateway_distribution(self.counts()["per_gateway"], self.gateway_labels)
         return HTML(str(html.figure(fig, "gateway-distribution")))
 
+    @property
+    def summarised(self) -> bool:
+        """Whether the overview shows distributions and counts instead of a row per member (`OVERVIEW_ROWS`)."""
+        return len(self.work["members"]) > OVERVIEW_ROWS
+
     def pillar_heatmap(self) -> HTML:
         labels = self.work["labels"]
         rows = {m["name"]: {labels["pillars"][p]: avg(list(m["pillars"][p].values())) for p in self.work["pillar_order"]}
                 for m in self.work["members"]}
         matrix = pd.DataFrame(rows).T.sort_index()
         matrix.index.name = "member"
+        if self.summarised:
+            fig = plots.pillar_distribution(matrix, "Members by share of benchmark credit, per pillar")
+            return HTML(str(html.figure(fig, "pillar-distribution")))
         fig = plots.pillar_heatmap(matrix, "Share of benchmark credit by pillar, per member")
         return HTML(str(html.figure(fig, "pillar-heatmap")))
 
@@ -691,7 +705,25 @@ class NetworkPage:
         return HTML(str(summary + listed + html.table(cross, f"Members by gateway in {previous['year']} (rows) and "
                                                               f"{self.work['year']} (columns)", classes="data movement")))
 
+    def members_summary(self) -> HTML:
+        """Members per state and gateway reached, with the way to every member: the paginated, searchable listing."""
+        order = [words.NO_GATEWAY_ID, *self.work["gateway_order"]]
+        frame = pd.DataFrame([{"state": m["state"], "gateway": m["gateway"]["reached"] or words.NO_GATEWAY_ID}
+                              for m in self.work["members"]])
+        cross = pd.crosstab(frame["state"], frame["gateway"]).reindex(columns=order, fill_value=0)
+        cross = cross.loc[:, cross.sum(axis=0) > 0]
+        cross.columns = [words.gateway_label(g, self.gateway_labels) for g in cross.columns]
+        cross["all members"] = cross.sum(axis=1)
+        cross.loc["all states"] = cross.sum(axis=0)
+        cross.index.name = "state"
+        lead = Markup('<p class="members-summary">{:,} members in {:,} states. Every member, with search and filters, '
+                      'is on the <a href="communities.html">Communities</a> pages.</p>').format(
+            len(frame), frame["state"].nunique())
+        return HTML(str(lead + html.table(cross, "Members by state and gateway reached", classes="data members-summary")))
+
     def members_table(self) -> HTML:
+        if self.summarised:
+            return self.members_summary()
         rows = pd.DataFrame([{
             "community": (m["community_id"], m["name"]), "state": m["state"],
             "gateway": words.gateway_label(m["gateway"]["reached"], self.gateway_labels)

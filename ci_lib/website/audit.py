@@ -60,12 +60,43 @@ def audit_site(site: str | Path, data: str | Path | None = None, year: int | Non
     check_gap_downloads(audit, site, scores)
     check_blanks_everywhere(audit, site, published, scores)
     check_indicator_pages(audit, site, published)
+    check_listing_index(audit, site, scores)
     if data is not None:
         check_against_private_inputs(audit, published, data, year, params_root, downloads)
     notebooks = site.parent / "communities"
     if notebooks.is_dir():
         check_notebooks(audit, notebooks, published)
     return audit
+
+
+def check_listing_index(audit: Audit, site: Path, scores: dict[str, dict]) -> None:
+    """`communities-index.json` (the listing's search index) holds, per published member, only what its scores
+    file publishes (name, state, gateway reached), and each row leads to the member's page."""
+    path = site / "communities-index.json"
+    if not path.exists():
+        return
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+        fields = {name: i for i, name in enumerate(index["fields"])}
+        rows = {str(row[fields["id"]]): row for row in index["members"]}
+    except (ValueError, KeyError, TypeError, IndexError) as e:
+        audit.fail(path, f"not a listing index ({e.__class__.__name__}: {e})")
+        return
+    if set(fields) != {"id", "name", "state", "gateway"}:
+        audit.fail(path, f"unexpected fields {sorted(fields)} (the index holds id, name, state and gateway only)")
+        return
+    for cid in sorted(set(rows) ^ set(scores)):
+        audit.fail(path, f"{cid}: {'listed but not published' if cid in rows else 'published but not listed'}")
+    for cid, row in rows.items():
+        s = scores.get(cid)
+        if s is None:
+            continue
+        audit.count("index rows")
+        shown = (row[fields["name"]], row[fields["state"]], row[fields["gateway"]])
+        if shown != (s["name"], s["state"], s["gateway"]["reached"] or "none"):
+            audit.fail(path, f"{cid}: {shown} differs from scores/{cid}.json")
+        if not (site / str(index.get("href", "")).replace("{id}", cid)).exists():
+            audit.fail(path, f"{cid}: its link {index.get('href')!r} leads to no page")
 
 
 def check_page(audit: Audit, page: Path, scores: dict[str, dict]) -> None:

@@ -19,6 +19,7 @@ from ci_lib.errors import KitError
 from ci_lib.layout import YearLayout
 from ci_lib.website.content import YearContent
 from ci_lib.website.indicators import page_keys as indicator_page_keys
+from ci_lib.website.listing import page_keys as listing_page_keys
 from ci_lib.website.quarto import quarto_available, render_quarto, write_project
 
 if TYPE_CHECKING:
@@ -64,9 +65,9 @@ def page_keys(content: YearContent, engine: str) -> dict[str, str]:
     """A key per page: the chrome key plus the cache key of the notebook(s) the page shows.
 
     Indicator pages depend on what they show of the members' published scores (`ci_lib.website.indicators`).
-    The pages that list every community (and its notices: not published, published without its local section)
+    The listing pages depend on what they show (`ci_lib.website.listing.page_keys`). Methods and Downloads
     depend on every notebook's entry, local sections included, and on its status as well as its key: a notebook
-    that failed, then ran with the same inputs, changes the listing only by its status.
+    that failed, then ran with the same inputs, changes them only by its status.
     """
     chrome = chrome_key(content, engine)
     notebooks = content.manifest["notebooks"]
@@ -77,7 +78,8 @@ def page_keys(content: YearContent, engine: str) -> dict[str, str]:
     every = ",".join(f"{name}:{entry.get('cache_key', '')}:{entry.get('status', '')}"
                      for name, entry in sorted(notebooks.items()))
     keys = {"index.html": key(notebooks.get("_network", {}).get("cache_key", "")),
-            "communities.html": key(every), "methods.html": key(every), "downloads.html": key(every)}
+            "methods.html": key(every), "downloads.html": key(every)}
+    keys.update(listing_page_keys(content, key))  # what the listing shows, hashed: names, states, gateways, notices
     keys.update({f"communities/{cid}.html": key(notebooks[cid]["cache_key"],
                                                  notebooks.get(f"{cid}:local", {}).get("cache_key", ""),
                                                  notebooks.get(f"{cid}:local", {}).get("status", ""))

@@ -22,7 +22,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from ci_lib import vocabulary
 from ci_lib.atomic import write_text
 from ci_lib.layout import YearLayout
-from ci_lib.website import indicators
+from ci_lib.website import indicators, listing
 from ci_lib.website.content import NAV, YearContent
 
 HERE = Path(__file__).parent
@@ -114,7 +114,7 @@ class BuiltinSite:
         (self.out / "assets").mkdir(parents=True, exist_ok=True)
         for asset in (HERE / "assets").iterdir():
             shutil.copyfile(asset, self.out / "assets" / asset.name)
-        pages = ["index.html", "communities.html", "methods.html", "downloads.html"]
+        pages = ["index.html", "methods.html", "downloads.html"]
 
         def due(path: str) -> bool:
             return stale is None or path in stale
@@ -122,8 +122,7 @@ class BuiltinSite:
         if due("index.html"):
             self.page("index.html", c.title, self.notebook_body(year.network_notebook) if year.network_notebook.exists()
                       else Markup("<p class='notice'>The network overview failed to run.</p>"))
-        if due("communities.html"):
-            self.page("communities.html", "Communities", self.listing_html(), scripts=("listing.js",))
+        pages += self.listing_pages(due)
         if due("methods.html"):
             self.page("methods.html", "Methods", Markup(self.markdown(c.methods_markdown())))
         if due("downloads.html"):
@@ -171,13 +170,19 @@ class BuiltinSite:
         for name in sorted(wanted):
             shutil.copyfile(source / name, target / name)
 
-    def listing_html(self) -> Markup:
-        entries = self.content.listing()
-        gateways = list(vocabulary.gateway_labels(self.content.rubric.gateways).items())
-        states = sorted({e["state"] for e in entries})
-        return Markup(self.env.from_string(LISTING).render(entries=entries, gateways=gateways,
-                                                           states=states, failed=self.content.failed(),
-                                                           failed_local=self.content.failed_local_sections()))
+    def listing_pages(self, due: Callable[[str], bool]) -> list[str]:
+        """The pages of the Communities listing and its search index (`ci_lib.website.listing`)."""
+        c = self.content
+        written = listing.page_paths(c)
+        for number, path in enumerate(written, 1):
+            if due(path):
+                self.page(path, listing.page_title(c, number), listing.page_html(c, number), scripts=(listing.SCRIPT,))
+        if due(listing.FIRST):
+            write_text(self.out / listing.INDEX_FILE, listing.index_json(c))
+        for old in self.out.glob("communities-*.html"):  # fewer members than before: fewer pages
+            if old.name not in written:
+                old.unlink()
+        return written
 
 
 ARCHIVE = """
@@ -227,27 +232,6 @@ def write_archive(reports_root: Path) -> Path | None:
         title="Archive of assessments", site_title="Assessment archive", root=f"{latest}/_site/", nav=nav,
         current="", body=body, footer=Markup("Civic Infrastructure Assessment Kit"), scripts=(), years=[])
     return write_text(YearLayout(reports_root, latest).archive, html)
-
-
-LISTING = """
-<div class="listing-controls" role="search">
-<label for="search">Search communities<input id="search" type="search" placeholder="Name, state or gateway" autocomplete="off"></label>
-<label for="filter-gateway">Gateway<select id="filter-gateway"><option value="">All gateways</option>
-{% for id, label in gateways %}<option value="{{ id }}">{{ label }}</option>{% endfor %}</select></label>
-<label for="filter-state">State<select id="filter-state"><option value="">All states</option>
-{% for s in states %}<option value="{{ s }}">{{ s }}</option>{% endfor %}</select></label>
-<label for="sort">Sort by<select id="sort"><option value="name">Name</option><option value="state">State</option>
-<option value="gateway">Gateway (highest first)</option></select></label>
-</div>
-<p id="count" aria-live="polite">{{ entries|length }} communities</p>
-<ul class="cards" id="community-list">
-{% for e in entries %}<li data-name="{{ e.name|lower }}" data-state="{{ e.state }}" data-gateway="{{ e.gateway }}" data-rank="{{ e.rank }}"
- data-search="{{ (e.name ~ ' ' ~ e.state ~ ' ' ~ e.gateway_label ~ ' ' ~ e.community_id)|lower }}">
-<a href="{{ e.href }}">{{ e.name }}</a><div class="meta">{{ e.gateway_label }} · {{ e.state }}</div></li>
-{% endfor %}</ul>
-{% if failed %}<p class="notice">Not published this run (their notebooks failed): {{ failed|join(', ') }}</p>{% endif %}
-{% if failed_local %}<p class="notice">Published without their local section (it failed): {{ failed_local|join(', ') }}</p>{% endif %}
-"""
 
 
 def render_builtin(content: YearContent, out: Path, stale: set[str] | None = None,

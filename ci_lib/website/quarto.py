@@ -3,8 +3,9 @@
 The project lives in `reports/<year>/_quarto/`, apart from the published `_site/` (an old site inside the
 project was copied into the new one by Quarto's resource globs). It holds the project file (the repository's
 `_quarto.yml` with title, years menu and page list filled in), the theme (Bootstrap's default plus the
-content and print rules of the built-in stylesheet), the built-in site's page scripts (inline), the listing,
-indicator, Methods and Downloads pages as `.qmd` (the indicator pages with their sort script), the data files
+content and print rules of the built-in stylesheet), the built-in site's page scripts (inline), the listing
+(Quarto's own for one page of members; above, the built-in site's pages and search index), indicator, Methods
+and Downloads pages as `.qmd` (the indicator pages with their sort script), the data files
 the site publishes, and a copy of each executed notebook whose HTML outputs are raw HTML blocks: Quarto loads
 RequireJS and jQuery from a CDN for any page with a `text/html` or JavaScript output. Community notebooks carry
 their front matter in a first raw cell (title, description, categories for the listing's filter).
@@ -25,7 +26,7 @@ from ci_lib.atomic import write_if_changed
 from ci_lib.errors import KitError
 from ci_lib.escape import markdown_text, yaml_scalar
 from ci_lib.layout import YearLayout
-from ci_lib.website import indicators
+from ci_lib.website import indicators, listing
 from ci_lib.website.content import YearContent
 
 DEFAULT_PROJECT = Path(__file__).resolve().parents[2] / "_quarto.yml"
@@ -82,6 +83,9 @@ def project_config(content: YearContent, template: Path | None = None) -> dict[s
     config["website"].setdefault("page-footer", {})["center"] = (
         f"Civic Infrastructure Assessment Kit {content.manifest['kit_version']} · run date "
         f"{content.manifest.get('run_date') or 'not recorded'}")
+    resources = config["project"].setdefault("resources", [])
+    if f"/{listing.INDEX_FILE}" not in resources:
+        resources.append(f"/{listing.INDEX_FILE}")
     menu = years_menu(content)
     if menu is not None:
         config["website"].setdefault("navbar", {})["right"] = [menu]
@@ -97,8 +101,27 @@ def project_config(content: YearContent, template: Path | None = None) -> dict[s
 
 def page_sources(content: YearContent) -> list[str]:
     index = ["index.ipynb"] if content.layout.network_notebook.exists() else []
-    return [*index, "communities.qmd", *[f"communities/{cid}.ipynb" for cid in sorted(content.scores)],
+    return [*index, *listing_sources(content), *[f"communities/{cid}.ipynb" for cid in sorted(content.scores)],
             *indicator_sources(content), "methods.qmd", "downloads.qmd"]
+
+
+def listing_sources(content: YearContent) -> list[str]:
+    """The Communities listing: Quarto's own listing for one page of members, our pages above (`ci_lib.website.listing`)."""
+    return [qmd(path) for path in listing.page_paths(content)]
+
+
+def listing_files(content: YearContent) -> dict[str, str]:
+    """The listing's `.qmd` pages and its search index. One page of members: Quarto's listing page, as it was
+    (Quarto draws every member into it); more: the built-in site's pages as raw HTML blocks, with their script."""
+    files = {listing.INDEX_FILE: listing.index_json(content)}
+    if not listing.paginated(content):
+        return {**files, "communities.qmd": LISTING_QMD}
+    files[f"assets/{listing.SCRIPT}"] = (ASSETS / listing.SCRIPT).read_text(encoding="utf-8")
+    script = f'<script src="assets/{listing.SCRIPT}"></script>'
+    for number, path in enumerate(listing.page_paths(content), 1):
+        body = f"{listing.page_html(content, number)}\n{script}"
+        files[qmd(path)] = qmd_page(listing.page_title(content, number), raw_html_block(body))
+    return files
 
 
 def indicator_sources(content: YearContent) -> list[str]:
@@ -186,15 +209,15 @@ def write_project(content: YearContent, template: Path | None = None) -> list[Pa
                        + yaml.safe_dump(project_config(content, template), sort_keys=False, allow_unicode=True),
         THEME_FILE: theme_scss(),
         SCRIPTS_FILE: page_scripts(),
-        "communities.qmd": LISTING_QMD,
+        **listing_files(content),
         "methods.qmd": qmd_page("Methods", content.methods_markdown()),
         "downloads.qmd": qmd_page("Downloads", content.downloads_markdown()),
         **indicator_files(content),
     }
     for name, text in files.items():
         write_if_changed(pd / name, text.encode("utf-8"))
-    for old in (pd / "indicators").glob("*.qmd"):  # an indicator no longer reported, or fewer pages of members
-        if f"indicators/{old.name}" not in files:
+    for old in [*(pd / "indicators").glob("*.qmd"), *pd.glob("communities-*.qmd")]:  # fewer pages, or indicators
+        if old.relative_to(pd).as_posix() not in files:
             old.unlink()
     return [pd / name for name in files]
 

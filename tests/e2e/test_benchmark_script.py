@@ -51,3 +51,18 @@ def test_the_benchmark_prints_the_no_change_time_after_a_forced_run_and_after_ve
         assert line.startswith(f"no-change after `{step}`, new processes:"), line
         assert "`ci-assess run` " in line and "`assess` " in line and "fast path taken" in line, line
         assert line.endswith(("target <= 1 s: met)", "target <= 1 s: not met)")), line
+
+
+def test_the_benchmark_prints_the_size_of_the_built_site(tmp_path) -> None:
+    """#23 item 2: per size, the bytes and files of `reports/<year>/_site` (what publishing the site costs)."""
+    import runpy
+    from types import SimpleNamespace
+
+    bench = runpy.run_path(str(REPO / "benchmarks" / "bench_execute.py"), run_name="bench_execute")
+    site = tmp_path / "reports" / str(bench["YEAR"]) / "_site"
+    (site / "communities").mkdir(parents=True)
+    (site / "index.html").write_bytes(b"x" * 3000)
+    (site / "communities" / "a.html").write_bytes(b"y" * 2048)
+    line = bench["site_line"](70, SimpleNamespace(reports_root=str(tmp_path / "reports")))
+    assert line.startswith("site size, 70 communities:"), line
+    assert "(5,048 bytes in 2 files, 2.5 KiB a file, the largest 3 KiB)" in line, line
