@@ -190,3 +190,11 @@ def test_the_quarto_project_of_a_paginated_year_renders_the_listing_pages(copy_s
     second = (pd / "communities-2.qmd").read_text(encoding="utf-8")
     assert 'aria-current="page"' in second and "Communities 3 to 4 of" in second
     assert calls(log)[-1][1:3] == ["render", "."]
+
+
+def test_the_quarto_theme_styles_the_listing_pages_it_publishes_above_one_page():
+    """Quarto uses our listing pages above PAGE_SIZE members: their cards and controls are styled in its theme too."""
+    from ci_lib.website.quarto import theme_scss
+
+    theme = theme_scss()
+    assert "ul.cards {" in theme and "ul.cards li {" in theme and ".listing-controls {" in theme
