@@ -64,7 +64,7 @@ def figure(fig: Figure, figure_id: str) -> Markup:
         "<figcaption>{caption}</figcaption>"
         '<details class="data-table"><summary>Data table: {caption}</summary>{table}</details></figure>'
     ).format(id=figure_id, crop=print_crop(fig), mime=fig.mime, data=data, alt=fig.alt, caption=fig.caption,
-             table=table(fig.table))
+             table=table_with_legend(fig.table))
 
 
 def print_crop(fig: Figure) -> Markup:

@@ -314,8 +314,23 @@ class CommunityPage:
                                   family_labels=self.work["labels"].get("families", {}),
                                   unit=info.get("unit", "percent"), target=self.target_of(indicator_id),
                                   baseline_year=every.get("baseline_year"))
+        fig = dataclasses.replace(fig, table=self.marked_cells(fig.table, rows))
         story = narrative_html((self.work.get("narratives") or {}).get(indicator_id), "narrative indicator-narrative")
         return HTML(str(html.figure(fig, f"outcome-{indicator_id}") + story))
+
+    def marked_cells(self, table: pd.DataFrame, rows: Rows) -> pd.DataFrame:
+        """A chart's data table with each blank cell's mark (S, X, NA, as in the outcome table), not a bare "–"."""
+        labels = self.work["labels"]["groups"]
+        marks = {(int(o["year"]), labels.get(o["group"], o["group"])): words.CELL_MARKS[o["status"]]
+                 for o in rows if o.get("status") in words.CELL_MARKS}
+        marks = {(year, label): mark for (year, label), mark in marks.items()
+                 if year in table.index and label in table.columns}
+        if not marks:
+            return table
+        table = table.astype(object)
+        for (year, label), mark in marks.items():
+            table.at[year, label] = mark
+        return table
 
     def outcomes(self) -> HTML:
         parts = [self.outcome_chart(i).data for i in self.indicator_ids()]

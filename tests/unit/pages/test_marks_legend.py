@@ -119,3 +119,19 @@ def test_the_published_pages_carry_the_legend(small_run):
     assert any('class="marks-legend"' in p.read_text() and vocabulary.MARK_WORDS["not_rated"] in p.read_text()
                for p in pages)
     assert vocabulary.MARK_WORDS["suppressed"] in (site / "methods.html").read_text()
+
+
+@pytest.mark.parametrize("status", ["suppressed", "suppressed_by_source", "not_available"])
+def test_a_blank_in_a_chart_data_table_shows_its_mark_and_the_legend_says_it(page, status):
+    """The chart's data table (in its collapsed block) marks why a cell is blank, as the outcome table does."""
+    from bs4 import BeautifulSoup
+
+    cell = next(c for c in page.work["outcomes"] if c["group"] == "all" and c.get("value") is not None)
+    year = cell["year"]
+    cell["value"], cell["status"] = None, status
+    figure = BeautifulSoup(page.outcome_chart(cell["indicator_id"]).data, "html.parser").select_one("details.data-table")
+    head = [th.get_text() for th in figure.select("thead th")]
+    row = next(r for r in figure.select("tbody tr") if r.th.get_text() == str(year))
+    shown = dict(zip(head[1:], [td.get_text() for td in row.find_all("td")], strict=True))
+    assert shown[page.work["labels"]["groups"]["all"]] == vocabulary.MARKS[status]
+    assert vocabulary.MARK_WORDS[status] in figure.select_one("p.marks-legend").get_text()
