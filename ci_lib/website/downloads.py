@@ -206,7 +206,13 @@ def csv_value(value: Any) -> Any:
     """A cell of a published CSV: text neutralised, None blank, numbers and booleans as they are."""
     if value is None:
         return ""
-    return csv_cell(value) if isinstance(value, str) else value
+    return csv_text(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def csv_text(value: str) -> str:
+    """`csv_cell` of a text, worked out once each (ids and labels repeat on every row)."""
+    return csv_cell(value)
 
 
 def write_csv(out: IO[bytes], columns: list[str], rows: Iterable[list[Any]]) -> None:
