@@ -1,4 +1,4 @@
-"""The workbook's outcomes rows made from patterns (`downloads.outcome_rows_xml`) are the XML of the generic
+"""Render speed tricks give the outputs of the plain path: the workbook's outcomes rows made from patterns
 path, cell for cell: `compat.sheet_row_xml` of each row's `sheet_row`."""
 
 from __future__ import annotations
@@ -51,3 +51,25 @@ def test_sheet_row_pattern_is_sheet_row_xml():
     assert pattern.row(17, 2020, 1.25) == compat.sheet_row_xml(17, [*cells[:3], 2020, True, None, 1.25])
     with pytest.raises(ValueError):
         compat.SheetRowPattern(["\x01", compat.SLOT])
+
+
+def view(indicator_id: str, unit: str, values: list[float]):
+    from ci_lib.website.indicators import Indicator, IndicatorView, MemberValue
+
+    members = [MemberValue(f"m{i}", f"Member {i}", "OR", v, "", 2024, None, "flat", None, None, None, "points",
+                           False, None) for i, v in enumerate(values)]
+    return IndicatorView(Indicator(indicator_id, indicator_id.title(), unit, "higher_is_better", "", False), members)
+
+
+def test_distribution_figures_on_the_kept_frame_are_those_of_a_new_one():
+    """The histograms share one kept frame (`plots.frame`): each is the SVG a fresh process draws for it."""
+    from ci_lib.pages import plots
+    from ci_lib.website.indicators import distribution_figure
+
+    views = [view("reading", "percent", [12.0, 55.5, 56.0, 90.0]), view("absence", "rate", [0.5, 3.0, 3.0, 41.25]),
+             view("single", "count", [7.0])]
+    kept = [distribution_figure(v).image for v in views]
+    for v, image in zip(views, kept, strict=True):
+        plots.reset_caches()  # a new frame, as the first figure of a process
+        assert distribution_figure(v).image == image, v.indicator.id
+    assert len(set(kept)) == 3
