@@ -1,5 +1,6 @@
-"""Render speed tricks give the outputs of the plain path: the workbook's outcomes rows made from patterns
-path, cell for cell: `compat.sheet_row_xml` of each row's `sheet_row`."""
+"""The render's speed tricks give the plain path's outputs: the workbook's outcomes rows made from patterns
+(`downloads.outcome_rows_xml`) are `compat.sheet_row_xml` of each row's `sheet_row`, and the indicator
+histograms drawn on one kept frame are those of a new figure."""
 
 from __future__ import annotations
 
