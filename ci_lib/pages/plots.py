@@ -25,7 +25,6 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.markers import MarkerStyle  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 from matplotlib.transforms import IdentityTransform, offset_copy  # noqa: E402
-from seaborn.utils import relative_luminance  # noqa: E402
 
 from ci_lib import compat  # noqa: E402
 from ci_lib.inputs.rules import Unit, unit_of  # noqa: E402
@@ -337,13 +336,16 @@ def pillar_heatmap(matrix: pd.DataFrame, title: str) -> Figure:
         mesh = chart.parts["mesh"]
         mesh.set_array(np.ma.masked_invalid(values))
         if not tall:
+            from seaborn.utils import relative_luminance as luminance  # seaborn's rule; imported where drawn (a site
+            # render, which draws no heatmap, does not load seaborn)
+
             colours = mesh.cmap(HEAT_NORM(values))
             for (row, col), value in np.ndenumerate(values):
                 label = chart.parts[(row, col)]
                 label.set_visible(not np.isnan(value))
                 if not np.isnan(value):
                     label.set_text(f"{value:.0f}")
-                    label.set_color(".15" if relative_luminance(colours[row, col]) > 0.408 else "w")
+                    label.set_color(".15" if luminance(colours[row, col]) > 0.408 else "w")
         ax.set_xlim(0, cols)
         ax.set_ylim(rows, 0)  # first row at the top
         tick_labels(chart, 0, "x", np.arange(cols) + 0.5,
@@ -475,6 +477,7 @@ def outcome_frame(spans: tuple[int, ...], gap_rows: int) -> Frame:
             # (line ends, the target's star) another: two artists for its data
             parts[(i, "strokes")] = ax.add_collection(LineCollection([], clip_on=False), autolim=False)
             ax.spines[:].set_visible(False)  # its axis lines are strokes too: a spine is an artist (and a write) each
+            ax.set_axis_off()  # and not drawn at all: a hidden spine still works out its place at every draw
             parts[(i, "points")] = point_collection(ax)
             parts[(i, "title")] = ax.text(0, 1, "", transform=offset_copy(ax.transAxes, fig=fig, x=-Y_BAND + 4, y=6,
                                                                           units="points"),

@@ -267,9 +267,20 @@ def trend_counts(view: IndicatorView) -> str:
 
 
 # -- the figure ------------------------------------------------------------------------------------------
+def distribution_frame() -> Any:
+    """The histogram's figure and axes, made once per process (`plots.frame`: a kept frame draws the same SVG)."""
+    import matplotlib.ticker
+
+    from ci_lib.pages import plots
+
+    fig = plots.new_figure((4.8, 2.5))
+    ax = fig.add_axes((0.13, 0.22, 0.83, 0.64))
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
+    return plots.Frame(fig, [ax])
+
+
 def distribution_figure(view: IndicatorView) -> Figure:
     """A histogram of the members' latest values with the network median marked (alt text and data table)."""
-    import matplotlib.ticker
     import numpy as np
     import pandas as pd
 
@@ -286,19 +297,18 @@ def distribution_figure(view: IndicatorView) -> Figure:
     median = float(np.median(values))
     title = f"{ind.name}: members by latest value"
     with plots.styled():
-        fig = plots.new_figure((4.8, 2.5))
-        ax = fig.add_axes((0.13, 0.22, 0.83, 0.64))
+        chart = plots.frame(("distribution",), distribution_frame).clear()
+        ax = chart.axes[0]
         ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=plots.OKABE_ITO[4], edgecolor="white")
         top = max(1, int(counts.max()))
         ax.set_ylim(0, top * 1.3)  # headroom for the median's label under the title
-        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=4))
         ax.axvline(median, color=plots.ALL_COLOUR, linestyle="--", linewidth=1.5)
         ax.text(median, top * 1.27, f" median {measure.format(median)} ", va="top",
                 ha="left" if median <= (edges[0] + edges[-1]) / 2 else "right")
         ax.set_xlabel(f"latest all-students value ({plots.AXIS_LABELS.get(measure.id, measure.label)})")
         ax.set_ylabel("members")
         ax.set_title(title)
-        image = plots.svg(fig)
+        image = chart.render()
     alt = (f"Histogram of the latest all-students values of {ind.name} across {len(values):,} members, in "
            f"{len(counts)} bins from {measure.format(edges[0])} to {measure.format(edges[-1])}; the dashed line "
            f"marks the network median, {measure.format(median)}. Values range from {measure.format(values.min())} "
