@@ -168,9 +168,6 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
     matrix = pillar_matrix(credits)
 
     outcomes = data.outcomes[(data.outcomes["year"] <= year) & data.outcomes["community_id"].isin(ids)]
-    # ids as Python strings: scoring merges and groups on them some twenty times, and pandas factorizes
-    # Arrow-backed text by first copying it out to Python objects, every time
-    outcomes = outcomes.astype({column: object for column in ("community_id", "indicator_id", "group")})
     min_cell = rules.set_index("community_id")["min_cell"]
     combined = {cid: {str(c["id"]): [str(m) for m in c["members"]] for c in params.combined_groups_for(cid)}
                 for cid in ids} if params else {}
