@@ -32,6 +32,7 @@ import pandera.pandas as pa
 from ci_lib.digest import file_sha256
 from ci_lib.errors import InvalidInput, KitError, Problem
 from ci_lib.inputs.contract import TABLES, TableSpec
+from ci_lib.inputs.lookup import per_value
 from ci_lib.inputs.markers import NOT_AVAILABLE, SUPPRESSED_AT_SOURCE, cell_status
 from ci_lib.inputs.plausibility import PlausibilityWarning, plausibility_warnings
 from ci_lib.inputs.rubric import Rubric
@@ -56,6 +57,7 @@ KNOWN_COLUMNS = {str(c) for spec in TABLES.values() for c in spec.schema.columns
 INTEGER_TEXT = r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0*)?"
 COUNT_TEXT = r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)"  # fractional: estimates only
 NUMBER_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?"
+PERIOD_DASH = re.compile(r"[0-9]\s*[-\u2010-\u2015\u2212]\s*[0-9]")  # a year cell written as a period
 SCHOOL_YEAR = re.compile(r"([0-9]{4})\s*[-/\u2013]\s*([0-9]{2}|[0-9]{4})")
 LARGEST_NUMBER = 10**15
 SHOWN_ROWS = 3  # rows named on the one line reporting an unknown id
@@ -152,14 +154,42 @@ def frame_from_rows(path: Path, rows: Rows, sheet: str | None) -> tuple[pd.DataF
     return frame, []
 
 
+def frame_from_columns(columns: list[pd.Series]) -> pd.DataFrame | None:
+    """`frame_from_rows` of a plain CSV file (`tables.plain_columns`: header and rows of one width), column by
+    column; None when the header or a blank row needs `frame_from_rows` (and its problems)."""
+    header = [str(c[0]).strip() for c in columns] if len(columns[0]) else []
+    if not header or not all(header) or len(set(header)) < len(header):
+        return None
+    cells = [column.iloc[1:].str.strip() for column in columns]
+    blank = np.logical_and.reduce([(c == "").to_numpy(dtype=bool) for c in cells])
+    first = [[str(c[position]) for c in columns] for position in range(min(len(columns[0]), HEADER_SEARCH_ROWS))]
+    if blank[:HEADER_SEARCH_ROWS].any() or find_header([(n + 1, row) for n, row in enumerate(first)]) not in (None, 0):
+        return None
+    index = pd.Index(np.flatnonzero(~blank), dtype="int64")
+    data = {name: pd.Series(c.array[~blank] if blank.any() else c.array, index=index, dtype="string")
+            for name, c in zip(header, cells, strict=True)}
+    frame = pd.DataFrame(data, index=index)
+    for name in frame.columns:
+        frame[name] = frame[name].replace("", pd.NA)
+    return frame
+
+
 def read_text_table(path: Path, notes: list[str]) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read a CSV or Excel sheet as strings; blank cells become <NA>; frame.index + 2 is the file's line.
 
     With a frame, the problems are cells that read as blank but are not (formulas without a saved value).
     """
-    grid, problems = read_rows(path, notes)
+    grid, problems = read_rows(path, notes, plain=True)
     if grid is None:
         return None, problems
+    frame = frame_from_columns(grid.columns) if grid.columns is not None else None
+    if frame is not None:
+        frame.attrs.update(delimiter=grid.delimiter, unsaved=[])
+        return frame, []
+    if grid.columns is not None:  # read again row by row, for the problems of its header or blank rows
+        grid, problems = read_rows(path, notes)
+        if grid is None:
+            return None, problems
     rows, sheet = grid.rows, grid.sheet
     unsaved = formula_problems(path, rows, sheet, grid.formulas) if sheet is not None else []
     shown = grouped(unsaved, "hold a formula without a saved value")
@@ -210,6 +240,14 @@ def number_message(value: str, column: str, integer: bool, too_large: bool) -> s
     return f"{shown} is not {what}"
 
 
+def numbers(text: pd.Series) -> pd.Series:
+    """`pd.to_numeric(text, errors="coerce")` as Float64, parsed once per distinct text (a column of counts
+    holds a few thousand, and to_numeric on Arrow-backed text boxes every cell)."""
+    codes, uniques = pd.factorize(text)
+    parsed = pd.to_numeric(pd.Series(uniques, dtype=text.dtype), errors="coerce").astype("Float64")
+    return pd.Series(parsed.array.take(codes, allow_fill=True), index=text.index)
+
+
 def convert_numbers(path: Path, frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:
     """Turn number columns into nullable numbers, reporting each cell that is not one.
 
@@ -242,7 +280,7 @@ def convert_numbers(path: Path, frame: pd.DataFrame, spec: TableSpec) -> tuple[p
             text = raw.str.replace(",", ".", regex=False) if decimal_comma else raw
             ok = text.str.fullmatch(NUMBER_TEXT)
         ok = ok.fillna(False).astype(bool)
-        parsed = pd.to_numeric(text.where(ok), errors="coerce").astype("Float64")
+        parsed = numbers(text.where(ok))
         too_large = (parsed.abs() >= LARGEST_NUMBER).fillna(False).astype(bool)
         bad = raw.notna() & (~ok | too_large)
         for index in frame.index[bad]:
@@ -272,7 +310,7 @@ def with_periods(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["period_start"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     year = frame["year"].astype("string")
-    dashed = year.str.contains(r"[0-9]\s*[-\u2010-\u2015\u2212]\s*[0-9]", regex=True).fillna(False).astype(bool)
+    dashed = per_value(year, lambda text: isinstance(text, str) and PERIOD_DASH.search(text) is not None).astype(bool)
     if not dashed.any():
         return frame
     from ci_lib.inputs.importers.school_year import period_of
@@ -370,7 +408,7 @@ def with_source_status(frame: pd.DataFrame) -> pd.DataFrame:
     given = frame["source_status"].astype("string")
     found = pd.Series(pd.NA, index=frame.index, dtype="string")
     for column in MARKED_COLUMNS:
-        status = frame[column].map(cell_status, na_action="ignore").astype("string")
+        status = pd.Series(per_value(frame[column], cell_status), index=frame.index, dtype="string")
         found = found.mask((status == SUPPRESSED_AT_SOURCE).fillna(False), SUPPRESSED_AT_SOURCE).fillna(status)
     status = given.fillna(found).fillna("")
     status = status.mask((found == SUPPRESSED_AT_SOURCE).fillna(False), SUPPRESSED_AT_SOURCE)
@@ -521,9 +559,10 @@ def estimate_problems(out: pd.DataFrame, rubric: Rubric | None, local_indicators
                   for index, column, text in out.attrs.get("fractional", ())
                   if index not in unparsed and checked(out.at[index, "indicator_id"])]
     problems = grouped(fractional, "are not whole numbers (counts of an indicator not declared `estimate: true`)")
+    of_checked = per_value(out["indicator_id"], checked).astype(bool)
     for column, number in (("numerator_moe", "numerator"), ("denominator_moe", "denominator"), ("value_moe", None)):
         given = out[column].notna() & ~out.index.isin(list(unparsed))
-        for index in out.index[given & out["indicator_id"].map(checked).astype(bool)]:
+        for index in out.index[given & of_checked]:
             problems.append(Problem(path, int(index) + 2, column, f"a margin of error is for an estimate: "
                                     f"{how(out.at[index, 'indicator_id'])}"))
         alone = out[number].isna() if number else out["value"].isna() & out["denominator"].isna()
@@ -559,8 +598,9 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None, local_indicat
     add((den == 0) & val.isna(), "denominator", "denominator is 0: leave the row out when there is no data")
     fractions, found = fraction_problems(out, path, out.attrs.get("scale"), units)
     problems += found
-    unit = out["indicator_id"].map(units)
-    for name in sorted(set(unit.dropna())):
+    unit = pd.Series(per_value(out["indicator_id"], units), index=out.index)
+    unit_names = sorted(str(name) for name in unit.dropna().unique())
+    for name in unit_names:
         of_unit, what = unit == name, unit_of(name)
         if what.high is not None:
             over = out.index[(of_unit & (val > what.high)).fillna(False).astype(bool)]
@@ -569,7 +609,8 @@ def outcome_row_problems(out: pd.DataFrame, rubric: Rubric | None, local_indicat
         if what.per is None:
             add(of_unit & (num.notna() | den.notna()), "numerator", f"a {what.label} indicator is given as `value`, "
                 "not numerator/denominator (they make a percent or a rate)")
-    per = unit.map({name: unit_of(name).per for name in set(unit.dropna())}).fillna(100).astype(float)
+    per = pd.Series(per_value(unit, {name: unit_of(name).per for name in unit_names}),
+                    index=out.index).fillna(100).astype(float)
     with_both = num.notna() & den.notna() & val.notna() & (den > 0) & ~out["indicator_id"].isin(fractions)
     computed = (num.astype("Float64") / den.astype("Float64") * per).where(with_both)
     add((computed - val).abs() > 0.5 * per / 100, "value", "value disagrees with numerator/denominator")

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ci_lib import __version__
 from ci_lib.inputs.contract import MOE_COLUMNS
@@ -85,10 +87,22 @@ def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
         if name == "outcomes":  # estimate columns left blank everywhere do not change what the data says
             frame = frame.drop(columns=[c for c in ESTIMATE_COLUMNS if c in frame and frame[c].isna().all()])
         ordered = frame.sort_values(list(frame.columns[:4]), kind="stable").astype("string").fillna("")
-        columns = list(ordered.columns)
-        lines = ordered[columns[0]].str.cat([ordered[c] for c in columns[1:]], sep="\x1f")
-        for cid, line in zip(ordered["community_id"].to_numpy(), lines.to_numpy(), strict=True):
-            digests.setdefault(cid, hashlib.sha256()).update(f"{name}\x1e{line}\n".encode())
+        if ordered.empty:
+            continue
+        cells = [pa.array(ordered[c]).cast(pa.large_string()) for c in ordered.columns]
+        text_of = {part: pa.scalar(part, pa.large_string()) for part in (f"{name}\x1e", "\n", "\x1f", "")}
+        joined = pc.binary_join_element_wise(*cells, text_of["\x1f"])
+        lines = pc.binary_join_element_wise(text_of[f"{name}\x1e"], joined, text_of["\n"], text_of[""])
+        lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
+        # the lines' UTF-8 bytes, end to end: each community's rows are one run of them (sorted by community first)
+        _, offset_buffer, text = lines.buffers()
+        offsets = np.frombuffer(offset_buffer, dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+        ids = ordered["community_id"].to_numpy(dtype=object)
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        ends = np.r_[starts[1:], len(ids)]
+        view = memoryview(text)
+        for cid, start, end in zip(ids[starts], offsets[starts].tolist(), offsets[ends].tolist(), strict=True):
+            digests.setdefault(cid, hashlib.sha256()).update(view[start:end])
     return {cid: d.hexdigest() for cid, d in digests.items()}
 
 
