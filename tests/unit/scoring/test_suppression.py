@@ -181,14 +181,20 @@ def derivable_small_sets(atoms: dict, out: pd.DataFrame, min_cell: int) -> list[
     return [tuple(a for a, on in zip(names, row, strict=True) if on) for row in subsets[small]]
 
 
-# derandomize: the same 200 examples every run. Random ones find the known gap pinned below (a leak across
-# partitions, r1 + r2 - female), which the rule does not close yet; a red CI from it would hide new failures.
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+# What the rule guarantees: within each partition of its layout (the given ones and the crossings it adds,
+# `<x>_by_gender`), no set of fewer than min_cell students follows from the shown cells and the known sizes.
+# Across partitions it does not hold yet (r1 + r2 - female: the strict xfail below). This property used to
+# assert the cross-partition version on 200 "derandomized" examples, which passed or failed with the order the
+# test files ran in (Hypothesis draws constants from the modules imported so far): a test that passes by
+# luck. Now it asserts what holds, on random examples, and the gap stays pinned by the known counterexample.
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(gender_by_race(), st.integers(1, 20))
-def test_no_set_of_fewer_than_min_cell_students_can_be_computed_from_what_is_shown(case, min_cell):
+def test_no_set_of_fewer_than_min_cell_students_can_be_computed_within_one_partition(case, min_cell):
     partitions, totals, table, atoms = case
     out = suppress(table, min_cell_of(min_cell), partitions, totals)
-    assert derivable_small_sets(atoms, out, min_cell) == []
+    for name, (total, members) in partition_layout(partitions, totals).items():
+        within = out[out["group"].isin([total, *members])]
+        assert derivable_small_sets(atoms, within, min_cell) == [], name
 
 
 @pytest.mark.xfail(strict=True, reason="known gap: the rule checks each partition and what closes from them one at "
