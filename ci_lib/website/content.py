@@ -7,6 +7,7 @@ Markdown with mistune (nbconvert's own Markdown engine), so both engines publish
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,13 @@ class YearContent:
     @property
     def title(self) -> str:
         return str(self.manifest.get("title") or f"Assessment {self.year}")
+
+    def derive(self, name: str, build: Callable[[YearContent], Any]) -> Any:
+        """What a later module derives from this content (`build`), built once per render and kept by `name`:
+        the page keys and the pages of a render read the same value."""
+        if name not in self.derived:
+            self.derived[name] = build(self)
+        return self.derived[name]
 
     def gateway_label(self, gateway: str | None) -> str:
         return self.rubric.gateway_label(gateway) if gateway else vocabulary.NO_GATEWAY

@@ -137,9 +137,7 @@ def page_path(indicator_id: str, number: int = 1) -> str:
 def views(content: YearContent) -> list[IndicatorView]:
     """Each indicator across the published members, built once per content: the page keys and the pages read
     the same views."""
-    if "indicators" not in content.derived:
-        content.derived["indicators"] = network_indicators(content)
-    return list(content.derived["indicators"])
+    return list(content.derive("indicators", network_indicators))
 
 
 def network_indicators(content: YearContent) -> list[IndicatorView]:

@@ -35,19 +35,15 @@ INDEX_FIELDS = ["id", "name", "state", "gateway"]  # a row of the index; the gat
 
 def entries(content: YearContent) -> list[dict[str, Any]]:
     """The members in listing order (name), kept once per render: every page and the index read them."""
-    if "listing" not in content.derived:
-        content.derived["listing"] = content.listing()
-    return content.derived["listing"]  # type: ignore[no-any-return]
+    return content.derive("listing", lambda c: c.listing())  # type: ignore[no-any-return]
 
 
 def shared(content: YearContent) -> dict[str, Any]:
     """What every page shows besides its cards (states, notices), computed once per render: a page then costs
     its own cards only, and the listing stays linear in members at any number of pages."""
-    if "listing_shared" not in content.derived:
-        content.derived["listing_shared"] = {
-            "states": sorted({e["state"] for e in entries(content)}), "gateways": gateway_choices(content),
-            "failed": content.failed(), "failed_local": content.failed_local_sections()}
-    return dict(content.derived["listing_shared"])
+    return dict(content.derive("listing_shared", lambda c: {
+        "states": sorted({e["state"] for e in entries(c)}), "gateways": gateway_choices(c),
+        "failed": c.failed(), "failed_local": c.failed_local_sections()}))
 
 
 def page_count(content: YearContent) -> int:
