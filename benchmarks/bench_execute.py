@@ -6,8 +6,10 @@ For 70 communities it measures (1) the naive baseline: one `papermill` CLI call 
 template and parameters, serial; (2) the kit end to end (score, execute on warm kernels, built-in
 render); (3) the no-change re-run (everything cached, render only what changed), in process and as a
 new `ci-assess assess` process, and the first no-change `ci-assess run` and `assess` after a forced run
-and after `ci-assess verify`; (4) the CPU a notebook costs in its kernel and its worker, against
-the same cells emptied (what the execution machinery alone costs). Then time per community at each
+and after `ci-assess verify`; (4) with `quarto` on PATH, a whole Quarto render and the incremental
+`assess --engine quarto` after one community's narrative changes (skipped, and said so, without it); (5) the
+CPU a notebook costs in its kernel and its worker, against the same cells emptied (what the execution
+machinery alone costs). Then time per community at each
 size. It prints times and ratios, the peak memory of the whole process tree, and the size of the built site
 (bytes and files of `reports/<year>/_site`) at each size.
 
@@ -269,6 +271,49 @@ def no_change_after(opts: AssessOptions, step: str) -> str:
             f"{'met' if worst <= 1 and fast else 'not met'})")
 
 
+def edit_one_narrative(opts: AssessOptions) -> str:
+    """Update the first community's narrative in its params file, as its analyst would: that community's
+    notebook is re-run and its page changes; no other page does. Returns the community's id."""
+    import yaml
+
+    community = opts_ids(opts)[0]
+    path = Path(opts.params_root) / str(YEAR) / f"{community}.yml"
+    params = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {"community_id": community}
+    params["narrative"] = (str(params.get("narrative") or "") + " Updated after the fall convening.").strip()
+    path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    return community
+
+
+def quarto_incremental(opts: AssessOptions) -> str:
+    """#23 item 6: with `quarto` on PATH, a whole Quarto render of the year, then the `assess --engine quarto`
+    after one community's narrative is updated: how long each takes and how many sources Quarto was given."""
+    from dataclasses import replace
+
+    from ci_lib.pipeline import assess_year
+    from ci_lib.website.quarto import quarto_available
+
+    label = f"{'Quarto render, ' + str(len(opts_ids(opts))) + ' communities:':41s}"
+    if not quarto_available():
+        return f"{label}skipped (quarto is not on PATH)"
+    quarto = replace(opts, engine="quarto")
+    started = time.perf_counter()
+    whole = assess_year(replace(quarto, execute=False, force_render=True)).site or {}
+    whole_s = time.perf_counter() - started
+    changed = edit_one_narrative(opts)
+    started = time.perf_counter()
+    after = assess_year(quarto)
+    incremental_s = time.perf_counter() - started
+    site = after.site or {}
+    return (f"{label}{whole_s:7.1f} s whole ({whole.get('rendered')} of {whole.get('pages')} sources); after "
+            f"the narrative of {changed} changed, `assess --engine quarto` {incremental_s:.1f} s "
+            f"({site.get('rendered')} of {site.get('pages')} sources rendered)")
+
+
+def opts_ids(opts: AssessOptions) -> list[str]:
+    """The communities of the project's year (its scores files)."""
+    return sorted(p.stem for p in (Path(opts.reports_root) / str(YEAR) / "scores").glob("*.json"))
+
+
 def main() -> None:
     from ci_lib.pipeline import assess_year
 
@@ -310,6 +355,7 @@ def main() -> None:
         for step in ("run --force", "verify"):
             print(no_change_after(opts, step))
         print(f"target 70 communities <= 15 s: {'met' if total <= 15 else 'not met'}")
+        print(quarto_incremental(opts))
         per_notebook_cost(opts)
         for n in sizes:
             if n == 70:

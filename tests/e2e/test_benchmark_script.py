@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,27 @@ def test_the_benchmark_prints_the_size_of_the_built_site(tmp_path) -> None:
     line = bench["site_line"](70, SimpleNamespace(reports_root=str(tmp_path / "reports")))
     assert line.startswith("site size, 70 communities:"), line
     assert "(5,048 bytes in 2 files, 2.5 KiB a file, the largest 3 KiB)" in line, line
+
+
+def test_the_benchmark_prints_the_quarto_incremental_case_with_quarto_on_path(tmp_path, monkeypatch) -> None:
+    """#23 item 6: with `quarto` on PATH (here a stand-in that records its arguments) the benchmark renders the
+    year with Quarto, updates one community's narrative, and `assess --engine quarto` then passes Quarto
+    that community's page and the summary pages only; without `quarto` it says it skipped the case."""
+    import runpy
+
+    from tests.unit.website.test_quarto_project import calls, recording_quarto
+
+    bench = runpy.run_path(str(REPO / "benchmarks" / "bench_execute.py"), run_name="bench_execute")
+    opts = bench["project"](tmp_path / "bench", 3, 2)
+    bench["kit"](opts)
+    if shutil.which("quarto") is None:
+        assert bench["quarto_incremental"](opts).endswith("skipped (quarto is not on PATH)")
+    log = recording_quarto(tmp_path, monkeypatch)
+    line = bench["quarto_incremental"](opts)
+    whole, incremental = calls(log)
+    assert whole[1:3] == ["render", "."], whole
+    inputs = incremental[2:incremental.index("--output-dir")]
+    communities = [i for i in inputs if i.startswith("communities/")]
+    changed = line.split("after the narrative of ")[1].split(" changed")[0]
+    assert communities == [f"communities/{changed}.ipynb"], inputs
+    assert line.startswith("Quarto render, 3 communities:") and f"({len(inputs)} of " in line, line
