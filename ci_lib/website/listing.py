@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 # 500 cards a page: a page stays under about 150 kB of HTML (a card is about 250 bytes), the size of a
 # community page, and 10,000 members take 20 pages, every one reachable from the pager of any other.
 PAGE_SIZE = 500
+# Search results across every page are drawn this many at a time ("Show more results"): a search matching
+# thousands of members must not put thousands of cards in the page at once.
+RESULTS_SHOWN = 100
 FIRST = "communities.html"
 INDEX_FILE = "communities-index.json"
 SCRIPT = "listing.js"
@@ -145,7 +148,7 @@ def page_html(content: YearContent, number: int) -> Markup:
                  f"{len(every):,}, in order of name")
     return Markup(TEMPLATE.render(
         rows=Markup(cards(rows)), count=count, pages=pages, pager=pager(content, number), index=INDEX_FILE,
-        total=len(every), **shared(content)))
+        total=len(every), shown=RESULTS_SHOWN, **shared(content)))
 
 
 LISTING = """
@@ -161,7 +164,8 @@ LISTING = """
 <p id="count" aria-live="polite">{{ count }}</p>
 {% if pages > 1 %}<p class="listing-note">Search, filters and sorting look through all {{ "{:,}".format(total) }} communities;
 the pages below list them all in order of name.</p>
-{% endif %}{{ pager }}<ul class="cards" id="community-list"{% if pages > 1 %} data-index="{{ index }}" data-total="{{ total }}"{% endif %}>
+{% endif %}{{ pager }}<ul class="cards" id="community-list"{% if pages > 1 %}
+ data-index="{{ index }}" data-total="{{ total }}" data-shown="{{ shown }}"{% endif %}>
 {{ rows }}</ul>
 {% if pages > 1 %}<p id="more-results" hidden><button type="button" id="show-more">Show more results</button></p>
 {{ pager }}

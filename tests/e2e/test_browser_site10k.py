@@ -17,6 +17,7 @@ expect = playwright_sync.expect
 pytestmark = pytest.mark.browser
 
 PER_PAGE = 2
+SHOWN = 2  # search results drawn at a time
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,7 @@ def site(small_run, tmp_path_factory) -> Iterator[Served]:
     report_dir = root / "reports" / small_run[0].report_dir.name
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(listing, "PAGE_SIZE", PER_PAGE)
+        mp.setattr(listing, "RESULTS_SHOWN", SHOWN)
         render(report_dir, "builtin", force=True)
     with serve_reports(report_dir) as served:
         yield served
@@ -79,7 +81,14 @@ def test_search_finds_a_member_on_another_page_and_fetches_the_index_only_then(b
         expect(page.locator("#count")).to_have_text(f"Communities 1 to {PER_PAGE} of {len(members)}, in order of name")
 
         page.locator("#sort").select_option("state")
+        more = page.get_by_role("button", name="Show more results")
+        for drawn in range(SHOWN, len(members), SHOWN):  # the matches across the pages, SHOWN at a time
+            expect(page.locator("#community-list li")).to_have_count(drawn)
+            expect(page.locator("#count")).to_have_text(f"{len(members)} of {len(members)} communities (showing {drawn})")
+            more.click()
         expect(page.locator("#community-list li")).to_have_count(len(members))  # all, across the pages
+        expect(page.locator("#count")).to_have_text(f"{len(members)} of {len(members)} communities")
+        expect(more).to_be_hidden()
         states = page.locator("#community-list li .meta").all_inner_texts()
         assert [s.rsplit(" · ", 1)[1] for s in states] == sorted(s.rsplit(" · ", 1)[1] for s in states)
 

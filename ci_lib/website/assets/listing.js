@@ -1,7 +1,7 @@
 // Search, filters and sorting for the Communities listing (no framework; no request on page load).
 // One page (every member on it): the cards are filtered and reordered in place. Several pages
 // (data-index on the list): the first use of a control fetches the compact index of every member
-// (communities-index.json) and the matches across all pages are drawn here, SHOWN at a time with a
+// (communities-index.json) and the matches across all pages are drawn here, data-shown at a time with a
 // "Show more results" button; with every control cleared the page's own cards come back.
 (function () {
   const list = document.getElementById("community-list");
@@ -47,7 +47,7 @@
     return;
   }
 
-  const SHOWN = 100;
+  const SHOWN = Number(list.dataset.shown) || 100;
   const total = Number(list.dataset.total);
   const pageCount = count.textContent;
   const more = document.getElementById("more-results");
