@@ -69,7 +69,8 @@ def test_the_benchmark_prints_the_size_of_the_built_site(tmp_path) -> None:
     assert "(5,048 bytes in 2 files, 2.5 KiB a file, the largest 3 KiB)" in line, line
 
 
-def test_the_benchmark_prints_the_quarto_incremental_case_with_quarto_on_path(tmp_path, monkeypatch) -> None:
+def test_the_benchmark_prints_the_quarto_incremental_case_with_quarto_on_path(copy_small_run, tmp_path,
+                                                                               monkeypatch) -> None:
     """#23 item 6: with `quarto` on PATH (here a stand-in that records its arguments) the benchmark renders the
     year with Quarto, updates one community's narrative, and `assess --engine quarto` then passes Quarto
     that community's page and the summary pages only; without `quarto` it says it skipped the case."""
@@ -78,8 +79,7 @@ def test_the_benchmark_prints_the_quarto_incremental_case_with_quarto_on_path(tm
     from tests.unit.website.test_quarto_project import calls, recording_quarto
 
     bench = runpy.run_path(str(REPO / "benchmarks" / "bench_execute.py"), run_name="bench_execute")
-    opts = bench["project"](tmp_path / "bench", 3, 2)
-    bench["kit"](opts)
+    opts = copy_small_run.options(render=True, engine="builtin")  # executed and rendered, as after `kit`
     if shutil.which("quarto") is None:
         assert bench["quarto_incremental"](opts).endswith("skipped (quarto is not on PATH)")
     log = recording_quarto(tmp_path, monkeypatch)
@@ -90,4 +90,4 @@ def test_the_benchmark_prints_the_quarto_incremental_case_with_quarto_on_path(tm
     communities = [i for i in inputs if i.startswith("communities/")]
     changed = line.split("after the narrative of ")[1].split(" changed")[0]
     assert communities == [f"communities/{changed}.ipynb"], inputs
-    assert line.startswith("Quarto render, 3 communities:") and f"({len(inputs)} of " in line, line
+    assert line.startswith("Quarto render, 5 communities:") and f"({len(inputs)} of " in line, line
