@@ -100,7 +100,8 @@ def svg(fig: matplotlib.figure.Figure) -> bytes:
     one encoding call per piece of markup (about a thousand a chart); the same text is encoded once here."""
     buffer = io.StringIO()
     fonts = font_settings()  # fixed for the length of one savefig: read once, not once per text
-    with compat.fast_svg_text(lambda text, prop, ismath: _text_extent(text, prop, ismath, fonts), fonts):
+    with (compat.fast_svg_text(lambda text, prop, ismath: _text_extent(text, prop, ismath, fonts), fonts),
+          compat.fast_svg_paths()):
         fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
     return buffer.getvalue().encode("utf-8")
 
