@@ -39,6 +39,7 @@ TRICKS = {t.name: t for t in [
     Trick("skip_validation_on_write:papermill", "papermill", "2.6", "3"),
     Trick("reuse_kernel_client", "nbclient", "0.10", "0.12"),
     Trick("fast_svg_text", "matplotlib", "3.8", "3.12"),
+    Trick("fast_svg_paths", "matplotlib", "3.11", "3.12"),
     Trick("worksheet_xml", "openpyxl", "3.1", "3.2"),
     Trick("splice_sheet_rows", "openpyxl", "3.1", "3.2"),
 ]}
@@ -208,8 +209,9 @@ _TEXT_STYLES: dict[tuple[Any, ...], str] = {}  # (font properties, colour, ancho
 
 
 def _plain_text_drawer(stock: Callable[[Any, Any], Any], fonts: tuple[Any, ...]) -> Callable[[Any, Any], Any]:
-    """`Text.draw` for a plain text (one line, level, opaque, unclipped, no effects) in an SVG with text kept as
-    text: the `<text>` element matplotlib writes, with its style attribute built once per font, colour and anchor.
+    """`Text.draw` for a plain text (level, opaque, unclipped, no effects) in an SVG with text kept as text: the
+    `<text>` element matplotlib writes (one per line of a text of several lines, as matplotlib writes them: placed
+    by a translation, with no anchor), with its style attribute built once per font, colour and anchor.
 
     Matplotlib's draw makes a graphics context, transforms the text's position twice and builds the CSS of its
     font (expanding the font family list) for every text of every chart: about 0.2 ms a text, a fifth of an
@@ -228,15 +230,16 @@ def _plain_text_drawer(stock: Callable[[Any, Any], Any], fonts: tuple[Any, ...])
         svg = renderer._renderer if type(renderer) is MixedModeRenderer else None
         words = text.get_text()
         plain = (type(svg) is RendererSVG and not renderer._rasterizing and renderer._raster_depth == 0
-                 and text.get_visible() and words and "\n" not in words and text.get_rotation() == 0
+                 and text.get_visible() and words and text.get_rotation() == 0
                  and text.get_alpha() is None and text._url is None and text._bbox_patch is None
                  and not text.get_path_effects() and not text.get_usetex() and not text.get_wrap()
                  and not text.get_rasterized() and text.get_agg_filter() is None
                  and not (text.get_clip_on() and (text.get_clip_box() is not None or text.get_clip_path() is not None))
                  and not np.ma.is_masked(text._x) and not np.ma.is_masked(text._y) and as_text)
         clean, ismath = text._preprocess_math(words) if plain else (words, True)
+        lines = "\n" in words  # each line its own element, placed by a translation, with no anchor in its style
         rgba = to_rgba(text.get_color())
-        key = (text._fontproperties, rgba, text.get_ha(), fonts)
+        key = (text._fontproperties, rgba, None if lines else text.get_ha(), fonts)
         style = _TEXT_STYLES.get(key) if plain and not ismath else None
         if style is None:
             if not plain or ismath:
@@ -262,6 +265,19 @@ def _plain_text_drawer(stock: Callable[[Any, Any], Any], fonts: tuple[Any, ...])
         if not (np.isfinite(posx) and np.isfinite(posy)):  # matplotlib's own way with a text nowhere
             return stock(text, renderer)
         text._renderer = renderer
+        if lines:
+            cleaned = [text._preprocess_math(line) for line, _, _ in info]
+            if any(math for _, math in cleaned):
+                return stock(text, renderer)
+            renderer.open_group("text", text.get_gid())
+            for (_, _, (x, y)), (line, _) in zip(info, cleaned, strict=True):  # as `Text.draw` and `draw_text` do
+                x, y = x + posx, svg.height - (y + posy)  # type: ignore[union-attr]
+                svg.writer.element("text", line, attrib={  # type: ignore[union-attr]
+                    "style": style, "transform": _generate_transform([("translate", (x, y)),
+                                                                      ("rotate", (-text.get_rotation(),))])})
+            renderer.close_group("text")
+            text.stale = False
+            return None
         renderer.open_group("text", text.get_gid())
         x, y = info[0][2]
         x, y = x + posx, svg.height - (y + posy)  # type: ignore[union-attr]
@@ -281,6 +297,123 @@ def _plain_text_drawer(stock: Callable[[Any, Any], Any], fonts: tuple[Any, ...])
     return draw
 
 
+_PATH_STYLES: dict[tuple[Any, ...], str] = {}  # (face, line width, dashes, colour, join, cap) -> SVG style
+
+
+@contextlib.contextmanager
+def fast_svg_paths() -> Iterator[None]:
+    """A collection's paths written to an SVG with their style attribute built once per colour, width and dash.
+
+    Where the SVG renderer does not define a collection's paths once and refer to them (a chart's panel: a
+    handful of strokes, a path each, and marks of a few shapes), matplotlib draws each path through a graphics
+    context of its own: it sets the path's colour, width and dashes on it, converts the colour and builds the
+    path's CSS from it, and composes the flip to SVG coordinates, for every path of every chart (about a third of
+    an outcome chart's drawing). Here the CSS is built the stock way the first time a style is seen and reused;
+    each path's data and element are made as matplotlib makes them. Anything else (hatches, links, sketches,
+    forced alpha, a renderer other than the SVG one, or where the renderer would define the paths once) goes to
+    the stock method. The SVG is byte-identical (tested). Replaces `RendererSVG.draw_path_collection` for the
+    duration; checked on matplotlib 3.11.2. Only during the kit's own `savefig`.
+    """
+    if not on("fast_svg_paths"):
+        yield
+        return
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    stock = RendererSVG.draw_path_collection
+    RendererSVG.draw_path_collection = _styled_once(stock)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        RendererSVG.draw_path_collection = stock  # type: ignore[method-assign]
+
+
+def _styled_once(stock: Callable[..., Any]) -> Callable[..., Any]:
+    """`RendererSVG.draw_path_collection` for the plain case (see `fast_svg_paths`): what its fallback, the base
+    renderer's loop over `_iter_collection` and `draw_path`, writes, with each distinct style made once."""
+    import numpy as np
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    def draw(self: Any, gc: Any, master_transform: Any, paths: Any, all_transforms: Any, offsets: Any,
+             offset_trans: Any, facecolors: Any, edgecolors: Any, linewidths: Any, linestyles: Any,
+             antialiaseds: Any, urls: Any, offset_position: Any, *, hatchcolors: Any = None) -> Any:
+        hatchcolors = [] if hatchcolors is None else hatchcolors
+        args = (gc, master_transform, paths, all_transforms, offsets, offset_trans, facecolors, edgecolors,
+                linewidths, linestyles, antialiaseds, urls, offset_position)
+        plain = (type(self) is RendererSVG and len(paths) > 0 and gc.get_hatch() is None and gc.get_url() is None
+                 and gc.get_sketch_params() is None and not gc.get_forced_alpha()
+                 and all(url is None for url in urls)
+                 and all(isinstance(c, np.ndarray) and (not len(c) or (c.ndim == 2 and c.shape[1] == 4))
+                         for c in (facecolors, edgecolors)))
+        if plain:  # the stock method's own test of whether to define each path once (then: the stock method)
+            len_path = len(paths[0].vertices)
+            uses = self._iter_collection_uses_per_path(paths, all_transforms, offsets, facecolors, edgecolors)
+            plain = not (len_path + 9 * uses + 3 < (len_path + 5) * uses)
+        if not plain:
+            return stock(self, *args, hatchcolors=hatchcolors)
+        path_ids = list(self._iter_collection_raw_paths(master_transform, paths, all_transforms))
+        n_faces, n_edges, n_widths, n_styles = len(facecolors), len(edgecolors), len(linewidths), len(linestyles)
+        if (n_faces == 0 and n_edges == 0 and len(hatchcolors) == 0) or not path_ids:
+            return None
+        moved = offset_trans.transform(offsets) if len(offsets) else None
+        count = max(len(path_ids), len(offsets))
+        # the graphics context's state as `_iter_collection` leaves it after each path (it carries over)
+        width, dashes, colour = (0.0 if n_edges == 0 else gc.get_linewidth()), gc.get_dashes(), gc.get_rgb()
+        join, cap = gc.get_joinstyle(), gc.get_capstyle()
+        flipped: dict[int, tuple[Any, Any]] = {}
+        clip_attrs = None
+        for i in range(count):
+            path, transform = path_ids[i % len(path_ids)]
+            xo, yo = moved[i % len(moved)] if moved is not None else (0, 0)
+            if not (np.isfinite(xo) and np.isfinite(yo)):
+                continue
+            if n_edges:
+                if n_widths:
+                    width = float(linewidths[i % n_widths])
+                if n_styles:
+                    dashes = linestyles[i % n_styles]
+                edge = edgecolors[i % n_edges]
+                if edge[3] == 0.0:
+                    width = 0.0
+                else:
+                    colour = tuple(float(v) for v in edge)
+            face = facecolors[i % n_faces] if n_faces else None
+            if face is not None and len(face) == 4 and face[3] == 0:
+                face = None
+            offset, sequence = dashes
+            key = (None if face is None else tuple(float(v) for v in face), width, offset,
+                   None if sequence is None else tuple(sequence), tuple(colour), join, cap)
+            style = _PATH_STYLES.get(key)
+            if style is None:
+                gc0 = self.new_gc()
+                gc0.copy_properties(gc)
+                gc0.set_linewidth(width)
+                gc0.set_dashes(offset, sequence)
+                gc0.set_foreground(colour, isRGBA=True)
+                style = self._get_style(gc0, face)
+                gc0.restore()
+                if len(_PATH_STYLES) >= LAYOUTS_BOUND:
+                    _PATH_STYLES.clear()
+                _PATH_STYLES[key] = style
+            if xo != 0 or yo != 0:
+                transform = transform.frozen()
+                transform.translate(xo, yo)
+                trans_and_flip = self._make_flip_transform(transform)
+            else:  # the same transform for every path of a line collection: flipped once
+                kept = flipped.get(id(transform))
+                if kept is None:
+                    kept = flipped[id(transform)] = (transform, self._make_flip_transform(transform))
+                trans_and_flip = kept[1]
+            clip = face is None
+            path_data = self._convert_path(path, trans_and_flip, clip=clip, simplify=path.should_simplify and clip,
+                                           sketch=None)
+            if clip_attrs is None:  # the clip is registered where the stock method registers it: at the first path
+                clip_attrs = self._get_clip_attrs(gc)
+            self.writer.element("path", d=path_data, **clip_attrs, style=style)
+        return None
+
+    return draw
+
+
 def layouts_cached() -> int:
     """How many text layouts `fast_svg_text` holds (for tests and benchmarks)."""
     return len(_LAYOUTS)
@@ -290,6 +423,7 @@ def reset_caches() -> None:
     """Forget every memo kept here (text layouts and styles) and the installed versions looked up."""
     _LAYOUTS.clear()
     _TEXT_STYLES.clear()
+    _PATH_STYLES.clear()
     _distribution_version.cache_clear()
 
 

@@ -100,7 +100,8 @@ def svg(fig: matplotlib.figure.Figure) -> bytes:
     one encoding call per piece of markup (about a thousand a chart); the same text is encoded once here."""
     buffer = io.StringIO()
     fonts = font_settings()  # fixed for the length of one savefig: read once, not once per text
-    with compat.fast_svg_text(lambda text, prop, ismath: _text_extent(text, prop, ismath, fonts), fonts):
+    with (compat.fast_svg_text(lambda text, prop, ismath: _text_extent(text, prop, ismath, fonts), fonts),
+          compat.fast_svg_paths()):
         fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
     return buffer.getvalue().encode("utf-8")
 
@@ -112,9 +113,16 @@ def render(fig: matplotlib.figure.Figure) -> bytes:
     return image
 
 
-def new_figure(size: tuple[float, float]) -> matplotlib.figure.Figure:
-    """A figure outside pyplot: never shown by the notebook's inline backend, never closed by `plt.close`."""
-    return matplotlib.figure.Figure(figsize=size)
+SVG_DPI = 72  # the SVG writer draws at 72 dots an inch (points) whatever the figure's own resolution
+
+
+def new_figure(size: tuple[float, float], dpi: float | None = None) -> matplotlib.figure.Figure:
+    """A figure outside pyplot: never shown by the notebook's inline backend, never closed by `plt.close`.
+
+    `dpi=SVG_DPI` for a kept frame: `savefig` sets a figure to 72 dpi for an SVG and back after it, and each change
+    invalidates every transform of the figure (then worked out again at the next draw); at 72 neither happens.
+    The SVG is the same (points either way)."""
+    return matplotlib.figure.Figure(figsize=size, dpi=dpi)
 
 
 @dataclass
@@ -466,7 +474,7 @@ def outcome_frame(spans: tuple[int, ...], gap_rows: int) -> Frame:
     """
 
     def build() -> Frame:
-        fig = new_figure((CHART_WIDTH_PT / 72, outcome_height(spans, gap_rows) / 72))
+        fig = new_figure((CHART_WIDTH_PT / 72, outcome_height(spans, gap_rows) / 72), dpi=SVG_DPI)
         axes: list[Any] = []
         parts: dict[Any, Any] = {}
         permanent: list[Any] = []

@@ -61,13 +61,15 @@ def out_of_range(monkeypatch):
 def test_off_means_stock_libraries_while_the_kit_runs(monkeypatch, switch_off):
     switch_off(monkeypatch)
     stock = (nbformat.v4.nbbase.validate, papermill.execute.write_ipynb,
-             RendererSVG.get_text_width_height_descent, matplotlib.text.Text._get_layout)
+             RendererSVG.get_text_width_height_descent, matplotlib.text.Text._get_layout,
+             RendererSVG.draw_path_collection)
     with compat.skip_validation_on_write():
         assert (nbformat.v4.nbbase.validate, papermill.execute.write_ipynb) == stock[:2]
     seen = []
 
     def spy(*args, **kwargs):
-        seen.append((RendererSVG.get_text_width_height_descent, matplotlib.text.Text._get_layout))
+        seen.append((RendererSVG.get_text_width_height_descent, matplotlib.text.Text._get_layout,
+                     RendererSVG.draw_path_collection))
         return original(*args, **kwargs)
 
     plots.reset_caches()

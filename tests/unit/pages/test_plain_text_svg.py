@@ -22,6 +22,10 @@ def texts_of_every_kind() -> bytes:
         ax.text(0.5, 0.5, "")
         ax.text(0.5, 0.5, "hidden", visible=False)
         ax.text(0.2, 0.8, "two\nlines")
+        ax.text(0.3, 0.7, "three\nlines & <more>\nhere", ha="right", va="center", color="#222222", linespacing=1.0)
+        ax.text(0.4, 0.6, "three\nlines\nagain", ha="center", color="#222222", linespacing=1.0)
+        ax.text(0.5, 0.5, "a trailing\n", color="#222222")
+        ax.text(0.5, 0.4, "$5\nto $10")
         ax.text(0.3, 0.3, "rotated", rotation=30)
         ax.text(0.4, 0.4, "translucent", alpha=0.5)
         ax.text(0.6, 0.6, "clipped", clip_on=True).set_clip_box(ax.bbox)
@@ -42,4 +46,4 @@ def test_plain_texts_drawn_by_the_kit_are_the_stock_svg(monkeypatch):
     plots.reset_caches()
     stock = texts_of_every_kind()
     assert fast == [stock, stock]
-    assert b"plain 5" in stock and b"two" in stock and b"&lt;escaped&gt;" in stock
+    assert b"plain 5" in stock and b"two" in stock and b"&lt;escaped&gt;" in stock and b"&lt;more&gt;" in stock
