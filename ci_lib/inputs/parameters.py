@@ -59,6 +59,8 @@ class YearParams:
     combined_groups: list[dict[str, Any]] = field(default_factory=list)  # network.yml's combined groups
     sha256: str = ""
     files: dict[str, str] = field(default_factory=dict)
+    _params_digests: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _network_yaml: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     file_sha256: dict[str, str] = field(default_factory=dict)  # sha256 of each file's bytes, as read
     labels: dict[str, str] = field(default_factory=dict)  # source label -> group id, for `import` (on the rubric's)
 
@@ -121,8 +123,24 @@ class YearParams:
         return rules, overrides
 
     def params_sha256_for(self, community_id: str) -> str:
-        payload = {"network": self.files.get("network.yml", ""), "community": self.files.get(f"{community_id}.yml", "")}
-        return hashlib.sha256(yaml.safe_dump(payload, sort_keys=True).encode()).hexdigest()
+        """sha256 of the YAML of {community: its file's text, network: network.yml's}: once per distinct text."""
+        community = self.files.get(f"{community_id}.yml", "")
+        if community not in self._params_digests:
+            self._params_digests[community] = hashlib.sha256(self._params_yaml(community).encode()).hexdigest()
+        return self._params_digests[community]
+
+    def _params_yaml(self, community: str) -> str:
+        """`yaml.safe_dump({"community": ..., "network": ...}, sort_keys=True)`, with network.yml's part dumped
+        once: each key starts a line of its own, so the two parts are the two one-key documents end to end,
+        unless either ends open (the `...` marker), when the whole is dumped as before."""
+        network = self.files.get("network.yml", "")
+        if network not in self._network_yaml:
+            self._network_yaml = {network: yaml.safe_dump({"network": network}, sort_keys=True)}
+        network_part = self._network_yaml[network]
+        community_part = yaml.safe_dump({"community": community}, sort_keys=True)
+        if community_part.endswith("...\n") or network_part.endswith("...\n"):
+            return yaml.safe_dump({"network": network, "community": community}, sort_keys=True)
+        return community_part + network_part
 
 
 def flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

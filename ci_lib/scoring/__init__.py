@@ -60,7 +60,10 @@ def json_columns(frame: pd.DataFrame, columns: list[str]) -> list[list[Any]]:
         series = frame[column]
         missing = series.isna().to_numpy()
         values = series.tolist()  # Python scalars, not numpy ones
-        out.append([None if m else v for v, m in zip(values, missing, strict=True)])
+        if missing.any():
+            for at in np.flatnonzero(missing).tolist():
+                values[at] = None
+        out.append(values)
     return out
 
 
@@ -78,6 +81,20 @@ def records_by_community(frame: pd.DataFrame, columns: list[str], order: list[st
     return out
 
 
+def as_text(column: pd.Series) -> pd.Series:
+    """`column.astype("string")`, a number column's distinct values converted once each (years and counts repeat).
+
+    Text and mixed columns are converted as they are; so is a float column holding -0.0, which factorizes
+    with 0.0 but prints otherwise.
+    """
+    kind = column.dtype.kind
+    if kind not in "iufb" or (kind == "f" and bool(((column == 0) & np.signbit(column.astype(float))).any())):
+        return column.astype("string")
+    codes, uniques = pd.factorize(column)
+    text = pd.Series(uniques).astype("string").array.take(codes, allow_fill=True)
+    return pd.Series(text, index=column.index, name=column.name)
+
+
 def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
     """sha256 of each community's rows in every input table (rows joined vectorised, hashed per community)."""
     digests: dict[str, Any] = {}
@@ -86,7 +103,8 @@ def slice_hashes(data: NetworkData, year: int) -> dict[str, str]:
             frame = frame[frame["year"] == year]
         if name == "outcomes":  # estimate columns left blank everywhere do not change what the data says
             frame = frame.drop(columns=[c for c in ESTIMATE_COLUMNS if c in frame and frame[c].isna().all()])
-        ordered = frame.sort_values(list(frame.columns[:4]), kind="stable").astype("string").fillna("")
+        ordered = frame.sort_values(list(frame.columns[:4]), kind="stable")
+        ordered = pd.DataFrame({c: as_text(ordered[c]) for c in ordered.columns}).fillna("")
         if ordered.empty:
             continue
         cells = [pa.array(ordered[c]).cast(pa.large_string()) for c in ordered.columns]
@@ -148,6 +166,38 @@ def target_table(params: YearParams | None, ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["community_id", "indicator_id", "target", "target_year"])
 
 
+def key_dtypes(outcomes: pd.DataFrame, ids: list[str], rules: pd.DataFrame, rubric: Rubric) -> dict[str, pd.CategoricalDtype]:
+    """Categorical dtypes (sorted categories: the strings' own order) for the key columns of the outcome scoring."""
+    references = [v for c in rules.columns if c.startswith("reference_") for v in rules[c].dropna().tolist()]
+    groups = {*outcomes["group"].dropna().tolist(), *references, "all",
+              *(g for f in rubric.families.values() for g in f.groups)}
+    return {"community_id": pd.CategoricalDtype(sorted({*ids, *outcomes["community_id"].dropna().unique().tolist()})),
+            "indicator_id": pd.CategoricalDtype(sorted({*outcomes["indicator_id"].dropna().unique().tolist(),
+                                                               *(o.id for o in rubric.outcomes)})),
+            "group": pd.CategoricalDtype(sorted(groups))}
+
+
+def coded(frame: pd.DataFrame, dtypes: dict[str, pd.CategoricalDtype]) -> pd.DataFrame:
+    """`frame.astype(dtypes)` for the key columns it has, each distinct text looked up once."""
+    out = {}
+    for column, dtype in dtypes.items():
+        if column in frame.columns:
+            codes, uniques = pd.factorize(frame[column])
+            at = np.append(dtype.categories.get_indexer(pd.Index(uniques)), -1)  # codes of -1 (missing) stay -1
+            out[column] = pd.Categorical.from_codes(at[codes], dtype=dtype)
+    return frame.assign(**out)
+
+
+def as_texts(frame: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:
+    """`frame.astype(dtypes)` for its coded key columns: the text of each category taken by code."""
+    out = {}
+    for column, dtype in dtypes.items():
+        categorical = frame[column].array
+        texts = pd.array(np.asarray(categorical.categories, dtype=object), dtype=dtype)
+        out[column] = pd.Series(texts.take(categorical.codes, allow_fill=True), index=frame.index)
+    return frame.assign(**out)
+
+
 def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, year: int,
                   communities: list[str] | None = None) -> NetworkScores:
     """Score every community (or the listed ones) of the network for `year`."""
@@ -173,10 +223,13 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
                 for cid in ids} if params else {}
     outcomes = with_combined_groups(outcomes, combined, min_cell)  # before suppression: see scoring/combined.py
     indicators = indicator_table(rubric)
+    dtypes = key_dtypes(outcomes, ids, rules, rubric)
+    text_dtypes = {c: outcomes[c].dtype for c in dtypes}
+    outcomes = coded(outcomes, dtypes)
     cells = suppress(outcomes, min_cell, rubric.partitions, rubric.partition_totals, rubric.combined,
                      per=indicators["unit"].map(lambda u: unit_of(u).per))
     families = rubric.group_families
-    trends = outcome_trends(cells, rules, indicators, target_table(params, ids), families)
+    trends = outcome_trends(cells, coded(rules, dtypes), indicators, coded(target_table(params, ids), dtypes), families)
     gaps = disparity_gaps(cells, trends, indicators["unit"], {f.id: list(f.groups) for f in rubric.families.values()})
     summary = community_summary(trends, gaps, rules)
     reached = gateways_reached(credits, rubric, rules, summary.set_index("community_id")["proof_point"])
@@ -220,7 +273,7 @@ def score_network(data: NetworkData, rubric: Rubric, params: YearParams | None, 
                            "data_sha256": hashes.get(cid, ""),
                            "params_sha256": params.params_sha256_for(cid) if params else ""},
         }
-    public = public_table(cells)
+    public = as_texts(public_table(cells), text_dtypes)  # the ids as text again for notebooks and downloads
     proof_point_gateway = next((g["id"] for g in rubric.gateways if g.get("requires_proof_point")), None)
     rollup = network_rollup(scores, rubric.gateway_ids, rubric.pillar_ids, proof_point_gateway)
     return NetworkScores(year=year, rubric=rubric, scores=scores, public_outcomes=public, rollup=rollup,

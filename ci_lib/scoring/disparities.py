@@ -62,7 +62,10 @@ def disparity_gaps(cells: pd.DataFrame, trends: pd.DataFrame, units: pd.Series |
                    family_groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per (community, indicator, group) of a family, other than the family's reference group."""
     family_groups = family_groups or {}
-    trends = trends.assign(reference_group=references(trends, cells, family_groups))
+    chosen = references(trends, cells, family_groups)
+    if isinstance(trends["group"].dtype, pd.CategoricalDtype):  # merged on codes, like the groups (scoring/__init__)
+        chosen = chosen.astype(trends["group"].dtype)
+    trends = trends.assign(reference_group=chosen)
     if "latest_start" not in trends.columns:  # a period's gap is compared only with cells ending before it starts
         trends = trends.assign(latest_start=trends["latest_year"])
     pairs = trends[(trends["family"] != "all") & trends["reference_group"].notna()

@@ -287,8 +287,8 @@ def outcome_trends(cells: pd.DataFrame, rules: pd.DataFrame, indicators: pd.Data
     series["trend_reason"] = pd.Series(reason, index=series.index).where(~series["suppressed"] & (reason != ""))
 
     if targets is not None and len(targets):
-        series = series.merge(targets[["community_id", "indicator_id", "target", "target_year"]].assign(group="all"),
-                              on=SERIES, how="left")
+        all_students = targets[["community_id", "indicator_id", "target", "target_year"]].assign(group="all")
+        series = series.merge(all_students.astype({"group": series["group"].dtype}), on=SERIES, how="left")
     else:
         series = series.assign(target=np.nan, target_year=pd.NA)
     series["target"] = series["target"].astype(float)
