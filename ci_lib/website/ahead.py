@@ -21,7 +21,6 @@ render's own attempt.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -100,7 +99,7 @@ class PagesAhead:
         views and bodies) and return the downloads built ahead (None: none, or not for this content)."""
         self._wait()
         expected = self._expected
-        if expected is None or self._downloads is None or fingerprint(expected) != fingerprint(content):
+        if expected is None or self._downloads is None or not same_pages(expected, content):
             return None
         for name in TAKEN_OVER:
             if name in expected.derived:
@@ -138,9 +137,12 @@ class PagesAhead:
 
 
 
-def fingerprint(content: YearContent) -> str:
-    """What the score-only pages and files are made of, hashed: the published members' scores and the manifest
-    but for its notebooks' entries (cache keys, seconds); JSON text, so a NaN equals itself."""
-    manifest = {k: v for k, v in content.manifest.items() if k != "notebooks"}
-    record = json.dumps([manifest, content.scores], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(record.encode()).hexdigest()
+
+def same_pages(built: YearContent, content: YearContent) -> bool:
+    """Whether the score-only pages and files of `built` are those of `content`: the same published members'
+    scores and the same manifest but for its notebooks' entries (cache keys, errors). Compared as values (a
+    NaN, were one published, would differ from itself: the render then builds them itself)."""
+    def record(c: YearContent) -> dict[str, Any]:
+        return {k: v for k, v in c.manifest.items() if k != "notebooks"}
+
+    return built.scores == content.scores and record(built) == record(content) and built.report_dir == content.report_dir
