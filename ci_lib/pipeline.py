@@ -76,7 +76,7 @@ def assess_year(options: AssessOptions, progress: Progress | None = None,
         ahead = PagesAhead()  # the built-in renderer takes page bodies exported while the notebooks run
     try:
         if options.execute:
-            report = execute_year(options, progress if ahead is None else with_pages_ahead(progress, ahead))
+            report = execute_year(options, progress if ahead is None else with_pages_ahead(progress, ahead), ahead)
         else:
             report = YearResult(options.report_dir, [], {})
         report.executed_s = time.perf_counter() - started
@@ -114,8 +114,9 @@ def render_year(options: AssessOptions, ahead: PagesAhead | None) -> dict[str, A
     return info
 
 
-def execute_year(options: AssessOptions, progress: Progress | None) -> YearResult:
-    """The no-change answer when the year's inputs are as last remembered; otherwise the full run."""
+def execute_year(options: AssessOptions, progress: Progress | None, ahead: PagesAhead | None = None) -> YearResult:
+    """The no-change answer when the year's inputs are as last remembered; otherwise the full run (`ahead`: what
+    the render can build while the notebooks run)."""
     opts = options.run_options()
     # hashed before anything is read: an input edited during the run must not be remembered as done
     key = unchanged.inputs_key(opts) if unchanged.remembers(opts) else None  # a forced run remembers it too
@@ -126,7 +127,7 @@ def execute_year(options: AssessOptions, progress: Progress | None) -> YearResul
 
     executor = make_executor(opts.executor, opts.jobs, opts.scheduler)
     try:
-        report = full_run(opts, progress, executor, key)
+        report = full_run(opts, progress, executor, key, ahead)
     except BaseException:  # Ctrl-C, SIGTERM, invalid input, a disk that cannot be written: no worker outlives it
         executor.stop()
         raise
@@ -134,7 +135,8 @@ def execute_year(options: AssessOptions, progress: Progress | None) -> YearResul
     return report
 
 
-def full_run(opts: RunOptions, progress: Progress | None, executor: Executor, key: str | None) -> YearResult:
+def full_run(opts: RunOptions, progress: Progress | None, executor: Executor, key: str | None,
+             ahead: PagesAhead | None = None) -> YearResult:
     from ci_lib.execute.prepare import prepare
     from ci_lib.execute.run import execute_notebooks, score_year
 
@@ -149,6 +151,8 @@ def full_run(opts: RunOptions, progress: Progress | None, executor: Executor, ke
     unchanged.forget(opts)
     scored = time.perf_counter()
     work = prepare(report_dir, data, scores, params)
+    if ahead is not None:  # the render's score-only work starts now, while the notebooks run
+        ahead.expect(report_dir, expected_manifest(report_dir, opts, params, scores, data), published_scores(scores))
     done = execute_notebooks(opts, report_dir, params, scores, work, executor, progress)
     finished = time.perf_counter()
     manifest = write_manifest(report_dir, opts, params, scores, data, done.results, done.keys,
@@ -183,9 +187,37 @@ def package_versions() -> dict[str, str]:
     return found
 
 
+def expected_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores,
+                      data: Any) -> dict[str, Any]:
+    """The manifest this run will write if every notebook succeeds (its notebooks' entries without cache keys)."""
+    layout = YearLayout.of(report_dir)
+    results = [TaskResult("_network", "ok", 0.0, "", str(layout.network_notebook)),
+               *[TaskResult(cid, "ok", 0.0, "", str(layout.notebook(cid))) for cid in sorted(scores.scores)]]
+    return manifest_record(report_dir, opts, params, scores, data, results, {})
+
+
+def published_scores(scores: NetworkScores) -> dict[str, dict[str, Any]]:
+    """Every member's scores as its `scores/<id>.json` holds them (`ci_lib.execute.run.write_scores`), read back."""
+    return {cid: json.loads(json.dumps(s, ensure_ascii=False)) for cid, s in scores.scores.items()}
+
+
 def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
                    results: list[TaskResult], keys: dict[str, str], timings: dict[str, float],
                    decided: set[str] | None = None) -> dict[str, Any]:
+    """Write the year's manifest (`manifest_record`) and how this run went (`timings.json`)."""
+    layout = YearLayout.of(report_dir)
+    manifest = manifest_record(report_dir, opts, params, scores, data, results, keys, decided)
+    write_json(layout.shard_manifest(*opts.shard) if opts.shard else layout.manifest, manifest)
+    write_json(layout.shard_timings(*opts.shard) if opts.shard else layout.timings, {
+        "year": opts.year, **timings,
+        "notebooks": {r.name: {"status": r.status, "seconds": r.seconds, "attempts": r.attempts}
+                      for r in sorted(results, key=lambda r: r.name)}})
+    return manifest
+
+
+def manifest_record(report_dir: Path, opts: RunOptions, params: YearParams, scores: NetworkScores, data: Any,
+                    results: list[TaskResult], keys: dict[str, str],
+                    decided: set[str] | None = None) -> dict[str, Any]:
     """Provenance of the year: inputs and params files by hash, effective rules, rubric, packages, notebook statuses.
 
     Deterministic: the same inputs give the same bytes (no clock, no absolute path). How this run went
@@ -243,9 +275,4 @@ def write_manifest(report_dir: Path, opts: RunOptions, params: YearParams, score
         "notebooks": dict(sorted(notebooks.items())),
         "rollup": scores.rollup,
     }
-    write_json(path, manifest)
-    write_json(layout.shard_timings(*opts.shard) if opts.shard else layout.timings, {
-        "year": opts.year, **timings,
-        "notebooks": {r.name: {"status": r.status, "seconds": r.seconds, "attempts": r.attempts}
-                      for r in sorted(results, key=lambda r: r.name)}})
     return manifest

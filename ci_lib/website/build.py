@@ -99,11 +99,13 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False,
            ahead: PagesAhead | None = None) -> dict[str, Any]:
     """Build the site; pages whose notebooks and templates are unchanged are carried over, not rebuilt.
 
-    `ahead`: page bodies the built-in renderer may take instead of exporting them (see `PagesAhead`).
+    `ahead`: page bodies the built-in renderer may take instead of exporting them, and the indicator pages and
+    downloads built while the notebooks ran, taken when built from the same content (see `PagesAhead`).
     """
     report_dir = Path(report_dir)
     started = time.perf_counter()
     content = YearContent.load(report_dir)
+    built = ahead.site(content) if ahead is not None else None  # (its indicator views and bodies taken over)
     chosen = choose_engine(engine)
     layout = YearLayout.of(report_dir)
     site = layout.site
@@ -115,10 +117,11 @@ def render(report_dir: str | Path, engine: str = "auto", force: bool = False,
         info.update(seconds=round(time.perf_counter() - started, 3), pages=len(keys), rendered=0)
         return info
     from ci_lib.website.builtin import render_builtin, write_archive  # nbconvert and Jinja: only when a page is built
-    from ci_lib.website.downloads import downloads_exist, write_downloads  # pandas: likewise
+    from ci_lib.website.downloads import downloads_exist, move_downloads, write_downloads  # pandas: likewise
 
     if force or old.get("downloads.html") != keys["downloads.html"] or not downloads_exist(layout):
-        write_downloads(content)  # (the Downloads page's key covers every notebook: their inputs are unchanged)
+        # (the Downloads page's key covers every notebook: their inputs are unchanged)
+        move_downloads(built, layout) if built is not None else write_downloads(content)
     write_project(content)
     build = report_dir / f".site-build-{os.getpid()}"
     shutil.rmtree(build, ignore_errors=True)

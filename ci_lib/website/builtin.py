@@ -150,12 +150,13 @@ class BuiltinSite:
     def indicator_pages(self, due: Callable[[str], bool]) -> list[str]:
         """The index of indicators and each indicator's pages across the network (`ci_lib.website.indicators`)."""
         c = self.content
+        body = indicators.bodies(c)
         if due(indicators.INDEX):
-            self.page(indicators.INDEX, "Indicators", indicators.index_html(c))
+            self.page(indicators.INDEX, "Indicators", body[indicators.INDEX])
         written = [indicators.INDEX]
-        for path, title, view, number in indicators.pages(c):
+        for path, title, _, _ in indicators.pages(c):
             if due(path):
-                self.page(path, title, indicators.page_html(view, number), scripts=(indicators.SCRIPT,))
+                self.page(path, title, body[path], scripts=(indicators.SCRIPT,))
             written.append(path)
         return written
 

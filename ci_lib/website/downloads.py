@@ -53,6 +53,10 @@ from ci_lib.website.content import YearContent
 
 SHEET_ROWS = 1_048_576  # Excel's rows per sheet, the header row included
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can say: no build time in the file
+# zlib level of the workbook's entries. openpyxl's (zipfile's) default, 6, took a third of the workbook's CPU at
+# 70 members (0.69 CPU-s for 40 MB of sheet XML, 3.01 MB); 3 takes 0.24 CPU-s for 3.35 MB. Deterministic as
+# any level is: the same sheets give the same bytes.
+ZIP_LEVEL = 3
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters an xlsx cell cannot hold (openpyxl refuses them)
 
 def names(layout: YearLayout) -> dict[str, Path]:
@@ -65,19 +69,39 @@ def downloads_exist(layout: YearLayout) -> bool:
     return all(path.is_file() for path in names(layout).values())
 
 
-def write_downloads(content: YearContent) -> dict[str, Path]:
-    """Write the year's network downloads into `downloads/`; a file whose bytes are unchanged is left as it is."""
+def write_downloads(content: YearContent, into: Path | None = None) -> dict[str, Path]:
+    """Write the year's network downloads into `downloads/`; a file whose bytes are unchanged is left as it is.
+
+    `into`: another folder (`ci_lib.website.ahead` builds them there while the notebooks run; `move_downloads`
+    puts them in place)."""
     layout = content.layout
-    files = names(layout)
-    layout.downloads.mkdir(parents=True, exist_ok=True)
+    folder = into or layout.downloads
+    files = {what: folder / path.name for what, path in names(layout).items()}
+    folder.mkdir(parents=True, exist_ok=True)
     write_stream(files["scores"], lambda out: out.write(content.scores_csv().encode("utf-8")))
     write_stream(files["outcomes"], lambda out: write_network_outcomes(content, out))
     write_stream(files["gaps"], lambda out: write_csv(out, GAP_COLUMNS, gap_rows(content)))
-    write_stream(files["workbook"], lambda out: write_workbook(content, out))
-    for old in layout.downloads.glob("assessment-*.xlsx"):  # a workbook of another name (the year renamed)
-        if old != files["workbook"]:
-            old.unlink()
+    write_stream(files["workbook"], lambda out: write_workbook(content, out, files["outcomes"]))
+    if into is None:
+        drop_other_workbooks(layout)
     return files
+
+
+def move_downloads(built: dict[str, Path], layout: YearLayout) -> None:
+    """Downloads written elsewhere (`write_downloads(content, into)`) moved into the year's `downloads/`, as
+    `write_downloads` would leave it: a file whose bytes are unchanged is left as it is (its mtime kept)."""
+    layout.downloads.mkdir(parents=True, exist_ok=True)
+    for what, target in names(layout).items():
+        if target.exists() and filecmp.cmp(built[what], target, shallow=False):
+            continue
+        shutil.move(built[what], target)
+    drop_other_workbooks(layout)
+
+
+def drop_other_workbooks(layout: YearLayout) -> None:
+    for old in layout.downloads.glob("assessment-*.xlsx"):  # a workbook of another name (the year renamed)
+        if old != layout.workbook:
+            old.unlink()
 
 
 def write_stream(path: Path, write: Callable[[IO[bytes]], Any]) -> bool:
@@ -246,12 +270,14 @@ class WorkbookZip(zipfile.ZipFile):
     """
 
     def __init__(self, file: IO[bytes], rows: dict[str, Iterable[str]]):
-        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL)
         self.rows = rows
 
     def entry(self, name: str) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
         info.compress_type = self.compression
+        # zipfile's `open` of a ZipInfo takes the level from it, not from the archive
+        info._compresslevel = ZIP_LEVEL  # type: ignore[attr-defined]
         info.external_attr = 0o644 << 16
         return info
 
@@ -309,8 +335,10 @@ def workbook_time(content: YearContent) -> dt.datetime:
         return dt.datetime(content.year, 1, 1)
 
 
-def write_workbook(content: YearContent, out: IO[bytes]) -> None:
-    """README first, then a sheet per table; a table longer than a sheet continues on "<title> 2", ..."""
+def write_workbook(content: YearContent, out: IO[bytes], outcomes: Path | None = None) -> None:
+    """README first, then a sheet per table; a table longer than a sheet continues on "<title> 2", ...
+
+    `outcomes`: the network outcomes file written for it (default: the year's `downloads/outcomes.csv`)."""
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
@@ -320,7 +348,7 @@ def write_workbook(content: YearContent, out: IO[bytes]) -> None:
     book.properties.title = f"{content.title}: published data"
     book.properties.created = book.properties.modified = when
     book.properties.lastModifiedBy = None
-    tables = workbook_tables(content)
+    tables = workbook_tables(content, outcomes or content.layout.network_outcomes_csv)
     readme = new_sheet(book, "README", ["topic", "text"], (28, 120))
     for row in readme_rows(content, tables):
         readme.append([cell(v) for v in row])
@@ -345,15 +373,15 @@ def rows_xml(rows: Iterable[list[Any]]) -> Iterator[str]:
     return (compat.sheet_row_xml(number, row) for number, row in enumerate(rows, start=2))
 
 
-def workbook_tables(content: YearContent) -> dict[str, Table]:
-    """The sheets after the README, in order."""
+def workbook_tables(content: YearContent, outcomes: Path) -> dict[str, Table]:
+    """The sheets after the README, in order (`outcomes`: the network outcomes file)."""
     header, *score_rows = content.scores_rows()
-    with content.layout.network_outcomes_csv.open("rb") as handle:
+    with outcomes.open("rb") as handle:
         outcome_count = sum(1 for _ in handle) - 1
     gaps = sum(len(s.get("disparities", [])) for s in content.scores.values())
     benchmarks = sum(len(s.get("benchmarks", [])) for s in content.scores.values())
     return {"scores": Table(header, len(score_rows), score_rows),
-            "outcomes": Table(OUTCOME_COLUMNS, outcome_count, outcome_lines(content.layout.network_outcomes_csv),
+            "outcomes": Table(OUTCOME_COLUMNS, outcome_count, outcome_lines(outcomes),
                               lambda row: sheet_row(outcome_record(row)), outcome_rows_xml),
             "gaps": Table(GAP_COLUMNS, gaps, gap_rows(content)),
             "benchmarks": Table(BENCHMARK_COLUMNS, benchmarks, benchmark_rows(content))}

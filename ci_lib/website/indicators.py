@@ -430,6 +430,14 @@ def pages(content: YearContent) -> list[tuple[str, str, IndicatorView, int]]:
             for n in range(1, v.page_count() + 1)]
 
 
+def bodies(content: YearContent) -> dict[str, Markup]:
+    """Every indicator page's body by its path, the index's too, built once per content: the Quarto project
+    (written on every render) and the built-in site show the same bodies, and `ci_lib.website.ahead` builds
+    them while the notebooks run."""
+    return dict(content.derive("indicator_bodies", lambda c: {
+        INDEX: index_html(c), **{path: page_html(view, number) for path, _, view, number in pages(c)}}))
+
+
 def page_keys(content: YearContent, key: Any) -> dict[str, str]:
     """The key of each indicator page and of the index: what they show, hashed (see `IndicatorView.digest`)."""
     digests = {v.indicator.id: v.digest() for v in views(content)}

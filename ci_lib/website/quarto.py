@@ -136,10 +136,11 @@ def qmd(page: str) -> str:
 def indicator_files(content: YearContent) -> dict[str, str]:
     """The indicator pages' `.qmd` text (their HTML as a raw block, with the sort script) and the script."""
     script = f'<script src="../assets/{indicators.SCRIPT}"></script>'
-    files = {qmd(indicators.INDEX): qmd_page("Indicators", raw_html_block(indicators.index_html(content))),
+    body = indicators.bodies(content)
+    files = {qmd(indicators.INDEX): qmd_page("Indicators", raw_html_block(body[indicators.INDEX])),
              f"assets/{indicators.SCRIPT}": (ASSETS / indicators.SCRIPT).read_text(encoding="utf-8")}
-    for path, title, view, number in indicators.pages(content):
-        files[qmd(path)] = qmd_page(title, raw_html_block(f"{indicators.page_html(view, number)}\n{script}"))
+    for path, title, _, _ in indicators.pages(content):
+        files[qmd(path)] = qmd_page(title, raw_html_block(f"{body[path]}\n{script}"))
     return files
 
 
