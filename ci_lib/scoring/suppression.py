@@ -27,8 +27,7 @@ import pandas as pd
 
 from ci_lib.inputs.markers import SUPPRESSED_AT_SOURCE
 from ci_lib.inputs.rules import suppression_sentence
-
-KEY = ["community_id", "indicator_id", "year"]
+from ci_lib.scoring.crossings import KEY, TOO_MANY, cross_partition_blanks, leaks
 
 
 def suppression_rule_text(min_cell: int) -> str:
@@ -224,21 +223,25 @@ def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, 
     is checked on what a reader can derive (`Slots.closure`), not only on what is blank.
 
     A cell given only as a `value` (percent, no counts) has no known size: it is never suppressed for its
-    own size (whoever published the percent applied their own small-cell rule), never chosen as a
-    complementary cell (hiding an unknown number of students proves nothing) and counts as hiding no
-    students; students outside the listed members are counted only when the total and every member have
-    counts. That is the conservative choice: where counts cannot prove a remainder safe, the total goes.
+    own size (whoever published the percent applied their own small-cell rule), chosen as a complementary
+    cell only where a blank total would otherwise be rebuilt from its members (hiding an unknown number of
+    students proves nothing else) and counts as hiding no students; students outside the listed members are
+    counted only when the total and every member have counts. That is the conservative choice: where counts
+    cannot prove a remainder safe, the total goes.
+
+    After those, `ci_lib.scoring.crossings` checks what adding and subtracting groups of a crossing's
+    partitions gives (gender x race) and blanks one more cell per small set it finds, until there is none.
 
     `combined` ({combined group: members}) are params' combined groups: after the rule above, a combined
     cell with any blank member is blanked (complementary); see the module docstring.
     """
     table = outcomes.copy()
     table["raw"] = cell_values(table, per)
-    threshold = table["community_id"].map(min_cell).astype(float).to_numpy()
-    den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    threshold, den = thresholds_and_counts(table, min_cell)
     kind = np.where(np.nan_to_num(den, nan=np.inf) < threshold, "small_cell", "").astype(object)
     kind[withheld_by_source(table)] = "source"  # blank from the start: the rule then keeps it underivable
-    slots = Slots.of(table, threshold, partition_layout(partitions, totals))
+    layout = partition_layout(partitions, totals)
+    slots = Slots.of(table, threshold, layout)
     has_count = ~np.isnan(slots.member_den)
     total_den = np.nan_to_num(den[slots.slot_total_pos], nan=np.inf)
     while True:
@@ -264,14 +267,31 @@ def suppress(outcomes: pd.DataFrame, min_cell: pd.Series, partitions: dict[str, 
             kind[slots.member_pos[pick]] = "complementary"
             continue
         stuck = total_shown & (short | alone)  # nothing left to blank among the members: the total goes
-        if not stuck.any():
+        if stuck.any():
+            kind[slots.slot_total_pos[stuck]] = "complementary"
+            continue
+        # a blank total a reader rebuilds from members all shown, some given only as a percent (no count, so no
+        # candidate above): their percents and the public sizes give it; they go with it
+        rebuilt = blank[slots.slot_total_pos] & total_known & (slots.unknown_members(unknown) == 0) & (total_den > 0)
+        percent = rebuilt[slots.member_slot] & ~blank[slots.member_pos] & ~has_count
+        if percent.any():
+            kind[slots.member_pos[percent]] = "complementary"
+            continue
+        across = cross_partition_blanks(table, den, threshold, blank, ~unknown, layout)  # combinations of partitions
+        if not len(across):
             break
-        kind[slots.slot_total_pos[stuck]] = "complementary"
+        kind[across] = "complementary"
     blank_with_members(table, kind, combined or {})
     table["suppression"] = kind.astype(str)
     table["suppressed"] = table["suppression"] != ""
     table["shown"] = table["raw"].round(1).where(~table["suppressed"])
     return table
+
+
+def thresholds_and_counts(table: pd.DataFrame, min_cell: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell: its community's min_cell, and its denominator (NaN for a cell given only as a percent)."""
+    threshold = table["community_id"].map(min_cell).astype(float).to_numpy()
+    return threshold, table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def exposures(table: pd.DataFrame, shown: pd.Series, min_cell: pd.Series, partitions: dict[str, list[str]],
@@ -287,8 +307,7 @@ def exposures(table: pd.DataFrame, shown: pd.Series, min_cell: pd.Series, partit
     partition-years with a known total.
     """
     table = table.reset_index(drop=True)
-    threshold = table["community_id"].map(min_cell).astype(float).to_numpy()
-    den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    threshold, den = thresholds_and_counts(table, min_cell)
     slots = Slots.of(table, threshold, partition_layout(partitions, totals))
     known = slots.closure(shown.to_numpy(dtype=bool))
     unknown = ~known
@@ -301,6 +320,28 @@ def exposures(table: pd.DataFrame, shown: pd.Series, min_cell: pd.Series, partit
     out["students"] = hidden[exposed].round().astype(int)
     out.attrs["checked"] = int(known[slots.slot_total_pos].sum())
     return out.reset_index(drop=True)[[*KEY, "partition", "groups", "students"]]
+
+
+def combined_exposures(table: pd.DataFrame, shown: pd.Series, min_cell: pd.Series, partitions: dict[str, list[str]],
+                       totals: dict[str, str] | None = None) -> pd.DataFrame:
+    """Sets of students a reader could compute by adding and subtracting groups of a crossing's partitions
+    (`ci_lib.scoring.crossings`): one row per (community, indicator, year, crossing) where the `shown` cells
+    give 1 to min_cell - 1 students, or where too many atoms are open to check and intersections are shown.
+    Columns: community_id, indicator_id, year, crossing, groups (the set of side x group atoms), students."""
+    table = table.reset_index(drop=True)
+    threshold, den = thresholds_and_counts(table, min_cell)
+    layout = partition_layout(partitions, totals)
+    known = Slots.of(table, threshold, layout).closure(shown.to_numpy(dtype=bool))
+    rows = []
+    for found in leaks(table, den, threshold, ~shown.to_numpy(dtype=bool), known, layout):
+        inner = {g for row in found.crossing.inner for g in row}
+        if found.atoms == TOO_MANY and not found.shown & inner:
+            continue
+        position = next(iter(found.rows.values()))
+        groups = ("too many open atoms to check" if found.atoms == TOO_MANY else ", ".join(found.atom_names()))
+        rows.append({**table.loc[position, KEY].to_dict(), "crossing": found.crossing.name, "groups": groups,
+                     "students": found.students})
+    return pd.DataFrame(rows, columns=[*KEY, "crossing", "groups", "students"])
 
 
 # A published cell's `status`: why a value is blank, one meaning each ("" = a value is shown)

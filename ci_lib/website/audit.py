@@ -24,7 +24,14 @@ from ci_lib import vocabulary
 from ci_lib.inputs.parameters import YearParams
 from ci_lib.inputs.rubric import Rubric, load_rubric
 from ci_lib.scoring.rules import rules_table
-from ci_lib.scoring.suppression import KEY, derivable_withheld, exposures, partition_layout, withheld_by_source
+from ci_lib.scoring.suppression import (
+    KEY,
+    combined_exposures,
+    derivable_withheld,
+    exposures,
+    partition_layout,
+    withheld_by_source,
+)
 
 ALLOWED_SCRIPT = re.compile(r"(\.\./)*assets/[a-z-]+\.js$")
 EVENT_ATTR = re.compile(r"^on[a-z]+$")
@@ -300,6 +307,12 @@ def check_remainders(audit: Audit, published: pd.DataFrame, private: pd.DataFram
         audit.fail(source or f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id} {row.year} {row.partition}: the "
                    f"total minus the shown groups gives the result of {row.students} student(s) in {row.groups} "
                    f"(fewer than {int(min_cell[row.community_id])})")
+    combined = combined_exposures(cells, cells["value_published"].notna(), min_cell, rubric.partitions,
+                                  partition_totals(rubric))
+    for row in combined.itertuples(index=False):
+        audit.fail(source or f"data/{row.community_id}-outcomes.csv", f"{row.indicator_id} {row.year} {row.crossing}: "
+                   f"adding and subtracting the shown groups gives the result of {row.students} student(s) in "
+                   f"{row.groups} (fewer than {int(min_cell[row.community_id])})")
     withheld = derivable_withheld(cells, cells["value_published"].notna(), rubric.partitions, partition_totals(rubric))
     audit.count("cells withheld by the source checked", int(withheld_by_source(cells).sum()))
     for row in withheld.itertuples(index=False):

@@ -168,3 +168,32 @@ def test_audit_with_private_inputs_fails_a_site_published_under_the_old_rule(cop
     err = capsys.readouterr().err
     assert code == 1
     assert "race_ethnicity: the total minus the shown groups gives the result of" in err
+
+
+def test_audit_fails_a_combination_across_the_gender_by_race_crossing(tmp_path):
+    """The published cells of one (community, indicator, year) with gender x race intersections, under the rule
+    without the crossing check: asian + black - female + female_asian + female_black gives male_asian +
+    male_black (8 students, min_cell 10), in no partition's remainder. The audit names it; under the rule it
+    passes."""
+    from unittest import mock
+
+    from ci_lib.scoring import suppression
+
+    rubric = load_rubric("toa-2019")
+    counts = {"all": 36, "female": 16, "female_asian": 8, "female_black": 8, "male": 20, "male_american_indian": 8,
+              "male_asian": 4, "male_black": 4, "american_indian": 8, "asian": 12, "black": 12}
+    outcomes = pd.DataFrame([{"community_id": "alpha", "indicator_id": "hs_graduation", "year": 2024, "group": g,
+                              "numerator": n // 2, "denominator": n, "value": None} for g, n in counts.items()])
+    outcomes = outcomes.astype({"year": "Int64", "numerator": "Int64", "denominator": "Int64", "value": "Float64"})
+    min_cell = pd.Series({"alpha": 10})
+    with mock.patch.object(suppression, "cross_partition_blanks", lambda *a, **k: np.zeros(0, dtype=np.int64)):
+        within = suppress(outcomes, min_cell, rubric.partitions, rubric.partition_totals)
+    old = Audit(tmp_path)
+    check_remainders(old, public_table(within), outcomes, rubric, None)
+    assert old.findings == ["data/alpha-outcomes.csv: hs_graduation 2024 race_ethnicity by gender: adding and "
+                            "subtracting the shown groups gives the result of 8 student(s) in male x asian, male x "
+                            "black (fewer than 10)"]
+    new = Audit(tmp_path)
+    check_remainders(new, public_table(suppress(outcomes, min_cell, rubric.partitions, rubric.partition_totals)),
+                     outcomes, rubric, None)
+    assert new.findings == []
