@@ -15,7 +15,7 @@ those, and `cell_to_blank` the shown cell whose blank takes it away; `suppress` 
 
 The check runs where it can be exact: every group of the crossing has a count (a cell given only as a percent,
 or one the source withheld without counts, leaves the key to the per-partition rule), a missing row counts as
-no students, and the atom counts add up. Where more than `MAX_OPEN_ATOMS` atoms stay undetermined, every shown
+no students, and the atom counts add up. Where more than `MAX_OPEN_ATOMS` small atoms stay undetermined, every shown
 intersection of the key is blanked: the margins alone (sides and bases) give no set that is not a whole row or
 column, and the determined atoms are still checked.
 """
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 KEY = ["community_id", "indicator_id", "year"]  # a table of cells: one community's indicator in one year
-MAX_OPEN_ATOMS = 14  # 2**14 subsets of the undetermined atoms are enumerated per leaking key at most
+MAX_OPEN_ATOMS = 14  # 2**14 subsets of the small undetermined atoms are enumerated per key at most
 TOLERANCE = 1e-9
 TOO_MANY: tuple[int, ...] = ()  # `leak`'s answer when the open atoms are too many to enumerate
 
@@ -118,21 +118,25 @@ def leak(known: list[np.ndarray], counts: np.ndarray, min_cell: float) -> tuple[
     the smallest such; None when there is none; `TOO_MANY` when more than `MAX_OPEN_ATOMS` atoms are open.
     Empty atoms are known to hold none (as a reader of a table without their row knows)."""
     width = len(counts)
+    small = (counts > 0) & (counts < min_cell - TOLERANCE)
+    if not small.any():
+        return None  # a set of fewer than min_cell students is made of atoms that small: none here
     rows = [*known, *np.eye(width)[counts == 0]]
     null = span_basis(rows, width)
     determined = np.abs(null).max(axis=0, initial=0.0) < 1e-8
-    small = determined & (counts > 0) & (counts < min_cell - TOLERANCE)
-    if small.any():
-        at = np.flatnonzero(small)
+    if (small & determined).any():
+        at = np.flatnonzero(small & determined)
         return (int(at[np.argmin(counts[at])]),)
-    open_atoms = np.flatnonzero(~determined & (counts > 0))
+    # only sets of small open atoms can hold fewer than min_cell students (any other atom holds min_cell or
+    # more, and the empty ones are known, so a set derivable with them is derivable without them)
+    open_atoms = np.flatnonzero(small & ~determined)
+    coupling = null[:, open_atoms]  # a set of these atoms is derivable iff its indicator is in this null space
+    if np.linalg.matrix_rank(coupling, tol=1e-8) == len(open_atoms):
+        return None  # no combination of them cancels: none is derivable
     if len(open_atoms) > MAX_OPEN_ATOMS:
         return TOO_MANY
-    if not len(open_atoms):
-        return None
     subsets = ((np.arange(1, 2 ** len(open_atoms))[:, None] >> np.arange(len(open_atoms))) & 1).astype(float)
-    # the empty atoms are known, so a set derivable with them is derivable without them: only open atoms vary
-    derivable = np.abs(subsets @ null[:, open_atoms].T).max(axis=1, initial=0.0) < 1e-8
+    derivable = np.abs(subsets @ coupling.T).max(axis=1, initial=0.0) < 1e-8
     students = subsets @ counts[open_atoms]
     hit = derivable & (students > 0) & (students < min_cell - TOLERANCE)
     if not hit.any():
@@ -204,16 +208,19 @@ def leaks(table: pd.DataFrame, den: np.ndarray, threshold: np.ndarray, blank: np
     the crossing are looked at: with every cell of a crossing shown, the per-partition rule's remainders are
     all there is to compute."""
     found: list[Leak] = []
-    groups = table["group"].to_numpy()
+    group_column = table["group"]
+    groups = group_column.to_numpy()
+    present = set(pd.unique(groups))
     for crossing in crossings(layout):
         vectors = crossing.vectors()
         inner = [g for row in crossing.inner for g in row]
-        if not np.isin(inner, groups).any():
+        if present.isdisjoint(inner):
             continue  # no intersection in the table (the demo's case): nothing to combine beyond the partitions
-        in_crossing = np.flatnonzero(np.isin(groups, crossing.groups))
+        in_crossing = np.flatnonzero(group_column.isin(crossing.groups).to_numpy(dtype=bool))
         codes = key_codes(table, in_crossing)
         has_blank = pd.Series(blank[in_crossing]).groupby(codes).transform("any").to_numpy(dtype=bool)
-        has_inner = pd.Series(np.isin(groups[in_crossing], inner)).groupby(codes).transform("any").to_numpy(dtype=bool)
+        is_inner = group_column.iloc[in_crossing].isin(inner).to_numpy(dtype=bool)
+        has_inner = pd.Series(is_inner).groupby(codes).transform("any").to_numpy(dtype=bool)
         look = has_blank & has_inner
         for positions in pd.Series(in_crossing[look]).groupby(codes[look]).agg(list):
             rows = {groups[p]: p for p in positions}
