@@ -22,6 +22,7 @@ column, and the determined atoms are still checked.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,8 +45,12 @@ class Crossing:
     inner: tuple[tuple[str, ...], ...]  # inner[i][j]: the group of side i and base j
 
     @property
+    def intersections(self) -> tuple[str, ...]:
+        return tuple(g for row in self.inner for g in row)
+
+    @property
     def groups(self) -> list[str]:
-        return [self.total, *self.sides, *self.bases, *(g for row in self.inner for g in row)]
+        return [self.total, *self.sides, *self.bases, *self.intersections]
 
     def vectors(self) -> dict[str, np.ndarray]:
         """Each group's indicator over the atoms (rows: sides, then no listed side; columns: bases, then none)."""
@@ -71,7 +76,7 @@ class Crossing:
         do not add up (a total smaller than its parts)."""
         if self.total not in den or any(np.isnan(v) for v in den.values()):
             return None
-        if not any(g in den for row in self.inner for g in row):
+        if not any(g in den for g in self.intersections):
             return None  # no intersection in this key: the partitions are flat, the per-partition rule holds
         inner = np.array([[den.get(g, 0.0) for g in row] for row in self.inner])
         sides = np.array([den.get(s, 0.0) for s in self.sides])
@@ -84,18 +89,26 @@ class Crossing:
         return None if (grid < -TOLERANCE).any() else grid.ravel()
 
 
-def crossings(layout: dict[str, tuple[str, list[str]]]) -> list[Crossing]:
-    """The crossings of a partition layout (`suppression.partition_layout`): for each partition whose members
-    are each the total of partitions named `<member>_<x>`, every partition of the same total whose members all
-    have an intersection on every side."""
+def split_sides(layout: dict[str, tuple[str, list[str]]]
+                ) -> Iterator[tuple[str, str, list[str], list[dict[str, str]]]]:
+    """Each partition whose members (`female`, `male`) are each the total of partitions named `<member>_<x>`:
+    its name, total and members, and per member {x: `<member>_<x>`} over every partition of that member (by
+    race, by income, ...). `suppression.partition_layout` adds the `<x>_by_<name>` partitions from it, and
+    `crossings` the crossings."""
     by_total: dict[str, list[str]] = {}
     for total, members in layout.values():
         by_total.setdefault(total, []).extend(m for m in members if m not in by_total[total])
-    found = []
     for parent, (total, sides) in layout.items():
-        if len(sides) < 2 or not all(side in by_total for side in sides):
-            continue
-        inner = [{m.removeprefix(f"{side}_"): m for m in by_total[side] if m.startswith(f"{side}_")} for side in sides]
+        if len(sides) >= 2 and all(side in by_total for side in sides):
+            yield parent, total, sides, [{m.removeprefix(f"{side}_"): m for m in by_total[side]
+                                          if m.startswith(f"{side}_")} for side in sides]
+
+
+def crossings(layout: dict[str, tuple[str, list[str]]]) -> list[Crossing]:
+    """The crossings of a partition layout (`suppression.partition_layout`): for each partition `split_sides`
+    gives, every partition of the same total whose members all have an intersection on every side."""
+    found = []
+    for parent, total, sides, inner in split_sides(layout):
         for base, (base_total, bases) in layout.items():
             if base_total == total and base != parent and bases and all(all(b in i for i in inner) for b in bases):
                 found.append(Crossing(f"{base} by {parent}", total, tuple(sides), tuple(bases),
@@ -103,7 +116,7 @@ def crossings(layout: dict[str, tuple[str, list[str]]]) -> list[Crossing]:
     return list(dict.fromkeys(found))
 
 
-def span_basis(rows: list[np.ndarray], width: int) -> np.ndarray:
+def null_basis(rows: list[np.ndarray], width: int) -> np.ndarray:
     """An orthonormal basis (as rows) of the null space of the known indicators: a set of atoms is known exactly
     when its indicator is orthogonal to every row of it."""
     if not rows:
@@ -122,7 +135,7 @@ def leak(known: list[np.ndarray], counts: np.ndarray, min_cell: float) -> tuple[
     if not small.any():
         return None  # a set of fewer than min_cell students is made of atoms that small: none here
     rows = [*known, *np.eye(width)[counts == 0]]
-    null = span_basis(rows, width)
+    null = null_basis(rows, width)
     determined = np.abs(null).max(axis=0, initial=0.0) < 1e-8
     if (small & determined).any():
         at = np.flatnonzero(small & determined)
@@ -149,7 +162,7 @@ def follows(known: list[np.ndarray], counts: np.ndarray, atoms: tuple[int, ...])
     """Whether the set `atoms` is still known exactly from `known` (and the empty atoms)."""
     target = np.zeros(len(counts))
     target[list(atoms)] = 1
-    null = span_basis([*known, *np.eye(len(counts))[counts == 0]], len(counts))
+    null = null_basis([*known, *np.eye(len(counts))[counts == 0]], len(counts))
     return bool(np.abs(null @ target).max(initial=0.0) < 1e-8)
 
 
@@ -164,18 +177,18 @@ def cell_to_blank(crossing: Crossing, den: dict[str, float], shown: set[str], de
         rest = [vectors[g] for g in crossing.groups if g in derived and g != group]
         if not follows(rest, counts, atoms):
             return group
-    inner = {g for row in crossing.inner for g in row}
-    for pool in ([g for g in candidates if g in inner], [g for g in candidates if g != crossing.total]):
+    for pool in ([g for g in candidates if g in crossing.intersections], [g for g in candidates if g != crossing.total]):
         if pool:
             return pool[0]
     return None
 
 
-def key_codes(table: pd.DataFrame, at: np.ndarray) -> np.ndarray:
-    """One integer per (community, indicator, year) of the rows `at` (string merges cost more than the check)."""
-    key = np.zeros(len(at), dtype=np.int64)
+def key_codes(table: pd.DataFrame, at: np.ndarray | None = None) -> np.ndarray:
+    """One integer per (community, indicator, year) of the rows `at` (default: all), equal for equal keys
+    (merges on the string columns cost more than the rules that need them)."""
+    key = np.zeros(len(table) if at is None else len(at), dtype=np.int64)
     for column in KEY:
-        codes, uniques = pd.factorize(table[column].to_numpy()[at])
+        codes, uniques = pd.factorize(table[column] if at is None else table[column].iloc[at])
         key = key * (len(uniques) + 1) + codes
     return key
 
@@ -213,7 +226,7 @@ def leaks(table: pd.DataFrame, den: np.ndarray, threshold: np.ndarray, blank: np
     present = set(pd.unique(groups))
     for crossing in crossings(layout):
         vectors = crossing.vectors()
-        inner = [g for row in crossing.inner for g in row]
+        inner = list(crossing.intersections)
         if present.isdisjoint(inner):
             continue  # no intersection in the table (the demo's case): nothing to combine beyond the partitions
         in_crossing = np.flatnonzero(group_column.isin(crossing.groups).to_numpy(dtype=bool))
@@ -242,9 +255,8 @@ def cross_partition_blanks(table: pd.DataFrame, den: np.ndarray, threshold: np.n
     are open to enumerate, every shown intersection of the key (the margins alone give no small set)."""
     picks: list[int] = []
     for found in leaks(table, den, threshold, blank, known, layout):
-        inner = {g for row in found.crossing.inner for g in row}
         if found.atoms == TOO_MANY:
-            picks.extend(found.rows[g] for g in found.shown & inner)
+            picks.extend(found.rows[g] for g in found.shown.intersection(found.crossing.intersections))
             continue
         group = cell_to_blank(found.crossing, found.den, found.shown, found.derived, found.counts, found.atoms)
         if group is not None:

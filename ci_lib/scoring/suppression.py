@@ -27,7 +27,7 @@ import pandas as pd
 
 from ci_lib.inputs.markers import SUPPRESSED_AT_SOURCE
 from ci_lib.inputs.rules import suppression_sentence
-from ci_lib.scoring.crossings import KEY, TOO_MANY, cross_partition_blanks, leaks
+from ci_lib.scoring.crossings import KEY, TOO_MANY, cross_partition_blanks, key_codes, leaks, split_sides
 
 
 def suppression_rule_text(min_cell: int) -> str:
@@ -54,13 +54,7 @@ def partition_layout(partitions: dict[str, list[str]], totals: dict[str, str] | 
     """
     totals = totals or {}
     layout = {name: (totals.get(name, "all"), list(groups)) for name, groups in partitions.items()}
-    by_total: dict[str, list[str]] = {}  # every partition of a total counts (`female`: by race, by income, ...)
-    for total, members in layout.values():
-        by_total.setdefault(total, []).extend(m for m in members if m not in by_total[total])
-    for parent, (_, sides) in list(layout.items()):
-        if len(sides) < 2 or not all(side in by_total for side in sides):
-            continue
-        inner = [{m.removeprefix(f"{side}_"): m for m in by_total[side] if m.startswith(f"{side}_")} for side in sides]
+    for parent, _, _, inner in list(split_sides(layout)):
         for base in sorted(set.intersection(*[set(i) for i in inner])):
             layout.setdefault(f"{base}_by_{parent}", (base, [i[base] for i in inner]))
     return layout
@@ -85,11 +79,7 @@ class Slots:
     @classmethod
     def of(cls, table: pd.DataFrame, threshold: np.ndarray, layout: dict[str, tuple[str, list[str]]]) -> Slots:
         """Built with integer codes (merges on the string columns cost more than the whole rule)."""
-        key = np.zeros(len(table), dtype=np.int64)
-        for column in KEY:
-            codes, uniques = pd.factorize(table[column])
-            key = key * (len(uniques) + 1) + codes
-        key, keys = pd.factorize(key)
+        key, keys = pd.factorize(key_codes(table))
         group, group_ids = pd.factorize(table["group"], sort=True)  # codes in group-id order
         code_of = {g: i for i, g in enumerate(group_ids)}
         den = table["denominator"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -334,8 +324,7 @@ def combined_exposures(table: pd.DataFrame, shown: pd.Series, min_cell: pd.Serie
     known = Slots.of(table, threshold, layout).closure(shown.to_numpy(dtype=bool))
     rows = []
     for found in leaks(table, den, threshold, ~shown.to_numpy(dtype=bool), known, layout):
-        inner = {g for row in found.crossing.inner for g in row}
-        if found.atoms == TOO_MANY and not found.shown & inner:
+        if found.atoms == TOO_MANY and found.shown.isdisjoint(found.crossing.intersections):
             continue
         position = next(iter(found.rows.values()))
         groups = ("too many open atoms to check" if found.atoms == TOO_MANY else ", ".join(found.atom_names()))

@@ -136,8 +136,6 @@ class PagesAhead:
         return Markup(body)
 
 
-
-
 def same_pages(built: YearContent, content: YearContent) -> bool:
     """Whether the score-only pages and files of `built` are those of `content`: the same published members'
     scores and the same manifest but for its notebooks' entries (cache keys, errors). Compared as values (a
